@@ -1,0 +1,160 @@
+// Command genitori runs the Portale Genitori: serve, migrate, seed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"portalegenitori/db"
+	"portalegenitori/handlers"
+	"portalegenitori/internal/config"
+)
+
+const usage = `Portale Genitori
+
+Usage:
+  genitori serve     start the web server (GENITORI_ADDR, default :8080)
+  genitori migrate   apply the database migrations
+  genitori seed      load the demo installations and accounts (idempotent)
+
+Configuration comes from environment variables; see README.md.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cfg, err := config.FromOS()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "configuration error:\n%v\n", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, cfg, log)
+	case "migrate":
+		err = migrate(ctx, cfg)
+	case "seed":
+		err = seedCmd(ctx, cfg, os.Args[2:])
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		log.Error("genitori "+os.Args[1]+" failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func migrate(ctx context.Context, cfg config.Config) error {
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return store.Migrate(ctx)
+}
+
+func seedCmd(ctx context.Context, cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	if err := seedDemo(ctx, store); err != nil {
+		return err
+	}
+	fmt.Println("Demo installations loaded. Accounts (installation, username, password):")
+	for _, a := range demoAccounts {
+		fmt.Printf("  %-6s %-14s %-22s %s\n", a.Installation, a.Username, a.Password, a.Note)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.AutoMigrate {
+		if err := store.Migrate(ctx); err != nil {
+			return err
+		}
+	}
+	h, err := handlers.New(cfg, store, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           h.Routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	go purgeSessions(ctx, store, cfg, log)
+	log.Info("serving", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// purgeSessions deletes expired sessions every few minutes.
+func purgeSessions(ctx context.Context, store *db.Store, cfg config.Config, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := store.PurgeExpiredSessions(ctx, cfg.SessionIdle); err != nil {
+				log.Warn("purge sessions", "err", err)
+			} else if n > 0 {
+				log.Info("purged sessions", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,199 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/i18n"
+)
+
+// Context keys set by the middleware.
+const (
+	ctxInstallation = "installation"
+	ctxAccount      = "account"
+	ctxLang         = "lang"
+	cookieLang      = "lang"
+	cookieFit       = "fit"
+	maxFormBytes    = 64 << 10
+)
+
+// securityHeaders sets a strict CSP (no inline script or style) and friends.
+func (h *Handler) securityHeaders(c *gin.Context) {
+	hd := c.Writer.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	if h.cfg.CookieSecure {
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	c.Next()
+}
+
+// requestContext bounds every request in time, limits form sizes and records
+// the client address (gin's ClientIP honours only the trusted proxies).
+func (h *Handler) requestContext(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), h.cfg.RequestTimeout)
+	defer cancel()
+	ctx = context.WithValue(ctx, ctxClientIP{}, c.ClientIP())
+	c.Request = c.Request.WithContext(ctx)
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBytes)
+	}
+	c.Set(ctxLang, pickLang(c))
+	c.Next()
+}
+
+func pickLang(c *gin.Context) string {
+	if ck, err := c.Cookie(cookieLang); err == nil {
+		if l := i18n.Normalize(ck); l != "" {
+			return l
+		}
+	}
+	return i18n.FromAcceptLanguage(c.GetHeader("Accept-Language"))
+}
+
+func langOf(c *gin.Context) string {
+	if l, ok := c.Get(ctxLang); ok {
+		return l.(string)
+	}
+	return "it"
+}
+
+// logRequests writes one structured line per request: no query strings, no
+// form values, no cookies.
+func (h *Handler) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	h.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
+		"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds(), "ip", c.ClientIP())
+}
+
+// recoverPanics turns a panic into the 500 page; the stack goes to the log only.
+func (h *Handler) recoverPanics(c *gin.Context, rec any) {
+	h.log.Error("panic", "path", c.Request.URL.Path, "panic", rec)
+	h.renderError(c, http.StatusInternalServerError, nil)
+}
+
+// loadInstallation resolves :inst, then the signed-in account of that
+// installation, if any. A session of another installation is ignored here:
+// tenant isolation means it is simply not signed in.
+func (h *Handler) loadInstallation(c *gin.Context) {
+	inst, err := h.store.InstallationByCode(c.Request.Context(), c.Param("inst"))
+	if errors.Is(err, db.ErrNotFound) {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	c.Set(ctxInstallation, inst)
+
+	sess := sessions.Default(c)
+	accID, _ := sess.Get(keyAccount).(int64)
+	instID, _ := sess.Get(keyInstallation).(int64)
+	if accID != 0 && instID == inst.ID {
+		acc, err := h.store.AccountByID(c.Request.Context(), inst.ID, accID)
+		switch {
+		case err == nil && !acc.LockedAt.Valid:
+			c.Set(ctxAccount, acc)
+		case err == nil || errors.Is(err, db.ErrNotFound):
+			// locked or deleted meanwhile: not signed in any more
+		default:
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	c.Next()
+}
+
+func installation(c *gin.Context) *db.Installation {
+	return c.MustGet(ctxInstallation).(*db.Installation)
+}
+
+func currentAccount(c *gin.Context) *db.Account {
+	if acc, ok := c.Get(ctxAccount); ok {
+		return acc.(*db.Account)
+	}
+	return nil
+}
+
+// requireAccount sends anonymous visitors to the login page, and accounts
+// that must change their password to the change page, whatever they asked.
+func (h *Handler) requireAccount(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	if acc == nil {
+		target := "/" + inst.Code + "/accesso"
+		if c.Request.Method == http.MethodGet {
+			target += "?next=" + c.Request.URL.Path
+		}
+		redirect(c, target)
+		return
+	}
+	if acc.MustChangePassword && !strings.HasSuffix(c.Request.URL.Path, "/cambio-password") {
+		redirect(c, "/"+inst.Code+"/cambio-password")
+		return
+	}
+	c.Next()
+}
+
+// requireStaff refuses parents.
+func (h *Handler) requireStaff(c *gin.Context) {
+	if acc := currentAccount(c); acc == nil || !acc.IsStaff() {
+		h.renderError(c, http.StatusForbidden, nil)
+		return
+	}
+	c.Next()
+}
+
+// redirect answers 303, or HX-Redirect for htmx so the whole page changes.
+func redirect(c *gin.Context, target string) {
+	if wantsFragment(c.Request) {
+		c.Header("HX-Redirect", target)
+		c.Status(http.StatusNoContent)
+		c.Abort()
+		return
+	}
+	c.Redirect(http.StatusSeeOther, target)
+	c.Abort()
+}
+
+// safeNext keeps "next" inside the installation: a path, never a host.
+func safeNext(inst *db.Installation, next, fallback string) string {
+	prefix := "/" + inst.Code + "/"
+	if strings.HasPrefix(next, prefix) && !strings.Contains(next, "//") && !strings.ContainsAny(next, "\\\r\n") &&
+		!strings.HasPrefix(next, prefix+"accesso") && !strings.HasPrefix(next, prefix+"esci") {
+		return next
+	}
+	return fallback
+}
+
+// homeOf is where an account lands after sign-in.
+func homeOf(inst *db.Installation, acc *db.Account) string {
+	if acc.IsStaff() {
+		return "/" + inst.Code + "/operatori"
+	}
+	return "/" + inst.Code + "/famiglia"
+}
+
+// audit records an event; a failure to write it is logged, never shown.
+func (h *Handler) audit(c *gin.Context, e db.AuditEvent) {
+	if e.IP == "" {
+		e.IP = c.ClientIP()
+	}
+	if err := h.store.Audit(context.WithoutCancel(c.Request.Context()), e); err != nil {
+		h.log.Error("audit", "action", e.Action, "err", err)
+	}
+}

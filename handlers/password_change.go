@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/password"
+)
+
+// PasswordView is the change-password page, forced or chosen.
+type PasswordView struct {
+	Base
+	Forced      bool
+	NeedCurrent bool
+	Min, Max    int
+	Errors      map[string]string
+}
+
+func (h *Handler) passwordView(c *gin.Context) PasswordView {
+	inst := installation(c)
+	acc := currentAccount(c)
+	v := PasswordView{Base: h.base(c), Forced: acc.MustChangePassword, Min: inst.PasswordMin, Max: inst.PasswordMax,
+		Errors: map[string]string{}}
+	v.NeedCurrent = !acc.MustChangePassword && acc.PasswordHash.Valid
+	v.Nav = "password"
+	return v
+}
+
+func (h *Handler) passwordShow(c *gin.Context) {
+	h.render(c, http.StatusOK, "password", h.passwordView(c))
+}
+
+func (h *Handler) passwordSubmit(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	ctx := c.Request.Context()
+	if err := c.Request.ParseForm(); err != nil {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	v := h.passwordView(c)
+	current, pw, confirm := c.PostForm("current"), c.PostForm("password"), c.PostForm("confirm")
+
+	if v.NeedCurrent {
+		ok := false
+		if current == "" {
+			v.Errors["current"] = v.T("password.current_required")
+		} else if ok, _ = password.Verify(current, acc.PasswordHash.String); !ok {
+			v.Errors["current"] = v.T("password.current_wrong")
+			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "password_change", Outcome: "failure",
+				Detail: map[string]any{"reason": "current password wrong"}})
+		}
+	}
+	policy := password.Policy{Min: inst.PasswordMin, Max: inst.PasswordMax}
+	for _, p := range policy.Check(pw, confirm, acc.Username) {
+		field := "password"
+		if p.Key == "password.mismatch" {
+			field = "confirm"
+		}
+		if _, taken := v.Errors[field]; !taken {
+			if p.Arg != 0 {
+				v.Errors[field] = v.T(p.Key, p.Arg)
+			} else {
+				v.Errors[field] = v.T(p.Key)
+			}
+		}
+	}
+	if _, bad := v.Errors["password"]; !bad && acc.PasswordHash.Valid {
+		if same, _ := password.Verify(pw, acc.PasswordHash.String); same {
+			v.Errors["password"] = v.T("password.same_as_old")
+		}
+	}
+	if len(v.Errors) > 0 {
+		h.render(c, http.StatusUnprocessableEntity, "password", v)
+		return
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	sess := sessions.Default(c)
+	if err := h.store.SetPassword(ctx, inst.ID, acc.ID, hash, tokenHash(sess.ID())); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "password_change", Outcome: "success",
+		Detail: map[string]any{"forced": v.Forced}})
+	sess.AddFlash(v.T("password.saved"))
+	if err := sess.Save(); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	redirect(c, homeOf(inst, acc))
+}

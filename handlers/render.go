@@ -1,0 +1,156 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/angelofallars/htmx-go"
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+	"github.com/lib/pq"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/i18n"
+	"portalegenitori/static"
+)
+
+// Base is the view data every page shares.
+type Base struct {
+	Lang        string
+	Inst        *db.Installation
+	Account     *db.Account
+	FitTables   bool
+	Path        string // the current path, for "next" parameters
+	Nav         string // current navigation item
+	Flash       string
+	HideFitForm bool
+}
+
+// T translates a catalogue key into the page language.
+func (b Base) T(key string, args ...any) string { return i18n.T(b.Lang, key, args...) }
+
+// base builds the shared view data from what the middleware found.
+func (h *Handler) base(c *gin.Context) Base {
+	b := Base{Lang: langOf(c), Path: c.Request.URL.Path}
+	if inst, ok := c.Get(ctxInstallation); ok {
+		b.Inst = inst.(*db.Installation)
+	}
+	if acc, ok := c.Get(ctxAccount); ok {
+		b.Account = acc.(*db.Account)
+		b.FitTables = b.Account.FitTables
+	} else if ck, err := c.Cookie(cookieFit); err == nil {
+		b.FitTables = ck == "1"
+	}
+	if b.Account != nil {
+		sess := sessions.Default(c)
+		if fl := sess.Flashes(); len(fl) > 0 {
+			b.Flash, _ = fl[0].(string)
+			_ = sess.Save()
+		}
+	}
+	return b
+}
+
+// wantsFragment follows DESIGN §3: a fragment only for a plain htmx request.
+func wantsFragment(r *http.Request) bool {
+	return htmx.IsHTMX(r) && !htmx.IsBoosted(r) && !htmx.IsHistoryRestoreRequest(r)
+}
+
+// render writes the full page, or its "content" block for an htmx request.
+func (h *Handler) render(c *gin.Context, status int, page string, data any) {
+	block := "layout"
+	if wantsFragment(c.Request) {
+		block = "content"
+	}
+	h.renderBlock(c, status, page, block, data)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// renderBlock renders into a buffer first, so a template error never leaves
+// a half-written page, then writes status and body (gzipped when worth it).
+func (h *Handler) renderBlock(c *gin.Context, status int, page, block string, data any) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := h.pages.Render(buf, page, block, data); err != nil {
+		h.log.Error("render", "page", page, "block", block, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	hd := c.Writer.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Add("Vary", "HX-Request")
+	hd.Set("Cache-Control", "no-store")
+	body := buf.Bytes()
+	if len(body) > 1024 && static.AcceptsGzip(c.Request) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(body)
+		zw.Close()
+		hd.Set("Content-Encoding", "gzip")
+		hd.Add("Vary", "Accept-Encoding")
+		body = gz.Bytes()
+	}
+	hd.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Status(status)
+	c.Writer.Write(body)
+	c.Abort()
+}
+
+// ErrorView is the data of the error page.
+type ErrorView struct {
+	Base
+	Title, Body string
+}
+
+// renderError shows an error page with status. Database outages become 503.
+func (h *Handler) renderError(c *gin.Context, status int, err error) {
+	if err != nil && unavailable(err) {
+		status = http.StatusServiceUnavailable
+	}
+	if err != nil && status >= 500 {
+		h.log.Error("request failed", "path", c.Request.URL.Path, "status", status, "err", err)
+	}
+	v := ErrorView{Base: h.base(c)}
+	switch status {
+	case http.StatusNotFound:
+		v.Title, v.Body = v.T("error.notfound.title"), v.T("error.notfound.body")
+	case http.StatusForbidden:
+		v.Title, v.Body = v.T("error.forbidden.title"), v.T("staff.forbidden")
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		v.Title, v.Body = v.T("error.badrequest.title"), v.T("error.badrequest.body")
+	case http.StatusServiceUnavailable:
+		v.Title, v.Body = v.T("error.unavailable.title"), v.T("error.unavailable.body")
+		c.Header("Retry-After", "30")
+	default:
+		v.Title, v.Body = v.T("error.server.title"), v.T("error.server.body")
+	}
+	v.HideFitForm = true
+	// htmx 2 does not swap error statuses; the full page is what a user
+	// without JS sees, and htmx users get the same page on reload.
+	h.renderBlock(c, status, "error", "layout", v)
+}
+
+// unavailable tells whether err means the database cannot be reached.
+func unavailable(err error) bool {
+	var ne net.Error
+	var pqe *pq.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.As(err, &ne):
+		return true
+	case errors.As(err, &pqe):
+		class := string(pqe.Code)[:2]
+		return class == "08" || class == "57" || class == "53"
+	}
+	return false
+}

@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+)
+
+// Routes is the one route table of the portal. The engine is wrapped in
+// net/http.CrossOriginProtection, which refuses cross-site unsafe requests.
+func (h *Handler) Routes() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.RedirectTrailingSlash = true
+	r.HandleMethodNotAllowed = false
+	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
+		h.log.Error("trusted proxies", "err", err)
+	}
+	r.Use(h.logRequests, gin.CustomRecovery(h.recoverPanics), h.securityHeaders, h.requestContext)
+
+	r.GET("/static/*file", gin.WrapH(h.assets))
+	r.GET("/healthz", h.healthz)
+
+	pages := r.Group("/", sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions))
+	pages.GET("/", h.rootIndex)
+	pages.GET("/lingua/:lang", h.languageSet)
+
+	inst := pages.Group("/:inst", h.loadInstallation)
+	inst.GET("", h.installationIndex)
+	inst.GET("/accesso", h.loginShow)
+	inst.POST("/accesso", h.loginSubmit)
+	inst.POST("/esci", h.logoutSubmit)
+	inst.POST("/preferenze", h.preferencesUpdate)
+	inst.GET("/privacy", h.privacyShow)
+	inst.GET("/accessibilita", h.accessibilityShow)
+	for _, m := range loginMethods {
+		inst.GET("/"+m.slug, h.methodInactive(m))
+	}
+
+	auth := inst.Group("", h.requireAccount)
+	auth.GET("/cambio-password", h.passwordShow)
+	auth.POST("/cambio-password", h.passwordSubmit)
+	auth.GET("/famiglia", h.familyShow)
+	auth.GET("/sessioni", h.sessionsList)
+	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
+	auth.POST("/sessioni/:id/termina", h.sessionRevoke)
+
+	staff := auth.Group("/operatori", h.requireStaff)
+	staff.GET("", h.staffShow)
+
+	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
+		h.renderError(c, http.StatusNotFound, nil)
+	})
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte("Richiesta bloccata: proviene da un altro sito. Ricarica la pagina del portale e riprova.\n" +
+			"Request blocked: it came from another site. Reload the portal page and try again.\n"))
+	}))
+	return cop.Handler(r)
+}
+
+func (h *Handler) healthz(c *gin.Context) {
+	if err := h.store.Ping(c.Request.Context()); err != nil {
+		c.String(http.StatusServiceUnavailable, "database unavailable\n")
+		return
+	}
+	c.String(http.StatusOK, "ok\n")
+}

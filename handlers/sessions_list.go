@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+)
+
+// SessionItem is one row of the active sessions table.
+type SessionItem struct {
+	PublicID  int64
+	Device    string
+	IP        string
+	Started   time.Time
+	LastSeen  time.Time
+	IsCurrent bool
+}
+
+// SessionsView lists the account's active sessions.
+type SessionsView struct {
+	Base
+	Items []SessionItem
+}
+
+// FormatTime shows a time in Italian local time.
+func (b Base) FormatTime(t time.Time) string {
+	return t.In(rome).Format(b.T("common.date_time"))
+}
+
+var rome = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return time.FixedZone("CET", 3600)
+	}
+	return loc
+}()
+
+func (h *Handler) sessionsList(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	rows, err := h.store.SessionsOfAccount(c.Request.Context(), inst.ID, acc.ID, h.cfg.SessionIdle)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	current := tokenHash(sessions.Default(c).ID())
+	v := SessionsView{Base: h.base(c)}
+	v.Nav = "sessions"
+	for _, r := range rows {
+		v.Items = append(v.Items, SessionItem{
+			PublicID: r.PublicID, Device: describeAgent(r.UserAgent), IP: r.IP,
+			Started: r.CreatedAt, LastSeen: r.LastSeenAt, IsCurrent: bytes.Equal(r.TokenHash, current),
+		})
+	}
+	h.render(c, http.StatusOK, "sessions", v)
+}
+
+func (h *Handler) sessionRevoke(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	sess := sessions.Default(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	err = h.store.RevokeSession(c.Request.Context(), inst.ID, acc.ID, id)
+	msg := "sessions.ended"
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		msg = "sessions.not_found"
+	case err != nil:
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	default:
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke", Outcome: "success",
+			Detail: map[string]any{"session": id}})
+	}
+	sess.AddFlash(h.base(c).T(msg))
+	_ = sess.Save()
+	redirect(c, "/"+inst.Code+"/sessioni")
+}
+
+func (h *Handler) sessionsRevokeOthers(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	sess := sessions.Default(c)
+	n, err := h.store.RevokeOtherSessions(c.Request.Context(), inst.ID, acc.ID, tokenHash(sess.ID()))
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke_others", Outcome: "success",
+		Detail: map[string]any{"count": n}})
+	sess.AddFlash(h.base(c).T("sessions.ended_n", n))
+	_ = sess.Save()
+	redirect(c, "/"+inst.Code+"/sessioni")
+}
+
+// describeAgent turns a User-Agent into a short, recognisable label.
+func describeAgent(ua string) string {
+	browser, system := "", ""
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"Firefox/", "Firefox"}, {"SamsungBrowser/", "Samsung Internet"},
+		{"Chrome/", "Chrome"}, {"Safari/", "Safari"},
+	} {
+		if bytes.Contains([]byte(ua), []byte(b.token)) {
+			browser = b.name
+			break
+		}
+	}
+	for _, s := range []struct{ token, name string }{
+		{"Android", "Android"}, {"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"Linux", "Linux"},
+	} {
+		if bytes.Contains([]byte(ua), []byte(s.token)) {
+			system = s.name
+			break
+		}
+	}
+	switch {
+	case browser != "" && system != "":
+		return browser + " – " + system
+	case browser != "" || system != "":
+		return browser + system
+	case ua == "":
+		return "?"
+	}
+	return truncate(ua, 60)
+}
