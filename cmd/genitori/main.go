@@ -85,11 +85,11 @@ func seedCmd(ctx context.Context, cfg config.Config, args []string) error {
 	if err := store.Migrate(ctx); err != nil {
 		return err
 	}
-	if err := seedDemo(ctx, store); err != nil {
+	if err := store.SeedDemo(ctx); err != nil {
 		return err
 	}
 	fmt.Println("Demo installations loaded. Accounts (installation, username, password):")
-	for _, a := range demoAccounts {
+	for _, a := range db.DemoAccounts {
 		fmt.Printf("  %-6s %-14s %-22s %s\n", a.Installation, a.Username, a.Password, a.Note)
 	}
 	return nil

@@ -37,7 +37,7 @@ func TestPolicy(t *testing.T) {
 	p := Policy{Min: 8, Max: 12}
 	cases := []struct {
 		pw, confirm, user string
-		want             []string
+		want              []string
 	}{
 		{"Gatto-Blu-7", "Gatto-Blu-7", "mrossi", nil},
 		{"", "", "mrossi", []string{"password.required"}},

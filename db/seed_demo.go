@@ -1,4 +1,4 @@
-package main
+package db
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/password"
 )
@@ -19,7 +18,7 @@ type DemoAccount struct {
 
 // demoAccounts are the demo credentials (also in README.md). They are demo
 // data: the database keeps only their argon2id hashes.
-var demoAccounts = []DemoAccount{
+var DemoAccounts = []DemoAccount{
 	{"demo", "mario.rossi", "Mensa-Scuola-2026", "genitore, adulto pagante di Luca e Sofia"},
 	{"demo", "laura.rossi", "Diario-Scuola-2026", "genitrice (tutore) di Luca e Sofia"},
 	{"demo", "giulia.bianchi", "Primo-Accesso-2026", "deve cambiare la password al primo accesso"},
@@ -43,9 +42,9 @@ func (p person) cf() string {
 	return codicefiscale.Compute(p.last, p.first, t, p.female, p.place)
 }
 
-// seedDemo loads the demo installations once; a second run changes nothing.
-func seedDemo(ctx context.Context, store *db.Store) error {
-	return store.WithTx(ctx, func(tx *sqlx.Tx) error {
+// SeedDemo loads the demo installations once; a second run changes nothing.
+func (s *Store) SeedDemo(ctx context.Context) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var exists bool
 		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM installations WHERE code = 'demo')`); err != nil {
 			return fmt.Errorf("check demo: %w", err)
@@ -207,7 +206,7 @@ func seedDemo(ctx context.Context, store *db.Store) error {
 			{valle, "anna.valle", "parent", "Anna Colombo", nil, "", false},
 		}
 		for i, a := range list {
-			hash, err := password.Hash(demoAccounts[i].Password)
+			hash, err := password.Hash(DemoAccounts[i].Password)
 			if err != nil {
 				return err
 			}
