@@ -43,12 +43,14 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 	v := h.loginView(c)
-	username := strings.TrimSpace(c.PostForm("username"))
+	// Invalid UTF-8 would make PostgreSQL refuse the query: such a name
+	// cannot exist, so it is simply a wrong username.
+	username := strings.ToValidUTF8(strings.TrimSpace(c.PostForm("username")), "\uFFFD")
 	pw := c.PostForm("password")
 	v.Next = c.PostForm("next")
 	v.FitTables = c.PostForm("fit") == "1"
 	h.setFitCookie(c, v.FitTables)
-	if utf8.ValidString(username) && len(username) <= 64 {
+	if len(username) <= 64 {
 		v.Username = username
 	}
 	if username == "" {
@@ -63,7 +65,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 	}
 
 	ip := c.ClientIP()
-	userKey, ipKey := loginUserKey(inst.ID, username), loginIPKey(ip)
+	userKey, ipKey := loginUserKey(inst.ID, truncate(username, 64)), loginIPKey(ip)
 	for _, key := range []string{userKey, ipKey} {
 		until, err := h.store.BlockedUntil(ctx, key)
 		if err != nil {
@@ -77,11 +79,16 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		}
 	}
 
-	acc, err := h.store.AccountByUsername(ctx, inst.ID, username)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
+	var acc *db.Account
+	if utf8.RuneCountInString(username) <= 64 {
+		var err error
+		acc, err = h.store.AccountByUsername(ctx, inst.ID, username)
+		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
 	}
+	var err error
 	ok := false
 	if acc != nil && acc.PasswordHash.Valid && len(pw) <= 256 {
 		ok, err = password.Verify(pw, acc.PasswordHash.String)
