@@ -2,15 +2,11 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-
-	"portalegenitori/db"
 )
 
 // SessionItem is one row of the active sessions table.
@@ -60,48 +56,6 @@ func (h *Handler) sessionsList(c *gin.Context) {
 		})
 	}
 	h.render(c, http.StatusOK, "sessions", v)
-}
-
-func (h *Handler) sessionRevoke(c *gin.Context) {
-	inst := installation(c)
-	acc := currentAccount(c)
-	sess := sessions.Default(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		h.renderError(c, http.StatusNotFound, nil)
-		return
-	}
-	err = h.store.RevokeSession(c.Request.Context(), inst.ID, acc.ID, id)
-	msg := "sessions.ended"
-	switch {
-	case errors.Is(err, db.ErrNotFound):
-		msg = "sessions.not_found"
-	case err != nil:
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	default:
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke", Outcome: "success",
-			Detail: map[string]any{"session": id}})
-	}
-	sess.AddFlash(h.base(c).T(msg))
-	_ = sess.Save()
-	redirect(c, "/"+inst.Code+"/sessioni")
-}
-
-func (h *Handler) sessionsRevokeOthers(c *gin.Context) {
-	inst := installation(c)
-	acc := currentAccount(c)
-	sess := sessions.Default(c)
-	n, err := h.store.RevokeOtherSessions(c.Request.Context(), inst.ID, acc.ID, tokenHash(sess.ID()))
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke_others", Outcome: "success",
-		Detail: map[string]any{"count": n}})
-	sess.AddFlash(h.base(c).T("sessions.ended_n", n))
-	_ = sess.Save()
-	redirect(c, "/"+inst.Code+"/sessioni")
 }
 
 // describeAgent turns a User-Agent into a short, recognisable label.

@@ -6,10 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-func (h *Handler) privacyShow(c *gin.Context) {
-	h.render(c, http.StatusOK, "privacy", h.base(c))
-}
-
 func (h *Handler) accessibilityShow(c *gin.Context) {
 	h.render(c, http.StatusOK, "accessibility", h.base(c))
 }

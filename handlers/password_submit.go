@@ -10,29 +10,6 @@ import (
 	"portalegenitori/internal/password"
 )
 
-// PasswordView is the change-password page, forced or chosen.
-type PasswordView struct {
-	Base
-	Forced      bool
-	NeedCurrent bool
-	Min, Max    int
-	Errors      map[string]string
-}
-
-func (h *Handler) passwordView(c *gin.Context) PasswordView {
-	inst := installation(c)
-	acc := currentAccount(c)
-	v := PasswordView{Base: h.base(c), Forced: acc.MustChangePassword, Min: inst.PasswordMin, Max: inst.PasswordMax,
-		Errors: map[string]string{}}
-	v.NeedCurrent = !acc.MustChangePassword && acc.PasswordHash.Valid
-	v.Nav = "password"
-	return v
-}
-
-func (h *Handler) passwordShow(c *gin.Context) {
-	h.render(c, http.StatusOK, "password", h.passwordView(c))
-}
-
 func (h *Handler) passwordSubmit(c *gin.Context) {
 	inst := installation(c)
 	acc := currentAccount(c)
