@@ -37,7 +37,7 @@ var messages = map[string][2]string{
 
 	// login (seed: "Login")
 	"login.title":             {"Accesso", "Sign in"},
-	"login.intro":             {"Web Genitori ti permette di controllare le presenze dei tuoi figli ai servizi del Comune (mensa, trasporto, pre e post scuola, nido), il tipo di dieta, i servizi utilizzati e il saldo dettagliato dei pagamenti.", "Web Genitori lets you check your children's attendance at the services of the municipality (canteen, school bus, before and after school, nursery), their diet, the services used and the detailed balance of payments."},
+	"login.intro":             {"Il Portale Genitori ti permette di controllare le presenze dei tuoi figli ai servizi del Comune (mensa, trasporto, pre e post scuola, nido), il tipo di dieta, i servizi utilizzati e il saldo dettagliato dei pagamenti.", "The Parents' Portal lets you check your children's attendance at the services of the municipality (canteen, school bus, before and after school, nursery), their diet, the services used and the detailed balance of payments."},
 	"login.form":              {"Accedi con Username e Password", "Sign in with username and password"},
 	"login.username":          {"Username", "Username"},
 	"login.password":          {"Password", "Password"},
