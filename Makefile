@@ -19,7 +19,7 @@ run: build
 		trap '.ci/pg stop dev' EXIT; \
 	fi; \
 	export GENITORI_ADDR=$${GENITORI_ADDR:-$(ADDR)}; \
-	export GENITORI_COOKIE_SECURE=$${GENITORI_COOKIE_SECURE:-false}; \
+	export GENITORI_COOKIE_SECURE=$${GENITORI_COOKIE_SECURE:-true}; \
 	bin/genitori migrate; \
 	bin/genitori seed; \
 	echo; echo "Portale Genitori: http://localhost:$${GENITORI_ADDR##*:}/demo/accesso"; \
