@@ -42,6 +42,8 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/cambio-password", h.passwordShow)
 	auth.POST("/cambio-password", h.passwordSubmit)
 	auth.GET("/famiglia", h.familyShow)
+	auth.GET("/primo-accesso", h.firstVisitShow)
+	auth.POST("/primo-accesso", h.firstVisitSubmit)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)

@@ -135,6 +135,20 @@ var messages = map[string][2]string{
 	// accessibility
 	"a11y.title": {"Dichiarazione di accessibilità", "Accessibility statement"},
 
+	// sign-in by SPID, CIE, CNS/CRS (shared)
+	"identity.unknown.title":  {"Nessun adulto pagante corrisponde ai tuoi dati", "No paying adult matches your data"},
+	"identity.unknown.body":   {"L'identità digitale con cui hai effettuato l'accesso non corrisponde a nessun adulto pagante o genitore registrato nell'anagrafica del Comune. Contatta l'ufficio del Comune per farti registrare come adulto pagante dei tuoi figli, poi riprova.", "The digital identity you signed in with does not match any paying adult or parent in the municipal registry. Contact the municipal office to be registered as the paying adult of your children, then try again."},
+	"identity.locked.title":   {"Profilo bloccato", "Profile locked"},
+	"contacts.title":          {"Conferma i tuoi recapiti", "Confirm your contact details"},
+	"contacts.lead":           {"È il tuo primo accesso. Controlla l'indirizzo e-mail e il cellulare a cui il Comune può scriverti per i servizi scolastici.", "This is your first visit. Check the e-mail address and mobile number the municipality can use to reach you about school services."},
+	"contacts.email":          {"Indirizzo e-mail", "E-mail address"},
+	"contacts.mobile":         {"Cellulare", "Mobile phone"},
+	"contacts.mobile.hint":    {"Per esempio +39 333 1234567.", "For example +39 333 1234567."},
+	"contacts.submit":         {"Conferma", "Confirm"},
+	"contacts.saved":          {"Recapiti confermati.", "Contact details confirmed."},
+	"contacts.email.invalid":  {"L'indirizzo e-mail non è valido: controlla che sia nella forma nome@dominio.it.", "The e-mail address is not valid: check it is in the form name@domain.com."},
+	"contacts.mobile.invalid": {"Il numero di cellulare non è valido: usa solo cifre, con il prefisso +39 se vuoi.", "The mobile number is not valid: use digits only, with the +39 prefix if you like."},
+
 	// errors
 	"error.notfound.title":    {"Pagina non trovata", "Page not found"},
 	"error.notfound.body":     {"La pagina che cerchi non esiste o è stata spostata.", "The page you are looking for does not exist or has moved."},

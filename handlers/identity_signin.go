@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+)
+
+// IdentityErrorView explains why a SPID, CIE or CNS/CRS sign-in failed, and
+// what to do next.
+type IdentityErrorView struct {
+	Base
+	Title, Body string
+}
+
+// identitySignIn finishes a sign-in whose fiscal code an identity provider
+// has proven (method: "spid", "cie", "cns"). The adult must be a paying adult
+// or guardian of the installation; an adult without an account gets one
+// without password, linked, and is asked to confirm e-mail and mobile.
+// extra values (e.g. the SAML NameID for single logout) go into the session.
+func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extra map[string]any) {
+	inst := installation(c)
+	acc, adult, created, err := h.store.IdentityAccount(c.Request.Context(), inst.ID, fiscalCode)
+	if errors.Is(err, db.ErrNoGuardian) {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "unknown_person",
+			Detail: map[string]any{"method": method}})
+		h.identityError(c, http.StatusForbidden, "identity.unknown.title", "identity.unknown.body")
+		return
+	}
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if acc.LockedAt.Valid {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "locked",
+			Detail: map[string]any{"method": method}})
+		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
+		return
+	}
+	sess := sessions.Default(c)
+	sess.Clear()
+	sess.Set(keyRenew, true)
+	sess.Set(keyAccount, acc.ID)
+	sess.Set(keyInstallation, inst.ID)
+	for k, v := range extra {
+		sess.Set(k, v)
+	}
+	if err := sess.Save(); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if err := h.store.RecordLogin(c.Request.Context(), inst.ID, acc.ID); err != nil {
+		h.log.Error("record login", "err", err)
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
+		Detail: map[string]any{"method": method, "new_account": created, "adult": adult.ID}})
+	if created {
+		redirect(c, "/"+inst.Code+"/primo-accesso")
+		return
+	}
+	redirect(c, homeOf(inst, acc))
+}
+
+func (h *Handler) identityError(c *gin.Context, status int, titleKey, bodyKey string) {
+	v := IdentityErrorView{Base: h.base(c)}
+	v.Title, v.Body = v.T(titleKey), v.T(bodyKey)
+	h.render(c, status, "identity_error", v)
+}
