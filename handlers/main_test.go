@@ -25,6 +25,7 @@ type env struct {
 	store *db.Store
 	srv   *httptest.Server
 	logs  *syncBuffer
+	cfg   config.Config
 }
 
 type syncBuffer struct {
@@ -63,7 +64,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := httptest.NewTLSServer(h.Routes())
 	t.Cleanup(srv.Close)
-	return &env{t: t, store: store, srv: srv, logs: logs}
+	return &env{t: t, store: store, srv: srv, logs: logs, cfg: cfg}
 }
 
 // browser is one client with its own cookie jar.

@@ -25,7 +25,7 @@ type Config struct {
 	SessionIdle     time.Duration // fixed by DESIGN §5: 30 minutes
 	SessionAbsolute time.Duration // 12 hours
 	ShutdownTimeout time.Duration
-	RequestTimeout  time.Duration // GENITORI_REQUEST_TIMEOUT, default 10s
+	RequestTimeout  time.Duration // GENITORI_REQUEST_TIMEOUT, default 5s
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -37,7 +37,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SessionIdle:     30 * time.Minute,
 		SessionAbsolute: 12 * time.Hour,
 		ShutdownTimeout: 15 * time.Second,
-		RequestTimeout:  10 * time.Second,
+		RequestTimeout:  5 * time.Second,
 	}
 	var errs []error
 	if c.DatabaseURL == "" {
