@@ -34,8 +34,8 @@ func (h *Handler) firstVisitSubmit(c *gin.Context) {
 		return
 	}
 	v := FirstVisitView{Base: h.base(c), Errors: map[string]string{}}
-	v.Email = strings.ToValidUTF8(strings.TrimSpace(c.PostForm("email")), "")
-	v.Mobile = strings.NewReplacer(" ", "", ".", "", "-", "", "/", "").Replace(strings.ToValidUTF8(strings.TrimSpace(c.PostForm("mobile")), ""))
+	v.Email = formText(c, "email")
+	v.Mobile = strings.NewReplacer(" ", "", ".", "", "-", "", "/", "").Replace(formText(c, "mobile"))
 	if v.Email != "" {
 		if a, err := mail.ParseAddress(v.Email); err != nil || a.Address != v.Email || len(v.Email) > 254 {
 			v.Errors["email"] = v.T("contacts.email.invalid")

@@ -43,9 +43,9 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 	v := h.loginView(c)
-	// Invalid UTF-8 would make PostgreSQL refuse the query: such a name
-	// cannot exist, so it is simply a wrong username.
-	username := strings.ToValidUTF8(strings.TrimSpace(c.PostForm("username")), "\uFFFD")
+	// Invalid UTF-8 or a NUL would make PostgreSQL refuse the query: such a
+	// name cannot exist, so it is simply a wrong username.
+	username := formText(c, "username")
 	pw := c.PostForm("password")
 	v.Next = c.PostForm("next")
 	v.FitTables = c.PostForm("fit") == "1"

@@ -1,0 +1,22 @@
+package handlers
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/gin-gonic/gin"
+)
+
+// formText returns the first value of a form field as clean text: valid
+// UTF-8, trimmed, with control characters (NUL above all, which PostgreSQL
+// refuses) removed. Passwords are read raw, never through this.
+func formText(c *gin.Context, name string) string {
+	v := strings.ToValidUTF8(c.PostForm(name), "\uFFFD")
+	v = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return -1
+		}
+		return r
+	}, v)
+	return strings.TrimSpace(v)
+}
