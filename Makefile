@@ -5,6 +5,9 @@ export PATH := $(PATH):/usr/local/go/bin:/usr/sbin:/sbin
 
 GO ?= go
 ADDR ?= :8080
+# CNS/CRS demo card listener (https); CNS_ADDR= turns it off
+CNS_ADDR ?= :8443
+MAILPIT_VERSION ?= v1.33.1
 
 .PHONY: build run test test-go vet fmt bench db-stop db-destroy clean
 
@@ -14,15 +17,41 @@ build:
 ## run: start a private PostgreSQL under var/ (unless DATABASE_URL is set),
 ## migrate, seed the demo and serve on http://localhost:8080. Ctrl-C stops all.
 run: build
-	@if [ -z "$${DATABASE_URL:-}" ]; then \
+	@cleanup=""; \
+	if [ -z "$${GENITORI_SMTP_HOST:-}" ]; then \
+		if [ ! -x bin/mailpit ]; then \
+			echo "Building the local mail catcher Mailpit $(MAILPIT_VERSION) (first run only, about 2 minutes)..."; \
+			GOBIN=$(CURDIR)/bin $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION) || \
+				echo "Mailpit could not be built: e-mails stay queued and are retried until an SMTP server answers on 127.0.0.1:1025."; \
+		fi; \
+		if [ -x bin/mailpit ]; then \
+			mkdir -p var; bin/mailpit --listen 127.0.0.1:8025 --smtp 127.0.0.1:1025 --quiet >var/mailpit.log 2>&1 & \
+			cleanup="kill $$! 2>/dev/null;"; \
+		fi; \
+		trap "$$cleanup" EXIT; \
+	fi; \
+	if [ -z "$${DATABASE_URL:-}" ]; then \
 		export DATABASE_URL=$$(.ci/pg start dev); \
-		trap '.ci/pg stop dev' EXIT; \
+		trap "$$cleanup .ci/pg stop dev" EXIT; \
 	fi; \
 	export GENITORI_ADDR=$${GENITORI_ADDR:-$(ADDR)}; \
 	export GENITORI_COOKIE_SECURE=$${GENITORI_COOKIE_SECURE:-true}; \
+	export GENITORI_BASE_URL=$${GENITORI_BASE_URL:-http://localhost:$${GENITORI_ADDR##*:}}; \
 	bin/genitori migrate; \
 	bin/genitori seed; \
+	export GENITORI_DEMO_IDP=$${GENITORI_DEMO_IDP:-true}; \
+	bin/genitori spid-keygen --all --if-missing; \
+	cns_msg=""; \
+	if [ -n "$(CNS_ADDR)" ] && [ -z "$${GENITORI_CNS_ADDR:-}$${GENITORI_CNS_PROXY_HEADER:-}" ]; then \
+		bin/genitori cns-demo var/cns; \
+		export GENITORI_CNS_ADDR=$(CNS_ADDR) GENITORI_CNS_CA_DIR=var/cns/ca \
+			GENITORI_CNS_TLS_CERT=var/cns/server.pem GENITORI_CNS_TLS_KEY=var/cns/server-key.pem; \
+		cns_msg="CNS/CRS card sign-in: https://localhost:$${GENITORI_CNS_ADDR##*:} (demo card var/cns/mario-rossi.p12, password demo-cns; see README)"; \
+	fi; \
 	echo; echo "Portale Genitori: http://localhost:$${GENITORI_ADDR##*:}/demo/accesso"; \
+	if [ -n "$$cleanup" ]; then echo "Mails sent by the portal (Mailpit): http://127.0.0.1:8025/"; fi; \
+	echo "SMS are printed here (development adapter); registration demo: Anna Verdi, CF VRDNNA87H43L219D."; \
+	if [ -n "$$cns_msg" ]; then echo "$$cns_msg"; fi; \
 	echo "Press Ctrl-C to stop the server and the database."; echo; \
 	bin/genitori serve
 
@@ -42,8 +71,20 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+## bench: load test of the parent pages (family home, calendar fragment and
+## page, payments) on a synthetic city of BENCH_CHILDREN children, seeded once
+## into the throwaway cluster "testbench" (kept between runs; ~5 min for
+## 100000). Prints p50/p95/p99, throughput and bytes, and the same bytes
+## served as a static response. Requests go to 127.0.0.1 only.
+BENCH_CHILDREN ?= 100000
+BENCH_FLAGS ?=
+bench: build
+	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
+	bin/genitori migrate; \
+	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS)
+
 db-stop:
-	.ci/pg stop dev; .ci/pg stop test
+	.ci/pg stop dev; .ci/pg stop test; .ci/pg stop testbench
 
 db-destroy:
 	.ci/pg destroy dev; .ci/pg destroy test

@@ -28,6 +28,9 @@ type Account struct {
 	CreatedAt          time.Time      `db:"created_at"`
 	PasswordChangedAt  sql.NullTime   `db:"password_changed_at"`
 	LastLoginAt        sql.NullTime   `db:"last_login_at"`
+	// a temporary password (recovery, generated at registration), 00006
+	TempPasswordHash      sql.NullString `db:"temp_password_hash"`
+	TempPasswordExpiresAt sql.NullTime   `db:"temp_password_expires_at"`
 }
 
 // IsStaff tells whether the account has a staff role.
@@ -66,17 +69,19 @@ func (s *Store) RecordLogin(ctx context.Context, installationID, id int64) error
 	return nil
 }
 
-// SetPassword stores a new password hash, clears the forced change and ends
-// every session of the account except keepSession (its token hash), in one
-// transaction.
-func (s *Store) SetPassword(ctx context.Context, installationID, id int64, hash string, keepSession []byte) error {
+// SetPassword stores a new password hash, clears the forced change, voids
+// any temporary password or recovery link still waiting, and ends every
+// session of the account except keepSession (its token hash), in one
+// transaction; after (optional) runs in it too, e.g. to enqueue the notice.
+func (s *Store) SetPassword(ctx context.Context, installationID, id int64, hash string, keepSession []byte, after ...func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx,
-		`UPDATE accounts SET password_hash = $3, must_change_password = false, password_changed_at = now()
+		`UPDATE accounts SET password_hash = $3, must_change_password = false, password_changed_at = now(),
+		        temp_password_hash = NULL, temp_password_expires_at = NULL
 		 WHERE installation_id = $1 AND id = $2`, installationID, id, hash)
 	if err != nil {
 		return fmt.Errorf("set password: %w", err)
@@ -88,6 +93,16 @@ func (s *Store) SetPassword(ctx context.Context, installationID, id int64, hash 
 		`DELETE FROM sessions WHERE installation_id = $1 AND account_id = $2 AND token_hash <> $3`,
 		installationID, id, keepSession); err != nil {
 		return fmt.Errorf("end other sessions: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`UPDATE recovery_tokens SET used_at = now() WHERE installation_id = $1 AND account_id = $2 AND used_at IS NULL`,
+		installationID, id); err != nil {
+		return fmt.Errorf("void recovery links: %w", err)
+	}
+	for _, f := range after {
+		if err := f(ctx, tx.Tx); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
 	}
 	return tx.Commit()
 }

@@ -17,6 +17,7 @@ type Installation struct {
 	LoginSPID                  bool         `db:"login_spid"`
 	LoginCIE                   bool         `db:"login_cie"`
 	LoginCNS                   bool         `db:"login_cns"`
+	CNSSoftwareURL             string       `db:"cns_software_url"`
 	CSTMode                    bool         `db:"cst_mode"`
 	CSTLoginURL                string       `db:"cst_login_url"`
 	CSTRegistrationURL         string       `db:"cst_registration_url"`

@@ -43,7 +43,13 @@ func (p person) cf() string {
 }
 
 // SeedDemo loads the demo installations once; a second run changes nothing.
+// The demo school year is lived up to today's date in Italy.
 func (s *Store) SeedDemo(ctx context.Context) error {
+	return s.SeedDemoAt(ctx, time.Now().In(romeTZ))
+}
+
+// SeedDemoAt is SeedDemo with an explicit "today".
+func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var exists bool
 		if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM installations WHERE code = 'demo')`); err != nil {
@@ -69,6 +75,10 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// CNS/CRS: where the demo Comune tells parents to download the card software
+		if _, err := tx.ExecContext(ctx, `UPDATE installations SET cns_software_url = 'https://www.comune.esempio.it/servizi/software-carta-cns' WHERE id = $1`, demo); err != nil {
+			return fmt.Errorf("seed cns software url: %w", err)
+		}
 		valle, err := insertInstallation(ctx, tx, `
 			INSERT INTO installations (code, name, region_label, login_local, self_registration, login_spid, login_cns,
 				cst_mode, cst_login_url, cst_registration_url, cst_instructions, privacy_checkbox,
@@ -79,6 +89,13 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 				true, 'Comune di Valle Serena', 'scuola@comune.valleserena.example', 'Ufficio Scuola, tel. 0341 000000')
 			RETURNING id`)
 		if err != nil {
+			return err
+		}
+
+		if err := seedLago(ctx, tx); err != nil {
+			return err
+		}
+		if err := seedSAMLDemo(ctx, tx, demo, valle); err != nil { // db/seed_saml.go
 			return err
 		}
 
@@ -170,19 +187,21 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 			diet           *int64
 			tariff         string
 			cents          int64
+			billing        string
 		}{
-			{"luca", "mensa", &glutenFree, "Tariffa intera", 480},
-			{"luca", "trasporto", nil, "Abbonamento mensile", 3500},
-			{"sofia", "mensa", nil, "Tariffa ridotta (ISEE)", 320},
-			{"sofia", "pre-scuola", nil, "Pre-scuola giornaliero", 150},
-			{"marco", "mensa", nil, "Tariffa intera", 480},
-			{"elena", "mensa", nil, "Tariffa intera", 480},
-			{"pietro", "mensa", nil, "Tariffa intera", 480},
+			{"luca", "mensa", &glutenFree, "Tariffa intera", 480, "daily"},
+			{"luca", "trasporto", nil, "Abbonamento mensile", 3500, "monthly"},
+			{"sofia", "mensa", nil, "Tariffa ridotta (ISEE)", 320, "daily"},
+			{"sofia", "pre-scuola", nil, "Pre-scuola giornaliero", 150, "daily"},
+			{"marco", "mensa", nil, "Tariffa intera", 480, "daily"},
+			{"elena", "mensa", nil, "Tariffa intera", 480, "daily"},
+			{"pietro", "mensa", nil, "Tariffa intera", 480, "daily"},
 		} {
 			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO enrollments (installation_id, child_id, service_id, school_year, starts_on, ends_on, diet_id, tariff_name, tariff_cents)
-				VALUES ($1, $2, $3, 2026, '2026-09-07', '2027-06-30', $4, $5, $6)`,
-				demo, children[e.child], services[e.service], e.diet, e.tariff, e.cents); err != nil {
+				INSERT INTO enrollments (installation_id, child_id, service_id, school_year, starts_on, ends_on, diet_id,
+					tariff_name, tariff_cents, billing)
+				VALUES ($1, $2, $3, 2026, '2026-09-07', '2027-06-30', $4, $5, $6, $7)`,
+				demo, children[e.child], services[e.service], e.diet, e.tariff, e.cents, e.billing); err != nil {
 				return fmt.Errorf("seed enrollment: %w", err)
 			}
 		}
@@ -205,6 +224,7 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 			{demo, "operatore", "staff", "Ufficio Servizi Scolastici", nil, "", false},
 			{valle, "anna.valle", "parent", "Anna Colombo", nil, "", false},
 		}
+		accountIDs := map[string]int64{}
 		for i, a := range list {
 			hash, err := password.Hash(DemoAccounts[i].Password)
 			if err != nil {
@@ -214,15 +234,19 @@ func (s *Store) SeedDemo(ctx context.Context) error {
 			if a.linkedCF != "" {
 				linked = a.linkedCF
 			}
-			if _, err := tx.ExecContext(ctx, `
+			var id int64
+			if err := tx.GetContext(ctx, &id, `
 				INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role, adult_id,
 					linked_fiscal_code, display_name, password_changed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
 				a.inst, a.username, hash, a.mustChange, a.role, a.adult, linked, a.name); err != nil {
 				return fmt.Errorf("seed account %s: %w", a.username, err)
 			}
+			if a.inst == demo {
+				accountIDs[a.username] = id
+			}
 		}
-		return nil
+		return seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs)
 	})
 }
 

@@ -12,6 +12,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // PostgreSQL driver
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"portalegenitori/migrations"
 )
@@ -63,6 +65,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if err := goose.UpContext(ctx, s.db.DB, "."); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	// River's job-queue tables, by River's own migrator (see README).
+	migrator, err := rivermigrate.New(riverdatabasesql.New(s.db.DB), nil)
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
 	}
 	return nil
 }

@@ -17,7 +17,6 @@ func TestLoginMethodsNotActive(t *testing.T) {
 		{"recupero-accesso", "Problemi con l'accesso"},
 		{"spid", "Entra con SPID"},
 		{"cie", "Entra con CIE"},
-		{"cns", "Entra con CNS/CRS"},
 	} {
 		p.open("/demo/accesso")
 		f := p.tabTo(`main a[href="/demo/` + m.slug + `"]`)

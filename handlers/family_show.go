@@ -1,20 +1,41 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 )
 
 // FamilyView is the family home.
 type FamilyView struct {
 	Base
-	Name      string
-	Linked    bool
-	StaleLink bool
-	Children  []db.ChildSummary
+	Name       string
+	Linked     bool
+	StaleLink  bool
+	SchoolYear int
+	YearLabel  string // "2026/2027"
+	Month      calendar.Month
+	Children   []FamilyChild
+}
+
+// FamilyChild is one child's card: school, services of the school year,
+// this month's presences and the balance of the paying adult.
+type FamilyChild struct {
+	db.ChildSummary
+	Services   []FamilyService
+	Balance    int64
+	OwnBalance bool // the viewer is the paying adult
+}
+
+// FamilyService is one enrollment with this month's presences.
+type FamilyService struct {
+	db.Enrollment
+	Present     int
+	CalendarURL string
 }
 
 func (h *Handler) familyShow(c *gin.Context) {
@@ -25,8 +46,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	v := FamilyView{Base: h.base(c), Name: acc.DisplayName}
+	now := today()
+	v := FamilyView{Base: h.base(c), Name: acc.DisplayName, SchoolYear: calendar.SchoolYear(now), Month: calendar.MonthOf(now)}
 	v.Nav = "family"
+	v.YearLabel = fmt.Sprintf("%d/%d", v.SchoolYear, v.SchoolYear+1)
 	if acc.AdultID.Valid {
 		adult, err := h.store.AdultByID(ctx, inst.ID, acc.AdultID.Int64)
 		if err != nil {
@@ -35,12 +58,9 @@ func (h *Handler) familyShow(c *gin.Context) {
 		}
 		v.Linked = true
 		v.Name = adult.FirstName
-		// The registry's CF changed after the account was linked: staff must
-		// relink the profile before the account sees the children again.
-		v.StaleLink = acc.LinkedFiscalCode.Valid && acc.LinkedFiscalCode.String != adult.FiscalCode
+		v.StaleLink = staleLink(acc, adult)
 		if !v.StaleLink {
-			v.Children, err = h.store.ChildrenOfAdult(ctx, inst.ID, adult.ID)
-			if err != nil {
+			if v.Children, err = h.familyChildren(c, adult, v.SchoolYear, v.Month); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}
@@ -50,4 +70,55 @@ func (h *Handler) familyShow(c *gin.Context) {
 		v.Name = acc.Username
 	}
 	h.render(c, http.StatusOK, "family", v)
+}
+
+// familyChildren loads the cards with four queries, whatever the number of
+// children: children, enrollments, presences, balances.
+func (h *Handler) familyChildren(c *gin.Context, adult *db.Adult, schoolYear int, month calendar.Month) ([]FamilyChild, error) {
+	ctx := c.Request.Context()
+	inst := installation(c)
+	kids, err := h.store.ChildrenOfAdult(ctx, inst.ID, adult.ID)
+	if err != nil || len(kids) == 0 {
+		return nil, err
+	}
+	ids := make([]int64, len(kids))
+	var payers []int64
+	for i, k := range kids {
+		ids[i] = k.ID
+		if k.PayerID.Valid {
+			payers = append(payers, k.PayerID.Int64)
+		}
+	}
+	enrollments, err := h.store.EnrollmentsOfChildren(ctx, inst.ID, ids, schoolYear)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := h.store.PresenceCounts(ctx, inst.ID, ids, month.First(), month.Last())
+	if err != nil {
+		return nil, err
+	}
+	balances, err := h.store.Balances(ctx, inst.ID, payers)
+	if err != nil {
+		return nil, err
+	}
+	present := map[[2]int64]int{}
+	for _, p := range counts {
+		present[[2]int64{p.ChildID, p.ServiceID}] = p.Present
+	}
+	out := make([]FamilyChild, len(kids))
+	for i, k := range kids {
+		fc := FamilyChild{ChildSummary: k, Balance: balances[k.PayerID.Int64], OwnBalance: k.PayerID.Int64 == adult.ID}
+		for _, e := range enrollments {
+			if e.ChildID != k.ID {
+				continue
+			}
+			fc.Services = append(fc.Services, FamilyService{
+				Enrollment:  e,
+				Present:     present[[2]int64{k.ID, e.ServiceID}],
+				CalendarURL: fmt.Sprintf("/%s/presenze/%d/%d", inst.Code, k.ID, e.ServiceID),
+			})
+		}
+		out[i] = fc
+	}
+	return out, nil
 }

@@ -3,10 +3,12 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"html/template"
 	"log/slog"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/fragments"
 	"portalegenitori/internal/config"
 	"portalegenitori/static"
@@ -20,6 +22,9 @@ type Handler struct {
 	pages    *fragments.Renderer
 	assets   *static.Assets
 	sessions *SessionStore
+	// self-registration: jobs enqueued with the account, captcha HMAC key
+	enqueue    *delivery.Enqueuer
+	captchaKey string
 }
 
 // New builds the handler and parses every template once.
@@ -28,16 +33,26 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := fragments.New(template.FuncMap{"asset": assets.URL})
+	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf})
 	if err != nil {
 		return nil, err
 	}
+	enq, err := delivery.NewEnqueuer(store.DB().DB)
+	if err != nil {
+		return nil, err
+	}
+	key := cfg.SecretKey
+	if key == "" {
+		key = rand.Text() + rand.Text() // per process: set GENITORI_SECRET_KEY with several servers
+	}
 	return &Handler{
-		cfg:      cfg,
-		store:    store,
-		log:      log,
-		pages:    pages,
-		assets:   assets,
-		sessions: NewSessionStore(store, cfg),
+		cfg:        cfg,
+		store:      store,
+		log:        log,
+		pages:      pages,
+		assets:     assets,
+		sessions:   NewSessionStore(store, cfg),
+		enqueue:    enq,
+		captchaKey: key,
 	}, nil
 }

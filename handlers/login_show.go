@@ -43,6 +43,11 @@ func (h *Handler) loginView(c *gin.Context) LoginView {
 	v := LoginView{Base: h.base(c), Next: c.Query("next"), Errors: map[string]string{}}
 	v.HideFitForm = true
 	v.Methods = methodsFor(inst, v.Base)
+	if u := h.cstSAMLURL(c, inst); u != "" { // CST over SAML (saml_routes.go)
+		cp := *inst
+		cp.CSTLoginURL = u
+		v.Inst = &cp
+	}
 	return v
 }
 

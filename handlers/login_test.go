@@ -23,7 +23,7 @@ func TestLoginPageShowsEnabledMethods(t *testing.T) {
 	mustContain(t, p, "https://cst.valleserena.example/accesso", "https://cst.valleserena.example/registrazione", "Centro Servizi Territoriali")
 
 	// each link leads to a page, never a dead end
-	for _, path := range []string{"/demo/registrazione", "/demo/recupero-accesso", "/demo/spid", "/demo/cie", "/demo/cns"} {
+	for _, path := range []string{"/demo/recupero-accesso", "/demo/spid", "/demo/cie"} { // cns: TestCNSExplanationPage
 		p := b.get(path)
 		wantStatus(t, p, http.StatusOK)
 		mustContain(t, p, "non ancora attivo", `href="/demo/accesso"`)

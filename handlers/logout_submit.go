@@ -11,6 +11,9 @@ import (
 
 func (h *Handler) logoutSubmit(c *gin.Context) {
 	inst := installation(c)
+	if h.samlLogout(c) { // SPID/CIE/CST session: single logout at the IdP too (saml_slo.go)
+		return
+	}
 	if acc := currentAccount(c); acc != nil {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "logout", Outcome: "success"})
 	}

@@ -15,11 +15,7 @@ type loginMethod struct {
 }
 
 var loginMethods = []loginMethod{
-	{"registrazione", "login.register", func(i *db.Installation) bool { return i.SelfRegistration && !i.CSTMode }},
 	{"recupero-accesso", "login.problems", func(i *db.Installation) bool { return i.LoginLocal && !i.CSTMode }},
-	{"spid", "login.spid", func(i *db.Installation) bool { return i.LoginSPID }},
-	{"cie", "login.cie", func(i *db.Installation) bool { return i.LoginCIE }},
-	{"cns", "login.cns", func(i *db.Installation) bool { return i.LoginCNS }},
 }
 
 // InactiveView says a method is not active (yet, or for this Comune).

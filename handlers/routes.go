@@ -17,7 +17,7 @@ func (h *Handler) Routes() http.Handler {
 	if err := r.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
 		h.log.Error("trusted proxies", "err", err)
 	}
-	r.Use(h.logRequests, gin.CustomRecovery(h.recoverPanics), h.securityHeaders, h.requestContext)
+	r.Use(h.logRequests, gin.CustomRecovery(h.recoverPanics), h.securityHeaders, h.requestContext, h.cnsStripHeader)
 
 	r.GET("/static/*file", gin.WrapH(h.assets))
 	r.GET("/healthz", h.healthz)
@@ -34,6 +34,14 @@ func (h *Handler) Routes() http.Handler {
 	inst.POST("/preferenze", h.preferencesUpdate)
 	inst.GET("/privacy", h.privacyShow)
 	inst.GET("/accessibilita", h.accessibilityShow)
+	inst.GET("/registrazione", h.registerShow)
+	inst.POST("/registrazione", h.registerSubmit)
+	inst.POST("/registrazione/username", h.registerUsername)
+	inst.POST("/registrazione/codice-fiscale", h.registerFiscalCode)
+	inst.POST("/registrazione/robustezza", h.registerStrength)
+	inst.GET("/cns", h.cnsShow)
+	inst.GET("/cns/entra", h.cnsSignIn)
+	h.samlRoutes(inst) // SPID, CIE, CST over SAML (saml_routes.go)
 	for _, m := range loginMethods {
 		inst.GET("/"+m.slug, h.methodInactive(m))
 	}
@@ -44,12 +52,18 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/famiglia", h.familyShow)
 	auth.GET("/primo-accesso", h.firstVisitShow)
 	auth.POST("/primo-accesso", h.firstVisitSubmit)
+	auth.GET("/presenze/:child/:service", h.attendanceCalendar)
+	auth.GET("/pagamenti", h.paymentsList)
+	auth.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
+	auth.GET("/pagamenti/estratto", h.paymentsStatement)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)
+
+	h.mountTestIdP(r) // only with GENITORI_DEMO_IDP=true
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)
@@ -62,6 +76,7 @@ func (h *Handler) Routes() http.Handler {
 		w.Write([]byte("Richiesta bloccata: proviene da un altro sito. Ricarica la pagina del portale e riprova.\n" +
 			"Request blocked: it came from another site. Reload the portal page and try again.\n"))
 	}))
+	samlBypassCrossOrigin(cop) // the IdPs' POSTs to /{inst}/{spid,cie,cst}/{acs,slo}
 	return cop.Handler(r)
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
 )
@@ -24,7 +25,15 @@ const usage = `Portale Genitori
 Usage:
   genitori serve     start the web server (GENITORI_ADDR, default :8080)
   genitori migrate   apply the database migrations
-  genitori seed      load the demo installations and accounts (idempotent)
+  genitori seed      load the demo installations and accounts (idempotent);
+                     --children N adds a synthetic city (see genitori seed -h)
+  genitori bench     load test of the parent pages on a synthetic city (make bench)
+  genitori worker    send queued e-mail and SMS (serve also does it unless GENITORI_WORKER=false)
+  genitori spid-keygen --inst CODE | --all [--if-missing] [--force]
+                     make the SPID/CIE key and self-signed certificate of an installation
+  genitori spid-refresh-idps
+                     download the SPID identity providers from the registry into GENITORI_SPID_IDP_DIR
+  genitori cns-demo  write a demo CA, server and CNS card certificate under var/cns (make run)
 
 Configuration comes from environment variables; see README.md.
 `
@@ -33,6 +42,13 @@ func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
+	}
+	if os.Args[1] == "cns-demo" { // needs no configuration
+		if err := cnsDemoCmd(os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "genitori cns-demo: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	cfg, err := config.FromOS()
 	if err != nil {
@@ -50,6 +66,14 @@ func main() {
 		err = migrate(ctx, cfg)
 	case "seed":
 		err = seedCmd(ctx, cfg, os.Args[2:])
+	case "bench":
+		err = benchCmd(ctx, cfg, os.Args[2:])
+	case "worker":
+		err = workerCmd(ctx, cfg, log)
+	case "spid-keygen":
+		err = spidKeygenCmd(ctx, cfg, os.Args[2:])
+	case "spid-refresh-idps":
+		err = spidRefreshCmd(ctx, cfg, os.Args[2:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -74,6 +98,7 @@ func migrate(ctx context.Context, cfg config.Config) error {
 
 func seedCmd(ctx context.Context, cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	syn := syntheticFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,6 +116,9 @@ func seedCmd(ctx context.Context, cfg config.Config, args []string) error {
 	fmt.Println("Demo installations loaded. Accounts (installation, username, password):")
 	for _, a := range db.DemoAccounts {
 		fmt.Printf("  %-6s %-14s %-22s %s\n", a.Installation, a.Username, a.Password, a.Note)
+	}
+	if syn.children > 0 {
+		return runSynthetic(ctx, store, syn)
 	}
 	return nil
 }
@@ -110,9 +138,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	routes := h.Routes()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           h.Routes(),
+		Handler:           routes,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -124,9 +153,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go purgeSessions(ctx, store, cfg, log)
+	if cfg.Worker {
+		go func() {
+			if err := delivery.Run(ctx, cfg, store, log); err != nil {
+				log.Error("delivery worker", "err", err)
+			}
+		}()
+	}
 	log.Info("serving", "addr", ln.Addr().String())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	stopCNS, err := startCNS(cfg, h, routes, log, errc)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = stopCNS(sctx)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -139,6 +184,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// workerCmd runs only the delivery worker (e-mail and SMS), until Ctrl-C.
+func workerCmd(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return delivery.Run(ctx, cfg, store, log)
 }
 
 // purgeSessions deletes expired sessions every few minutes.

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -26,6 +28,24 @@ type Config struct {
 	SessionAbsolute time.Duration // 12 hours
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration // GENITORI_REQUEST_TIMEOUT, default 5s
+
+	// Delivery of e-mail and SMS (DESIGN §8); defaults suit `make run`.
+	BaseURL      string // GENITORI_BASE_URL, public URL for links in messages, default http://localhost:8080
+	SMTPHost     string // GENITORI_SMTP_HOST, default 127.0.0.1 (the local mail catcher)
+	SMTPPort     int    // GENITORI_SMTP_PORT, default 1025
+	SMTPUser     string // GENITORI_SMTP_USER, empty: no authentication
+	SMTPPassword string // GENITORI_SMTP_PASSWORD
+	SMTPFrom     string // GENITORI_SMTP_FROM, default "Portale Genitori <noreply@localhost>"
+	SMTPTLS      string // GENITORI_SMTP_TLS: none, starttls, tls; default none
+	SMSAdapter   string // GENITORI_SMS_ADAPTER: log (development) or http; default log
+	SMSURL       string // GENITORI_SMS_URL, gateway endpoint (adapter http)
+	SMSToken     string // GENITORI_SMS_TOKEN, bearer token of the gateway
+	SMSSender    string // GENITORI_SMS_SENDER, sender name or number, default "Comune"
+	Worker       bool   // GENITORI_WORKER, run the delivery worker inside serve, default true
+	SecretKey    string // GENITORI_SECRET_KEY, HMAC key for captcha challenges; empty: random at start
+
+	CNS  CNS  // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
+	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -100,7 +120,70 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			c.RequestTimeout = d
 		}
 	}
+	errs = append(errs, c.delivery(getenv, boolVar)...)
+	errs = append(errs, c.cns(getenv)...)
+	errs = append(errs, c.saml(getenv)...)
 	return c, errors.Join(errs...)
+}
+
+// delivery reads and checks the e-mail and SMS settings.
+func (c *Config) delivery(getenv func(string) string, boolVar func(string, *bool)) []error {
+	var errs []error
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c.BaseURL = strings.TrimRight(str("GENITORI_BASE_URL", "http://localhost:8080"), "/")
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("GENITORI_BASE_URL=%q must be an absolute http(s) URL, e.g. https://genitori.comune.it", c.BaseURL))
+	}
+	c.SMTPHost = str("GENITORI_SMTP_HOST", "127.0.0.1")
+	c.SMTPPort = 1025
+	if v := getenv("GENITORI_SMTP_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			errs = append(errs, fmt.Errorf("GENITORI_SMTP_PORT=%q must be a port number (25, 465, 587, 1025...)", v))
+		} else {
+			c.SMTPPort = p
+		}
+	}
+	c.SMTPUser = getenv("GENITORI_SMTP_USER")
+	c.SMTPPassword = getenv("GENITORI_SMTP_PASSWORD")
+	if c.SMTPUser != "" && c.SMTPPassword == "" {
+		errs = append(errs, errors.New("GENITORI_SMTP_USER is set but GENITORI_SMTP_PASSWORD is empty"))
+	}
+	c.SMTPFrom = str("GENITORI_SMTP_FROM", "Portale Genitori <noreply@localhost>")
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		errs = append(errs, fmt.Errorf("GENITORI_SMTP_FROM=%q is not an e-mail address (e.g. Portale Genitori <noreply@comune.it>)", c.SMTPFrom))
+	}
+	c.SMTPTLS = strings.ToLower(str("GENITORI_SMTP_TLS", "none"))
+	switch c.SMTPTLS {
+	case "none", "starttls", "tls":
+	default:
+		errs = append(errs, fmt.Errorf("GENITORI_SMTP_TLS=%q must be none, starttls or tls", c.SMTPTLS))
+	}
+	c.SMSAdapter = strings.ToLower(str("GENITORI_SMS_ADAPTER", "log"))
+	c.SMSURL = getenv("GENITORI_SMS_URL")
+	c.SMSToken = getenv("GENITORI_SMS_TOKEN")
+	c.SMSSender = str("GENITORI_SMS_SENDER", "Comune")
+	switch c.SMSAdapter {
+	case "log":
+	case "http":
+		if u, err := url.Parse(c.SMSURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("GENITORI_SMS_URL=%q must be the gateway's http(s) URL when GENITORI_SMS_ADAPTER=http", c.SMSURL))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("GENITORI_SMS_ADAPTER=%q must be log (development) or http", c.SMSAdapter))
+	}
+	c.Worker = true
+	boolVar("GENITORI_WORKER", &c.Worker)
+	c.SecretKey = getenv("GENITORI_SECRET_KEY")
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		errs = append(errs, errors.New("GENITORI_SECRET_KEY must be at least 32 characters (e.g. openssl rand -hex 32)"))
+	}
+	return errs
 }
 
 // FromOS is FromEnv(os.Getenv).

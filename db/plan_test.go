@@ -1,0 +1,117 @@
+package db_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"portalegenitori/db"
+	"portalegenitori/db/dbtest"
+	"portalegenitori/internal/calendar"
+)
+
+type planNode struct {
+	NodeType string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Index    string     `json:"Index Name"`
+	Plans    []planNode `json:"Plans"`
+}
+
+func (n planNode) walk(f func(planNode)) {
+	f(n)
+	for _, c := range n.Plans {
+		c.walk(f)
+	}
+}
+
+// TestParentQueryPlans seeds a synthetic city big enough for the planner to
+// prefer indexes (3,000 children, about 600,000 attendance rows and 150,000
+// ledger entries) and checks that every query behind the parent pages reads
+// the big tables through index range scans on keys led by installation_id
+// and the child or adult — never a sequential scan.
+func TestParentQueryPlans(t *testing.T) {
+	s, _ := dbtest.New(t)
+	ctx := context.Background()
+	start := time.Now()
+	res, err := s.SeedSynthetic(ctx, db.SyntheticOptions{Code: "piano", Children: 3000,
+		Start: calendar.Day(2026, 9, 7), Until: calendar.Day(2026, 11, 26)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("seeded %d attendance rows, %d ledger entries in %s", res.Attendance, res.Ledger, time.Since(start).Round(time.Millisecond))
+	if res.Attendance < 500_000 {
+		t.Fatalf("only %d attendance rows", res.Attendance)
+	}
+	inst := res.InstallationID
+	// a paying adult with two children, one enrolled in mensa
+	var adult, child, service int64
+	if err := s.DB().QueryRow(`
+		SELECT g.adult_id, g.child_id, e.service_id FROM guardianships g
+		JOIN enrollments e ON e.installation_id = g.installation_id AND e.child_id = g.child_id
+		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
+		WHERE g.installation_id = $1 AND g.role = 'payer'
+		  AND (SELECT count(*) FROM guardianships x WHERE x.installation_id = g.installation_id AND x.adult_id = g.adult_id) >= 2
+		ORDER BY g.adult_id LIMIT 1`, inst).Scan(&adult, &child, &service); err != nil {
+		t.Fatal(err)
+	}
+	kids := pq.Array([]int64{child, child + 1})
+	nov1, nov30, oct14 := calendar.Day(2026, 11, 1), calendar.Day(2026, 11, 30), calendar.Day(2026, 10, 14)
+	null := any(nil)
+	cases := []struct {
+		name  string
+		args  []any
+		index string // the index the big table must be read through
+	}{
+		{"children of adult", []any{inst, adult}, "guardianships_adult"},
+		{"child of adult (guard)", []any{inst, adult, child}, "guardianships_adult"},
+		{"enrollments", []any{inst, kids, 2026}, "enrollments_child"},
+		{"presence counts", []any{inst, kids, nov1, nov30}, "attendance_pkey"},
+		{"balances", []any{inst, pq.Array([]int64{adult})}, "ledger_adult_date"},
+		{"attendance month", []any{inst, child, service, nov1, nov30}, "attendance_pkey"},
+		{"attendance day", []any{inst, child, service, oct14}, "attendance_pkey"},
+		{"day charges", []any{inst, child, service, nov1, nov30}, "ledger_child_day"},
+		{"ledger page", []any{inst, adult, null, null, null, null, null, null, 25, 0}, "ledger_adult_date"},
+		{"ledger page", []any{inst, adult, calendar.Day(2026, 10, 1), calendar.Day(2026, 10, 31), child, service, "charge", null, 25, 25}, "ledger_adult_date"},
+		{"ledger page", []any{inst, adult, null, null, null, null, null, pq.Array([]int64{child}), 25, 0}, "ledger_adult_date"},
+		{"ledger totals", []any{inst, adult, null, null, null, null, "topup", null}, "ledger_adult_date"},
+		{"payers for", []any{inst, adult}, "guardianships_adult"},
+	}
+	big := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts"}
+	for i, c := range cases {
+		q, ok := db.PlanQueries[c.name]
+		if !ok {
+			t.Fatalf("no query %q", c.name)
+		}
+		var raw string
+		if err := s.DB().QueryRow("EXPLAIN (FORMAT JSON) "+q, c.args...).Scan(&raw); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var plans []struct {
+			Plan planNode `json:"Plan"`
+		}
+		if err := json.Unmarshal([]byte(raw), &plans); err != nil {
+			t.Fatal(err)
+		}
+		var used, seq []string
+		plans[0].Plan.walk(func(n planNode) {
+			if n.Index != "" {
+				used = append(used, n.NodeType+" on "+n.Index)
+			}
+			if n.NodeType == "Seq Scan" && slices.Contains(big, n.Relation) {
+				seq = append(seq, n.Relation)
+			}
+		})
+		t.Logf("%d %-22s %s", i, c.name, strings.Join(used, ", "))
+		if len(seq) > 0 {
+			t.Errorf("%s: sequential scan on %v", c.name, seq)
+		}
+		if !slices.ContainsFunc(used, func(u string) bool { return strings.HasSuffix(u, " on "+c.index) }) {
+			t.Errorf("%s: %s not used; plan:\n%s", c.name, c.index, raw)
+		}
+	}
+}

@@ -1,0 +1,254 @@
+package delivery_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"portalegenitori/db"
+	"portalegenitori/db/dbtest"
+	"portalegenitori/delivery"
+	"portalegenitori/internal/notify"
+	"portalegenitori/internal/notify/smtptest"
+	"portalegenitori/internal/password"
+)
+
+type gateway struct {
+	mu   sync.Mutex
+	sent []map[string]string
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var m map[string]string
+	json.NewDecoder(r.Body).Decode(&m)
+	g.mu.Lock()
+	g.sent = append(g.sent, m)
+	g.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func (g *gateway) count() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sent)
+}
+
+func worker(t *testing.T, store *db.Store, smtpPort int, smsURL string, o delivery.Options) *delivery.Worker {
+	t.Helper()
+	mailer, err := notify.NewSMTPMailer(notify.SMTPConfig{Host: "127.0.0.1", Port: smtpPort, From: "noreply@example.it", TLS: "none", Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.FetchPollInterval == 0 {
+		o.FetchPollInterval = 100 * time.Millisecond
+	}
+	w, err := delivery.NewWorker(store, delivery.Senders{Mail: mailer, SMS: &notify.HTTPGateway{URL: smsURL}, BaseURL: "https://portale.example.it"},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// newAccount creates an account of installation code with its credentials
+// job, as the registration handler does.
+func newAccount(t *testing.T, store *db.Store, code, username string, generate bool) (int64, int64) {
+	t.Helper()
+	ctx := context.Background()
+	inst, err := store.InstallationByCode(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enq, err := delivery.NewEnqueuer(store.DB().DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	na := db.NewAccount{InstallationID: inst.ID, Username: username, FiscalCode: "CCCFBA85D03L219P",
+		Email: username + "@example.it", Mobile: "+393470000001", Lang: "it", DisplayName: "Prova"}
+	if !generate {
+		na.PasswordHash, _ = password.Hash("Una-Password-Lunga-1")
+	}
+	id, err := store.CreateAccount(ctx, na, func(ctx context.Context, tx *sql.Tx, id int64) error {
+		return enq.Credentials(ctx, tx, delivery.CredentialsArgs{InstallationID: inst.ID, AccountID: id, Purpose: delivery.KindRegistration, GeneratePassword: generate})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst.ID, id
+}
+
+func messages(t *testing.T, store *db.Store, inst, acc int64) []db.Message {
+	msgs, err := store.MessagesOfAccount(context.Background(), inst, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+// TestRetryWithBackoff: the SMTP server refuses the first attempt; River
+// retries; the SMS that went through is not sent again; the record keeps
+// both outcomes.
+func TestRetryWithBackoff(t *testing.T) {
+	store, _ := dbtest.New(t)
+	s, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.SetReject(func(n int) string {
+		if n == 1 {
+			return "451 4.3.0 try again later"
+		}
+		return ""
+	})
+	g := &gateway{}
+	gs := httptest.NewServer(g)
+	defer gs.Close()
+	inst, acc := newAccount(t, store, "demo", "riprova", false)
+	w := worker(t, store, s.Port(), gs.URL, delivery.Options{})
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop(context.Background())
+	if got := s.Wait(1, 30*time.Second); len(got) != 1 {
+		t.Fatalf("mail not delivered after retry")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var msgs []db.Message
+	for time.Now().Before(deadline) {
+		if msgs = messages(t, store, inst, acc); len(msgs) >= 3 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	outcomes := map[string]int{}
+	for _, m := range msgs {
+		outcomes[m.Channel+":"+m.Outcome]++
+		if m.TempPassword {
+			t.Fatalf("no password in a reminder")
+		}
+	}
+	if outcomes["email:failed"] != 1 || outcomes["email:sent"] != 1 || outcomes["sms:sent"] != 1 || g.count() != 1 {
+		t.Fatalf("outcomes %v, sms %d", outcomes, g.count())
+	}
+	for _, m := range msgs {
+		if m.Outcome == "failed" && !strings.Contains(m.Error, "451") {
+			t.Fatalf("failure reason %q", m.Error)
+		}
+	}
+}
+
+// TestCrashHelper is the worker process that TestDeliveredAfterCrash kills.
+func TestCrashHelper(t *testing.T) {
+	if os.Getenv("DELIVERY_CRASH_HELPER") != "1" {
+		t.Skip("helper process only")
+	}
+	store, err := db.Open(context.Background(), os.Getenv("DELIVERY_DB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, _ := strconv.Atoi(os.Getenv("DELIVERY_SMTP_PORT"))
+	w := worker(t, store, port, os.Getenv("DELIVERY_SMS"), delivery.Options{})
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Minute) // killed long before
+}
+
+var tempRE = regexp.MustCompile(`Password temporanea: (\S+)`)
+
+// TestDeliveredAfterCrash: a worker process is killed (SIGKILL) while it is
+// sending; the job stays in PostgreSQL; once a worker is back, the message
+// is delivered, once, with a generated password that works.
+func TestDeliveredAfterCrash(t *testing.T) {
+	if os.Getenv("DELIVERY_CRASH_HELPER") == "1" {
+		t.Skip()
+	}
+	store, url := dbtest.New(t)
+	stall, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	hold := make(chan struct{})
+	defer close(hold)
+	stall.SetStall(hold)
+	g := &gateway{}
+	gs := httptest.NewServer(g)
+	defer gs.Close()
+	// demo sends by e-mail and SMS; make it e-mail only so the crash is mid-mail
+	store.DB().MustExec(`UPDATE installations SET delivery_channel = 'email' WHERE code = 'demo'`)
+	inst, acc := newAccount(t, store, "demo", "sopravvive", true)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "DELIVERY_CRASH_HELPER=1", "DELIVERY_DB="+url,
+		"DELIVERY_SMTP_PORT="+strconv.Itoa(stall.Port()), "DELIVERY_SMS="+gs.URL)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stall.Stalled:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the helper worker never reached the SMTP DATA")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	var state string
+	store.DB().Get(&state, `SELECT state FROM river_job ORDER BY id DESC LIMIT 1`)
+	if state != "running" {
+		t.Fatalf("job state after the crash %q, want running", state)
+	}
+	if n := len(stall.Messages()); n != 0 {
+		t.Fatalf("nothing was delivered before the crash, got %d", n)
+	}
+
+	good, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	w := worker(t, store, good.Port(), gs.URL, delivery.Options{JobTimeout: time.Second, RescueStuckJobsAfter: 2 * time.Second})
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop(context.Background())
+	got := good.Wait(1, 90*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("message not delivered after the worker came back")
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := len(good.Messages()); n != 1 {
+		t.Fatalf("delivered %d times, want once", n)
+	}
+	m := tempRE.FindStringSubmatch(got[0].Text())
+	if m == nil {
+		t.Fatalf("no temporary password:\n%s", got[0].Text())
+	}
+	a, err := store.AccountByID(context.Background(), inst, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := password.Verify(m[1], a.PasswordHash.String); !ok || !a.MustChangePassword {
+		t.Fatalf("the delivered password does not work or is not temporary")
+	}
+	msgs := messages(t, store, inst, acc)
+	if len(msgs) != 1 || msgs[0].Outcome != "sent" || !msgs[0].TempPassword || msgs[0].Attempt != 2 {
+		t.Fatalf("record: %+v", msgs)
+	}
+}

@@ -1,0 +1,237 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp/kb"
+
+	"portalegenitori/db"
+	"portalegenitori/db/dbtest"
+	"portalegenitori/delivery"
+	"portalegenitori/handlers"
+	"portalegenitori/internal/config"
+	"portalegenitori/internal/notify"
+	"portalegenitori/internal/notify/smtptest"
+)
+
+// regServer is the portal with a delivery worker, a real SMTP listener and
+// an HTTP SMS gateway.
+type regServer struct {
+	base string
+	smtp *smtptest.Server
+	mu   sync.Mutex
+	sms  []string
+}
+
+func (s *regServer) smsTexts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.sms...)
+}
+
+func startRegServer(t *testing.T) *regServer {
+	t.Helper()
+	store, dbURL := dbtest.New(t)
+	cfg, err := config.FromEnv(func(k string) string {
+		if k == "DATABASE_URL" {
+			return dbURL
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Routes())
+	t.Cleanup(srv.Close)
+	rs := &regServer{base: srv.URL}
+	rs.smtp, err = smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rs.smtp.Close)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		json.NewDecoder(r.Body).Decode(&m)
+		rs.mu.Lock()
+		rs.sms = append(rs.sms, m["text"])
+		rs.mu.Unlock()
+	}))
+	t.Cleanup(gw.Close)
+	mailer, _ := notify.NewSMTPMailer(notify.SMTPConfig{Host: "127.0.0.1", Port: rs.smtp.Port(), From: "noreply@example.it", TLS: "none"})
+	w, err := delivery.NewWorker(store, delivery.Senders{Mail: mailer, SMS: &notify.HTTPGateway{URL: gw.URL}, BaseURL: srv.URL},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.Options{FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Stop(context.Background()) })
+	return rs
+}
+
+// waitText waits until the element's text contains want.
+func (p *Page) waitText(sel, want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for time.Now().Before(deadline) {
+		if strings.Contains(p.text(sel), want) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.t.Fatalf("%s never read %q (reads %q)", sel, want, p.text(sel))
+}
+
+// fillField tabs to a field and types into it.
+func (p *Page) fillField(sel, text string) {
+	p.t.Helper()
+	p.tabTo(sel)
+	p.typeText(text)
+}
+
+// TestRegisterJourney: a newcomer registers the demo paying adult with no
+// account by keyboard only (contacts locked, captcha solved by the worker,
+// privacy notice in a dialog), reads the mail and signs in. axe after each
+// htmx swap.
+func TestRegisterJourney(t *testing.T) {
+	t.Parallel()
+	rs := startRegServer(t)
+	p := newPage(t, rs.base)
+	p.open("/demo/accesso")
+	p.tabTo(`main a[href="/demo/registrazione"]`)
+	if resp := p.enter(); resp.Status != 200 {
+		t.Fatalf("registration page status %d", resp.Status)
+	}
+	axeCheck(p, "registration form")
+
+	p.fillField("#first_name", "Anna")
+	p.fillField("#last_name", "Verdi")
+	p.fillField("#fiscal_code", "VRDNNA87H43L219B")
+	p.waitText("#cf-status", "carattere di controllo")
+	axeCheck(p, "CF wrong check letter")
+	p.key(kb.Backspace)
+	p.typeText("D")
+	p.waitText("#cf-status", "adulto pagante")
+	if p.attr("#email", "readonly") == "" && !evalJS[bool](p, `document.getElementById('email').readOnly`) {
+		t.Fatal("e-mail not locked")
+	}
+	axeCheck(p, "contacts locked")
+
+	p.fillField("#username", "Mario.Rossi")
+	p.tab()
+	p.expectFocus(`button[name=verifica]`)
+	p.key(kb.Enter)
+	p.waitText("#username-status", "Username NON disponibile!")
+	p.expectFocus(`button[name=verifica]`)
+	axeCheck(p, "username taken")
+	p.shiftTab()
+	p.expectFocus("#username")
+	for range len("Mario.Rossi") {
+		p.key(kb.Backspace)
+	}
+	p.typeText("anna.verdi")
+	p.tab()
+	p.key(kb.Enter)
+	p.waitText("#username-status", "Username disponibile")
+
+	p.fillField("#password", "Merenda-Sul-Prato-77")
+	p.waitText("#strength", "Livello di protezione")
+	p.expectFocus("#password")
+	axeCheck(p, "strength meter")
+	p.fillField("#confirm", "Merenda-Sul-Prato-77")
+
+	p.tabTo("#security_question")
+	p.key(kb.ArrowDown) // first proposed question
+	p.fillField("#security_answer", "Fido")
+
+	p.tabTo("#privacy-link")
+	p.key(kb.Enter)
+	deadline := time.Now().Add(stepTimeout)
+	for !evalJS[bool](p, `document.getElementById('privacy-dialog').open`) {
+		if time.Now().After(deadline) {
+			t.Fatal("privacy dialog did not open")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p.expectFocus("[data-dialog-close]")
+	axeCheck(p, "privacy dialog")
+	p.key(kb.Escape)
+	p.expectFocus("#privacy-link")
+	p.tabTo("#privacy")
+	p.space()
+
+	p.waitText("#captcha-status", "completata")
+	p.tabTo("main form button.btn-primary")
+	if resp := p.enter(); resp.Status != 200 {
+		t.Fatalf("Conferma: status %d (%s)", resp.Status, p.text("main"))
+	}
+	p.expectText("main h1", "Registrazione completata")
+	axeCheck(p, "registration done")
+
+	msgs := rs.smtp.Wait(1, 30*time.Second)
+	if len(msgs) != 1 || msgs[0].To[0] != "anna.verdi@example.it" || !strings.Contains(msgs[0].Text(), "anna.verdi") {
+		t.Fatalf("mail: %+v", msgs)
+	}
+	p.tabTo(`main a[href="/demo/accesso"]`)
+	p.enter()
+	p.login("anna.verdi", "Merenda-Sul-Prato-77", false)
+	p.waitPath("family page", func(s string) bool { return s == "/demo/famiglia" })
+	p.expectText("main", "Marco")
+}
+
+var tempPassword = regexp.MustCompile(`Password temporanea: (\S+)`)
+
+// TestRegisterGeneratedJourney: lago (no password to choose, SMS) ends at
+// the forced change at first sign-in.
+func TestRegisterGeneratedJourney(t *testing.T) {
+	t.Parallel()
+	rs := startRegServer(t)
+	p := newPage(t, rs.base)
+	p.open("/lago/registrazione")
+	p.fillField("#first_name", "Carla")
+	p.fillField("#last_name", "Galli")
+	p.fillField("#fiscal_code", db.DemoRegistrationCF["lago"])
+	p.waitText("#cf-status", "trovato")
+	p.fillField("#mobile", "3471234567")
+	p.fillField("#username", "carla.galli")
+	p.tabTo("#security_question")
+	p.key(kb.ArrowDown)
+	p.fillField("#security_answer", "Rosso")
+	p.tabTo("main form button.btn-primary")
+	if resp := p.enter(); resp.Status != 200 {
+		t.Fatalf("Conferma: status %d (%s)", resp.Status, p.text("main"))
+	}
+	axeCheck(p, "generated password: done")
+	var temp string
+	deadline := time.Now().Add(30 * time.Second)
+	for temp == "" && time.Now().Before(deadline) {
+		for _, s := range rs.smsTexts() {
+			if m := tempPassword.FindStringSubmatch(s); m != nil {
+				temp = m[1]
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if temp == "" {
+		t.Fatal("no SMS with a temporary password")
+	}
+	p.open("/lago/accesso")
+	p.login("carla.galli", temp, false)
+	p.waitPath("forced change", func(s string) bool { return s == "/lago/cambio-password" })
+	axeCheck(p, "forced change after generated password")
+}

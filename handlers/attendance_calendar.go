@@ -1,0 +1,218 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
+)
+
+// CalendarView is the attendance calendar of one child at one service for
+// one month, with the details of a chosen day.
+type CalendarView struct {
+	Base
+	Child       *db.ChildSummary
+	Enrollment  *db.Enrollment
+	Month       calendar.Month
+	Weeks       [][7]CalCell
+	Weekdays    []time.Weekday
+	Totals      calendar.Totals
+	Charged     int64 // net of the entries that come from the month's days
+	Closures    []db.Closure
+	PrevURL     string
+	NextURL     string
+	PrevMonth   calendar.Month
+	NextMonth   calendar.Month
+	Others      []db.Enrollment // the child's other services, for switching
+	Day         *DayDetail
+	BaseURL     string
+	Swap        bool // rendered for an htmx swap: update the status region too
+	StateCodes  []string
+	FamilyURL   string
+	PaymentsURL string
+}
+
+// CalCell is a day of the grid as the template shows it.
+type CalCell struct {
+	calendar.Cell
+	State    string
+	URL      string // the day's details, for service days
+	Selected bool
+}
+
+// DayDetail is what a day says: who recorded it and when, the charges.
+type DayDetail struct {
+	Date    time.Time
+	State   string
+	Note    string
+	Record  *db.AttendanceDetail
+	Entries []db.LedgerEntry
+	Net     int64
+}
+
+// the states the legend explains, in order
+var legendStates = []string{calendar.Present, calendar.Absent, calendar.AbsenceNotified, calendar.Booked,
+	calendar.Unrecorded, calendar.StateClosed, calendar.StateNoService, calendar.StateNotEnroll}
+
+func (h *Handler) attendanceCalendar(c *gin.Context) {
+	adult := h.familyAdult(c)
+	if adult == nil {
+		return
+	}
+	inst := installation(c)
+	ctx := c.Request.Context()
+	childID, ok1 := idParam(c, "child")
+	serviceID, ok2 := idParam(c, "service")
+	if !ok1 || !ok2 {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	now := today()
+	month := calendar.MonthOf(now)
+	var day time.Time
+	if s := c.Query("giorno"); s != "" {
+		if day, err = calendar.ParseDay(s); err != nil {
+			h.renderError(c, http.StatusBadRequest, nil)
+			return
+		}
+		month = calendar.MonthOf(day)
+	}
+	if s := c.Query("mese"); s != "" {
+		if month, err = calendar.ParseMonth(s); err != nil || month.Year < 2000 || month.Year > 2100 {
+			h.renderError(c, http.StatusBadRequest, nil)
+			return
+		}
+	}
+	enr, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, month.First())
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	if !day.IsZero() && calendar.MonthOf(day) != month {
+		day = time.Time{} // a day of another month: show the month only
+	}
+
+	v := CalendarView{Base: h.base(c), Child: child, Enrollment: enr, Month: month, Swap: wantsFragment(c.Request)}
+	v.Nav = "family"
+	v.BaseURL = fmt.Sprintf("/%s/presenze/%d/%d", inst.Code, childID, serviceID)
+	v.FamilyURL = "/" + inst.Code + "/famiglia"
+	v.PaymentsURL = "/" + inst.Code + "/pagamenti"
+	v.Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+	v.StateCodes = legendStates
+	first, last := month.First(), month.Last()
+
+	records, err := h.store.AttendanceBetween(ctx, inst.ID, childID, serviceID, first, last)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	closures, err := h.store.ClosuresBetween(ctx, inst.ID, first, last)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	entries, err := h.store.DayEntries(ctx, inst.ID, childID, serviceID, first, last)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	opts := calendar.Options{From: enr.StartsOn, To: enr.EndsOn, Today: now,
+		Closures: make(map[time.Time]string, len(closures)), Records: make(map[time.Time]string, len(records))}
+	for _, cl := range closures {
+		opts.Closures[calendar.DateOf(cl.Day)] = cl.Description
+	}
+	for _, r := range records {
+		opts.Records[calendar.DateOf(r.Day)] = r.Status
+	}
+	v.Closures = closures
+	for _, e := range entries {
+		v.Charged += e.AmountCents
+	}
+	grid := calendar.Build(month, opts)
+	v.Totals = grid.Totals
+	for _, w := range grid.Weeks {
+		var row [7]CalCell
+		for i, cell := range w {
+			cc := CalCell{Cell: cell, State: cell.State()}
+			if cell.Kind == calendar.ServiceDay || cell.Status != "" {
+				cc.URL = "?" + url.Values{"mese": {month.String()}, "giorno": {cell.Date.Format(time.DateOnly)}}.Encode()
+				cc.Selected = cell.Date.Equal(day)
+			}
+			row[i] = cc
+		}
+		v.Weeks = append(v.Weeks, row)
+	}
+	// months to move to: within the enrollment period
+	v.PrevMonth, v.NextMonth = month.Prev(), month.Next()
+	if !month.Prev().Before(calendar.MonthOf(enr.StartsOn)) {
+		v.PrevURL = v.BaseURL + "?mese=" + month.Prev().String()
+	}
+	if !calendar.MonthOf(enr.EndsOn).Before(month.Next()) {
+		v.NextURL = v.BaseURL + "?mese=" + month.Next().String()
+	}
+	if others, err := h.store.EnrollmentsOfChildren(ctx, inst.ID, []int64{childID}, enr.SchoolYear); err == nil {
+		for _, o := range others {
+			if o.ServiceID != serviceID {
+				v.Others = append(v.Others, o)
+			}
+		}
+	}
+
+	if !day.IsZero() {
+		d := &DayDetail{Date: day}
+		for _, w := range v.Weeks {
+			for _, cc := range w {
+				if cc.Date.Equal(day) {
+					d.State, d.Note = cc.State, cc.Note
+				}
+			}
+		}
+		rec, err := h.store.AttendanceOn(ctx, inst.ID, childID, serviceID, day)
+		switch {
+		case err == nil:
+			d.Record = rec
+		case !errors.Is(err, db.ErrNotFound):
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		for _, e := range entries {
+			if e.AttendanceDay.Valid && e.AttendanceDay.Time.Equal(day) {
+				d.Entries = append(d.Entries, e)
+				d.Net += e.AmountCents
+			}
+		}
+		v.Day = d
+	}
+
+	if v.Swap {
+		// month navigation and day details swap only the calendar region
+		h.renderBlock(c, http.StatusOK, "attendance", "calendar", v)
+		return
+	}
+	h.render(c, http.StatusOK, "attendance", v)
+}
+
+// WeekdayShort is "Lun"; WeekdayLong is "lunedì".
+func (v CalendarView) WeekdayShort(d time.Weekday) string {
+	return v.T("weekday.short." + strconv.Itoa(int(d)))
+}
+
+// WeekdayLong names a weekday.
+func (v CalendarView) WeekdayLong(d time.Weekday) string {
+	return v.T("weekday." + strconv.Itoa(int(d)))
+}
+
+// Code is the short text of a state in a calendar cell ("P", "AC", ...).
+func (v CalendarView) Code(state string) string { return v.T("att.code." + state) }

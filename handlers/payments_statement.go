@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
+)
+
+// StatementView is the print-friendly statement of a period: opening
+// balance, entries oldest first with the running balance, closing balance.
+type StatementView struct {
+	PaymentsView
+	From, To    time.Time
+	Opening     int64
+	Closing     int64
+	Running     bool // no child/service/kind filter: the running balance adds up
+	Rows        []StatementRow
+	GeneratedAt time.Time
+	BackURL     string
+}
+
+// StatementRow is an entry with the balance after it.
+type StatementRow struct {
+	db.LedgerEntry
+	After int64
+}
+
+func (h *Handler) paymentsStatement(c *gin.Context) {
+	q := h.paymentsRequest(c)
+	if q == nil {
+		return
+	}
+	if len(q.view.Errors) > 0 || q.view.Payer.AdultID == 0 {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	ctx := c.Request.Context()
+	inst := installation(c)
+	f := q.filter
+	now := today()
+	if f.From.IsZero() {
+		f.From = calendar.Day(calendar.SchoolYear(now), time.September, 1)
+	}
+	if f.To.IsZero() {
+		f.To = now
+	}
+	v := StatementView{PaymentsView: q.view, From: f.From, To: f.To, GeneratedAt: time.Now(),
+		Running: f.ChildID == 0 && f.ServiceID == 0 && f.Kind == ""}
+	v.BackURL = withQuery("/"+inst.Code+"/pagamenti", q.query)
+	entries, err := h.store.LedgerPage(ctx, inst.ID, f, 0, 0)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if v.Totals, err = h.store.LedgerSum(ctx, inst.ID, f); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if v.Running {
+		before := f
+		before.From, before.To = time.Time{}, f.From.AddDate(0, 0, -1)
+		t, err := h.store.LedgerSum(ctx, inst.ID, before)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		v.Opening = t.Net()
+	}
+	slices.Reverse(entries)
+	bal := v.Opening
+	for _, e := range entries {
+		bal += e.AmountCents
+		v.Rows = append(v.Rows, StatementRow{LedgerEntry: e, After: bal})
+	}
+	v.Closing = bal
+	h.render(c, http.StatusOK, "statement", v)
+}
