@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,7 +38,7 @@ func pgCluster(t *testing.T, verb, name string) string {
 // database is back, with no restart.
 func TestDatabaseOutage(t *testing.T) {
 	dbtest.URL(t) // skip without the test cluster, like every DB test
-	const name = "test-outage"
+	name := fmt.Sprintf("test-outage-%d", os.Getpid()) // concurrent runs must not share it
 	url := pgCluster(t, "start", name)
 	t.Cleanup(func() { exec.Command("../.ci/pg", "destroy", name).Run() })
 	ctx := context.Background()

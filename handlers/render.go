@@ -74,6 +74,13 @@ func (h *Handler) render(c *gin.Context, status int, page string, data any) {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// A gzip.Writer holds about a megabyte of state: reuse them. Level 5 costs
+// half the CPU of the default for a few percent more bytes on small pages.
+var gzipPool = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, 5)
+	return zw
+}}
+
 // renderBlock renders into a buffer first, so a template error never leaves
 // a half-written page, then writes status and body (gzipped when worth it).
 func (h *Handler) renderBlock(c *gin.Context, status int, page, block string, data any) {
@@ -91,10 +98,14 @@ func (h *Handler) renderBlock(c *gin.Context, status int, page, block string, da
 	hd.Set("Cache-Control", "no-store")
 	body := buf.Bytes()
 	if len(body) > 1024 && static.AcceptsGzip(c.Request) {
-		var gz bytes.Buffer
-		zw := gzip.NewWriter(&gz)
+		gz := bufPool.Get().(*bytes.Buffer)
+		gz.Reset()
+		defer bufPool.Put(gz)
+		zw := gzipPool.Get().(*gzip.Writer)
+		zw.Reset(gz)
 		zw.Write(body)
 		zw.Close()
+		gzipPool.Put(zw)
 		hd.Set("Content-Encoding", "gzip")
 		hd.Add("Vary", "Accept-Encoding")
 		body = gz.Bytes()
