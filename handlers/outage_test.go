@@ -3,11 +3,11 @@ package handlers_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -37,7 +37,7 @@ func pgCluster(t *testing.T, verb, name string) string {
 // the accessible 503 page quickly, then recover by themselves once the
 // database is back, with no restart.
 func TestDatabaseOutage(t *testing.T) {
-	dbtest.URL(t) // skip without the test cluster, like every DB test
+	dbtest.URL(t)                                      // skip without the test cluster, like every DB test
 	name := fmt.Sprintf("test-outage-%d", os.Getpid()) // concurrent runs must not share it
 	url := pgCluster(t, "start", name)
 	t.Cleanup(func() { exec.Command("../.ci/pg", "destroy", name).Run() })
