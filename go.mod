@@ -15,7 +15,11 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/test-go/testify v1.1.4 // indirect
+require (
+	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/pquerna/otp v1.5.0 // indirect
+	github.com/test-go/testify v1.1.4 // indirect
+)
 
 require (
 	github.com/altcha-org/altcha-lib-go v1.0.0

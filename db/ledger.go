@@ -266,24 +266,34 @@ func (s *Store) ChargeAttendance(ctx context.Context, installationID int64, from
 }
 
 func chargeAttendance(ctx context.Context, q sqlx.ExecerContext, installationID int64, from, to time.Time) (int64, error) {
-	res, err := q.ExecContext(ctx, `
-		INSERT INTO ledger_entries (installation_id, adult_id, kind, amount_cents, entry_date, child_id, service_id,
-			attendance_day, idempotency_key, created_at)
-		SELECT a.installation_id, g.adult_id, 'charge', -e.tariff_cents, a.day, a.child_id, a.service_id, a.day,
-		       'att:' || a.child_id || ':' || a.service_id || ':' || to_char(a.day, 'YYYY-MM-DD'),
-		       a.recorded_at
-		FROM attendance a
-		JOIN enrollments e ON e.installation_id = a.installation_id AND e.child_id = a.child_id
-		     AND e.service_id = a.service_id AND a.day BETWEEN e.starts_on AND e.ends_on AND e.billing = 'daily'
-		JOIN guardianships g ON g.installation_id = a.installation_id AND g.child_id = a.child_id AND g.role = 'payer'
-		WHERE a.installation_id = $1 AND a.day BETWEEN $2 AND $3 AND a.status = 'present' AND e.tariff_cents > 0
-		ORDER BY a.day, a.child_id, a.service_id
-		ON CONFLICT (installation_id, idempotency_key) DO NOTHING`, installationID, from, to)
+	res, err := q.ExecContext(ctx, qChargeAttendance, installationID, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("charge attendance: %w", err)
 	}
 	return res.RowsAffected()
 }
+
+// qChargeTemplate is the set-based charge of the days present; %[1]s is a
+// suffix of the idempotency key, %[2]s narrows it to one child and service
+// (the staff register charges one row at a time, db/staff_attendance.go).
+const qChargeTemplate = `
+		INSERT INTO ledger_entries (installation_id, adult_id, kind, amount_cents, entry_date, child_id, service_id,
+			attendance_day, idempotency_key, created_at)
+		SELECT a.installation_id, g.adult_id, 'charge', -e.tariff_cents, a.day, a.child_id, a.service_id, a.day,
+		       'att:' || a.child_id || ':' || a.service_id || ':' || to_char(a.day, 'YYYY-MM-DD') || %[1]s,
+		       a.recorded_at
+		FROM attendance a
+		JOIN enrollments e ON e.installation_id = a.installation_id AND e.child_id = a.child_id
+		     AND e.service_id = a.service_id AND a.day BETWEEN e.starts_on AND e.ends_on AND e.billing = 'daily'
+		JOIN guardianships g ON g.installation_id = a.installation_id AND g.child_id = a.child_id AND g.role = 'payer'
+		WHERE a.installation_id = $1 AND a.day BETWEEN $2 AND $3 AND a.status = 'present' AND e.tariff_cents > 0 %[2]s
+		ORDER BY a.day, a.child_id, a.service_id
+		ON CONFLICT (installation_id, idempotency_key) DO NOTHING`
+
+var (
+	qChargeAttendance = fmt.Sprintf(qChargeTemplate, "''", "")
+	qChargeOneDay     = fmt.Sprintf(qChargeTemplate, "$6::text", "AND a.child_id = $4 AND a.service_id = $5")
+)
 
 // ChargeMonthly charges the monthly enrollments (a bus pass) active in the
 // month of first to their paying adults, dated the first of the month.

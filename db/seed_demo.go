@@ -56,7 +56,7 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			return fmt.Errorf("check demo: %w", err)
 		}
 		if exists {
-			return nil
+			return seedSAMLDemo(ctx, tx) // idempotent: adds the SAML settings to an older demo database
 		}
 		demo, err := insertInstallation(ctx, tx, `
 			INSERT INTO installations (code, name, region_label, login_local, self_registration, login_spid, login_cie,
@@ -95,7 +95,7 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedLago(ctx, tx); err != nil {
 			return err
 		}
-		if err := seedSAMLDemo(ctx, tx, demo, valle); err != nil { // db/seed_saml.go
+		if err := seedSAMLDemo(ctx, tx); err != nil { // db/seed_saml.go
 			return err
 		}
 
@@ -245,6 +245,12 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			if a.inst == demo {
 				accountIDs[a.username] = id
 			}
+		}
+		if err := seedStaffDemo(ctx, tx, demo, accountIDs["operatore"]); err != nil { // db/seed_staff.go
+			return err
+		}
+		if err := seedRecoveryDemo(ctx, tx, demo); err != nil { // db/seed_recovery.go
+			return err
 		}
 		return seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs)
 	})

@@ -55,6 +55,8 @@ type Enqueuer struct {
 func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &credentialsWorker{}) // lets River check the kinds it inserts
+	river.AddWorker(workers, &recoveryWorker{})
+	river.AddWorker(workers, &noticeWorker{})
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -95,6 +97,8 @@ type Worker struct {
 func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &credentialsWorker{store: store, senders: s, log: log})
+	river.AddWorker(workers, &recoveryWorker{store: store, senders: s, log: log}) // recovery.go
+	river.AddWorker(workers, &noticeWorker{store: store, senders: s, log: log})
 	if o.Workers == 0 {
 		o.Workers = 4
 	}

@@ -43,7 +43,7 @@ func TestFamilyAreaNeedsSignIn(t *testing.T) {
 func TestFamilyAreaSendsStaffAway(t *testing.T) {
 	e := newEnv(t)
 	f := demoFamily(t, e)
-	b := signedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
 	for _, r := range familyRoutes(f.luca, f.mensa) {
 		p := b.get("/demo" + r)
 		wantStatus(t, p, http.StatusSeeOther)

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"testing"
 
+	"portalegenitori/db"
 	"portalegenitori/internal/password"
 )
 
@@ -69,6 +70,7 @@ func TestStaffAreaRefusesParents(t *testing.T) {
 	if p.loc != "/demo/operatori" {
 		t.Fatalf("staff lands on %q", p.loc)
 	}
+	wantStatus(t, s.secondFactor("demo", db.DemoStaffTOTPSecret), http.StatusSeeOther) // staff_helpers_test.go
 	staff := s.get("/demo/operatori")
 	wantStatus(t, staff, http.StatusOK)
 	mustContain(t, staff, "Ultimi eventi di accesso", "mario.rossi", "login")

@@ -99,6 +99,13 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 	} else {
 		password.VerifyDummy(pw) // same time whether or not the account exists
 	}
+	// a temporary password (recovery, generated at registration) works once
+	// within its 24 hours, besides the permanent one (recovery.go)
+	usedTemp := false
+	if !ok && acc != nil && acc.TempPasswordHash.Valid && acc.TempPasswordExpiresAt.Time.After(time.Now()) && len(pw) <= 256 {
+		usedTemp, _ = password.Verify(pw, acc.TempPasswordHash.String)
+		ok = usedTemp
+	}
 	if !ok {
 		var accID int64
 		if acc != nil {
@@ -136,6 +143,19 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 
+	if usedTemp { // spent now, once: a concurrent use loses
+		if spent, err := h.store.ConsumeTempPassword(ctx, inst.ID, acc.ID, acc.TempPasswordHash.String); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		} else if !spent {
+			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "failure",
+				Detail: map[string]any{"reason": "temporary password already used"}})
+			v.FormError = v.T("login.error.generic")
+			h.render(c, http.StatusUnprocessableEntity, "login", v)
+			return
+		}
+		acc.MustChangePassword = true
+	}
 	if err := h.store.ResetThrottle(ctx, userKey); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
@@ -158,7 +178,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		}
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
-		Detail: map[string]any{"method": "password"}})
+		Detail: map[string]any{"method": map[bool]string{false: "password", true: "temp_password"}[usedTemp]}})
 	if acc.MustChangePassword {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return

@@ -14,9 +14,8 @@ type loginMethod struct {
 	enabled        func(*db.Installation) bool
 }
 
-var loginMethods = []loginMethod{
-	{"recupero-accesso", "login.problems", func(i *db.Installation) bool { return i.LoginLocal && !i.CSTMode }},
-}
+// (none left: "recupero-accesso" is recovery.go)
+var loginMethods = []loginMethod{}
 
 // InactiveView says a method is not active (yet, or for this Comune).
 type InactiveView struct {

@@ -48,7 +48,11 @@ func (h *Handler) requestContext(c *gin.Context) {
 	ctx = context.WithValue(ctx, ctxClientIP{}, c.ClientIP())
 	c.Request = c.Request.WithContext(ctx)
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormBytes)
+		limit := int64(maxFormBytes)
+		if strings.HasSuffix(c.Request.URL.Path, "/operatori/importa") {
+			limit = maxImportBytes // a CSV of the registry (staff_import.go)
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Set(ctxLang, pickLang(c))
 	c.Next()
@@ -106,6 +110,8 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 	if accID != 0 && instID == inst.ID {
 		acc, err := h.store.AccountByID(c.Request.Context(), inst.ID, accID)
 		switch {
+		case err == nil && !acc.LockedAt.Valid && acc.IsStaff() && sess.Get(keySecondFactor) != true:
+			c.Set(ctxPendingStaff, acc) // password given, code not yet: not signed in (staff_code.go)
 		case err == nil && !acc.LockedAt.Valid:
 			c.Set(ctxAccount, acc)
 		case err == nil || errors.Is(err, db.ErrNotFound):
@@ -136,6 +142,9 @@ func (h *Handler) requireAccount(c *gin.Context) {
 	acc := currentAccount(c)
 	if acc == nil {
 		target := "/" + inst.Code + "/accesso"
+		if _, pending := c.Get(ctxPendingStaff); pending {
+			target = "/" + inst.Code + "/operatori/codice"
+		}
 		if c.Request.Method == http.MethodGet {
 			target += "?next=" + c.Request.URL.Path
 		}

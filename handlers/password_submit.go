@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"context"
+	"database/sql"
 	"net/http"
+	"time"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/password"
 )
 
@@ -60,7 +64,11 @@ func (h *Handler) passwordSubmit(c *gin.Context) {
 		return
 	}
 	sess := sessions.Default(c)
-	if err := h.store.SetPassword(ctx, inst.ID, acc.ID, hash, tokenHash(sess.ID())); err != nil {
+	// the change, the end of the other sessions and the notice (no secret) in one transaction
+	notice := func(ctx context.Context, tx *sql.Tx) error {
+		return h.enqueue.Notice(ctx, tx, delivery.NoticeArgs{InstallationID: inst.ID, AccountID: acc.ID, ChangedAt: time.Now()})
+	}
+	if err := h.store.SetPassword(ctx, inst.ID, acc.ID, hash, tokenHash(sess.ID()), notice); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}

@@ -39,8 +39,14 @@ func (h *Handler) Routes() http.Handler {
 	inst.POST("/registrazione/username", h.registerUsername)
 	inst.POST("/registrazione/codice-fiscale", h.registerFiscalCode)
 	inst.POST("/registrazione/robustezza", h.registerStrength)
+	inst.GET("/recupero-accesso", h.recoveryShow) // recovery.go
+	inst.POST("/recupero-accesso", h.recoverySubmit)
+	inst.GET("/recupero-accesso/link/:token", h.recoveryLinkShow)
+	inst.POST("/recupero-accesso/link/:token", h.recoveryLinkSubmit)
 	inst.GET("/cns", h.cnsShow)
 	inst.GET("/cns/entra", h.cnsSignIn)
+	inst.GET("/operatori/codice", h.staffCodeShow) // staff second factor (staff_code.go)
+	inst.POST("/operatori/codice", h.staffCodeSubmit)
 	h.samlRoutes(inst) // SPID, CIE, CST over SAML (saml_routes.go)
 	for _, m := range loginMethods {
 		inst.GET("/"+m.slug, h.methodInactive(m))
@@ -62,6 +68,7 @@ func (h *Handler) Routes() http.Handler {
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)
+	h.staffRoutes(staff) // staff_routes.go
 
 	h.mountTestIdP(r) // only with GENITORI_DEMO_IDP=true
 

@@ -554,3 +554,40 @@ func TestSAMLWithoutKeyOrIdPs(t *testing.T) {
 	// lago offers neither SPID nor CIE.
 	wantStatus(t, b.get("/lago/spid"), http.StatusNotFound)
 }
+
+// CST mode over SAML: the login page's CST button starts a SAML sign-in
+// with the Comune's own IdP (no SPID level requested); the answer goes
+// through the same checks.
+func TestSAMLCSTMode(t *testing.T) {
+	se := newSAMLEnv(t)
+	if err := saml.WriteKeyPair(filepath.Join(se.cfg.SAML.KeyDir, "valle"), se.spKey, false); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := se.spid.Metadata()
+	if _, err := se.store.DB().Exec(`UPDATE installation_saml SET cst_idp_metadata = $1
+		WHERE installation_id = (SELECT id FROM installations WHERE code = 'valle')`, string(md)); err != nil {
+		t.Fatal(err)
+	}
+	b := se.browser()
+	login := b.get("/valle/accesso")
+	mustContain(t, login, `href="/valle/cst/entra"`, "https://cst.valleserena.example/registrazione")
+	mustNotContain(t, login, `id="username"`, "https://cst.valleserena.example/accesso")
+	p := b.get("/valle/cst/entra")
+	wantStatus(t, p, http.StatusOK)
+	f := fields(p.body)
+	req, err := spidtest.ParseAuthnRequest(f["SAMLRequest"])
+	if err != nil || req.Level != "" {
+		t.Fatalf("CST AuthnRequest: %+v %v", req, err)
+	}
+	r := spidtest.Response{RequestID: req.ID, ACSURL: se.cfg.BaseURL + "/valle/cst/acs", Audience: se.cfg.BaseURL + "/valle",
+		Attributes: [][2]string{{"fiscalNumber", "TINIT-GDASDV00A01H501J"}, {"name", "Giuseppe"}, {"familyName", "Esterno"}}}
+	raw, _ := se.spid.Build(r)
+	resp := b.post("/valle/cst/acs", url.Values{"SAMLResponse": {saml.Encode(raw)}, "RelayState": {f["RelayState"]}}, "Sec-Fetch-Site", "cross-site")
+	wantStatus(t, resp, http.StatusForbidden)
+	mustContain(t, resp, "non corrisponde a nessun adulto pagante")
+	if auditCount(t, se.store, "login", "saml_assertion") != 1 {
+		t.Fatal("the CST assertion was not accepted")
+	}
+	// The metadata of the CST service provider.
+	wantStatus(t, b.get("/valle/cst/metadata"), http.StatusOK)
+}

@@ -8,10 +8,11 @@ import (
 	"portalegenitori/db"
 )
 
-// StaffView is the staff home.
+// StaffView is the staff home: search box, latest sign-in events.
 type StaffView struct {
-	Base
+	StaffBase
 	Name  string
+	Q     string
 	Audit []db.AuditRow
 }
 
@@ -23,10 +24,9 @@ func (h *Handler) staffShow(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	v := StaffView{Base: h.base(c), Name: acc.DisplayName, Audit: rows}
+	v := StaffView{StaffBase: h.staffBase(c, "home"), Name: acc.DisplayName, Audit: rows}
 	if v.Name == "" {
 		v.Name = acc.Username
 	}
-	v.Nav = "staff"
 	h.render(c, http.StatusOK, "staff", v)
 }

@@ -54,7 +54,11 @@ func spidKeygenCmd(ctx context.Context, cfg config.Config, args []string) error 
 			fmt.Printf("%s: key already in %s\n", code, dir)
 			continue
 		}
-		if i.IPACode == "" {
+		cstOnly := false
+		if i.IPACode == "" && i.CSTMode {
+			cstOnly = true
+			fmt.Printf("%s: no IPA code: a certificate for the CST identity provider only (not valid for SPID or CIE)\n", code)
+		} else if i.IPACode == "" {
 			msg := fmt.Sprintf("%s: no IPA code (installations.ipa_code): the SPID certificate needs it", code)
 			if *all {
 				fmt.Println(msg + " — skipped")
@@ -76,7 +80,7 @@ func spidKeygenCmd(ctx context.Context, cfg config.Config, args []string) error 
 			org = i.Name
 		}
 		kp, err := saml.GenerateSPCertificate(saml.CertSubject{CommonName: "Portale Genitori - " + i.Name, Organization: org,
-			Locality: locality, IPACode: i.IPACode, EntityID: entityID}, time.Duration(*years)*365*24*time.Hour)
+			Locality: locality, IPACode: i.IPACode, EntityID: entityID, CSTOnly: cstOnly}, time.Duration(*years)*365*24*time.Hour)
 		if err != nil {
 			return fmt.Errorf("%s: %w", code, err)
 		}

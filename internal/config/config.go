@@ -43,6 +43,7 @@ type Config struct {
 	SMSSender    string // GENITORI_SMS_SENDER, sender name or number, default "Comune"
 	Worker       bool   // GENITORI_WORKER, run the delivery worker inside serve, default true
 	SecretKey    string // GENITORI_SECRET_KEY, HMAC key for captcha challenges; empty: random at start
+	TOTPKey      string // GENITORI_TOTP_KEY, seals the staff's second-factor secrets (≥ 32 characters); empty: not sealed
 
 	CNS  CNS  // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
 	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
@@ -123,6 +124,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.delivery(getenv, boolVar)...)
 	errs = append(errs, c.cns(getenv)...)
 	errs = append(errs, c.saml(getenv)...)
+	if c.TOTPKey = getenv("GENITORI_TOTP_KEY"); c.TOTPKey != "" && len(c.TOTPKey) < 32 {
+		errs = append(errs, errors.New("GENITORI_TOTP_KEY must be at least 32 characters (e.g. openssl rand -hex 32); keep it: the staff's second-factor secrets are sealed with it"))
+	}
 	return c, errors.Join(errs...)
 }
 

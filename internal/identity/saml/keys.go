@@ -34,6 +34,9 @@ type CertSubject struct {
 	Locality     string // "Esempio"
 	IPACode      string // the Comune's code in the IPA index, e.g. "c_a000"
 	EntityID     string // the SP entityID (the uri attribute)
+	// CSTOnly makes a certificate for a Comune's own (CST) IdP only: no IPA
+	// code, no SPID policies. Not valid for SPID or CIE.
+	CSTOnly bool
 }
 
 type userNotice struct {
@@ -58,7 +61,7 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 	if s.CommonName == "" || s.Organization == "" || s.Locality == "" {
 		errs = append(errs, errors.New("common name, organization and locality are required"))
 	}
-	if s.IPACode == "" {
+	if s.IPACode == "" && !s.CSTOnly {
 		errs = append(errs, errors.New("the Comune's IPA code is required (installations.ipa_code)"))
 	}
 	if s.EntityID == "" {
@@ -82,6 +85,13 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 	if err != nil {
 		return KeyPair{}, err
 	}
+	extra := []pkix.AttributeTypeAndValue{{Type: oidURI, Value: s.EntityID}}
+	exts := []pkix.Extension{{Id: oidCertificatePolicies, Value: policies}}
+	if s.CSTOnly {
+		exts = nil
+	} else {
+		extra = append(extra, pkix.AttributeTypeAndValue{Type: oidOrganizationIdentifier, Value: "PA:IT-" + s.IPACode})
+	}
 	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	ski := sha256.Sum256(pub)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -92,10 +102,7 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 			Organization: []string{s.Organization},
 			Country:      []string{"IT"},
 			Locality:     []string{s.Locality},
-			ExtraNames: []pkix.AttributeTypeAndValue{
-				{Type: oidURI, Value: s.EntityID},
-				{Type: oidOrganizationIdentifier, Value: "PA:IT-" + s.IPACode},
-			},
+			ExtraNames:   extra,
 		},
 		NotBefore:             now.Add(-time.Minute),
 		NotAfter:              now.Add(validity),
@@ -104,7 +111,7 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 		BasicConstraintsValid: true,
 		IsCA:                  false,
 		SubjectKeyId:          ski[:20],
-		ExtraExtensions:       []pkix.Extension{{Id: oidCertificatePolicies, Value: policies}},
+		ExtraExtensions:       exts,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

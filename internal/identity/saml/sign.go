@@ -148,7 +148,13 @@ func verified(el *etree.Element, certs []*x509.Certificate, now time.Time) (*etr
 	}
 	var lastErr error = errors.New("no trusted certificate")
 	for _, cert := range certs {
-		vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{cert}})
+		// Metadata trust (SAML V2.0 Metadata Interoperability Profile): a
+		// key is trusted because the IdP's metadata lists it, whatever the
+		// validity dates of the certificate wrapping it; removal from the
+		// metadata is what revokes it.
+		c := *cert
+		c.NotBefore, c.NotAfter = time.Time{}, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+		vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{&c}})
 		vc.IdAttribute = "ID"
 		vc.Clock = dsig.NewFakeClockAt(now)
 		signed, err := vc.Validate(detached)

@@ -1,0 +1,292 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/i18n"
+	"portalegenitori/internal/notify"
+	"portalegenitori/internal/password"
+)
+
+// Kinds of the recovery messages (messages.kind).
+const (
+	KindRecovery        = "recovery"
+	KindPasswordChanged = "password_changed"
+)
+
+// RecoveryArgs is "Problemi con l'accesso": send a new temporary password
+// (Channel "sms") or a one-time sign-in link (Channel "email") to the
+// account's registry contact. It holds no secret: the job makes one at send
+// time and stores only its hash; a retry makes a fresh one, which replaces
+// the earlier ones (the message says so).
+type RecoveryArgs struct {
+	InstallationID int64  `json:"installation_id"`
+	AccountID      int64  `json:"account_id"`
+	Channel        string `json:"channel"` // "email" (link) or "sms" (temporary password)
+}
+
+// Kind is River's job kind.
+func (RecoveryArgs) Kind() string { return "recovery" }
+
+// InsertOpts sets the retries and the queue.
+func (RecoveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: maxAttempts, Queue: river.QueueDefault}
+}
+
+// NoticeArgs tells an account that its password was changed (no secret).
+type NoticeArgs struct {
+	InstallationID int64     `json:"installation_id"`
+	AccountID      int64     `json:"account_id"`
+	ChangedAt      time.Time `json:"changed_at"`
+}
+
+// Kind is River's job kind.
+func (NoticeArgs) Kind() string { return "password_notice" }
+
+// InsertOpts sets the retries and the queue.
+func (NoticeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: maxAttempts, Queue: river.QueueDefault}
+}
+
+// Recovery enqueues a recovery message in tx.
+func (e *Enqueuer) Recovery(ctx context.Context, tx *sql.Tx, args RecoveryArgs) error {
+	if args.Channel != "email" && args.Channel != "sms" {
+		return fmt.Errorf("enqueue recovery: channel %q", args.Channel)
+	}
+	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
+		return fmt.Errorf("enqueue recovery: %w", err)
+	}
+	return nil
+}
+
+// Notice enqueues a "password changed" notice in tx.
+func (e *Enqueuer) Notice(ctx context.Context, tx *sql.Tx, args NoticeArgs) error {
+	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
+		return fmt.Errorf("enqueue notice: %w", err)
+	}
+	return nil
+}
+
+// RecoveryChannels are the channels a recovery uses for the installation's
+// delivery setting: "email" a link, "sms" a temporary password, "both" both.
+func RecoveryChannels(deliveryChannel string) []string {
+	switch deliveryChannel {
+	case "email":
+		return []string{"email"}
+	case "sms":
+		return []string{"sms"}
+	default:
+		return []string{"email", "sms"}
+	}
+}
+
+// TokenHash is the SHA-256 stored for a one-time link token.
+func TokenHash(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+// recoveryWorker sends a RecoveryArgs job.
+type recoveryWorker struct {
+	river.WorkerDefaults[RecoveryArgs]
+	store   *db.Store
+	senders Senders
+	log     *slog.Logger
+}
+
+// Work makes the secret, stores its hash, sends it. The request page already
+// refused stale links and missing contacts; they are checked again here
+// because the registry may have changed since (then nothing is sent).
+func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs]) error {
+	a := job.Args
+	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
+	if err != nil {
+		return err
+	}
+	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("account %d no longer exists", a.AccountID))
+	}
+	if err != nil {
+		return err
+	}
+	to := acc.Contact(a.Channel)
+	switch {
+	case acc.LockedAt.Valid:
+		return river.JobCancel(fmt.Errorf("account %d is locked", acc.ID))
+	case acc.StaleLink():
+		return river.JobCancel(fmt.Errorf("account %d: registry fiscal code changed, profile not regenerated", acc.ID))
+	case to == "":
+		return river.JobCancel(fmt.Errorf("account %d has no %s contact", acc.ID, a.Channel))
+	}
+	d := notify.Recovery{
+		Comune:   inst.Name,
+		Name:     acc.DisplayName,
+		Username: acc.Username,
+		LoginURL: w.senders.BaseURL + "/" + inst.Code + "/accesso",
+		Office:   office(inst),
+		Hours:    int(db.TempPasswordTTL.Hours()),
+	}
+	if d.Name == "" {
+		d.Name = acc.Username
+	}
+	expires := time.Now().Add(db.TempPasswordTTL)
+	var sendErr error
+	if a.Channel == "email" {
+		token := rand.Text() // 26 base32 characters, 130 bits
+		if err := w.store.CreateRecoveryToken(ctx, inst.ID, acc.ID, TokenHash(token), job.ID, expires); err != nil {
+			return err
+		}
+		d.LinkURL = w.senders.BaseURL + "/" + inst.Code + "/recupero-accesso/link/" + token
+		if w.senders.Mail == nil {
+			sendErr = errors.New("no mailer configured")
+		} else if m, err := notify.RecoveryMail(acc.Lang, to, d); err != nil {
+			return err
+		} else {
+			sendErr = w.senders.Mail.Send(ctx, m)
+		}
+	} else {
+		pw := password.Random(min(max(inst.PasswordMin, 12), inst.PasswordMax))
+		hash, err := password.Hash(pw)
+		if err != nil {
+			return err
+		}
+		if err := w.store.SetTempPassword(ctx, inst.ID, acc.ID, hash, expires); err != nil {
+			return err
+		}
+		d.Password = pw
+		if w.senders.SMS == nil {
+			sendErr = errors.New("no SMS adapter configured")
+		} else if m, err := notify.RecoverySMS(acc.Lang, to, d); err != nil {
+			return err
+		} else {
+			sendErr = w.senders.SMS.Send(ctx, m)
+		}
+	}
+	m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
+		Kind: KindRecovery, Channel: a.Channel, Recipient: to, Outcome: "sent", TempPassword: a.Channel == "sms"}
+	if sendErr != nil {
+		m.Outcome, m.Error = "failed", sendErr.Error()
+		w.log.Warn("recovery delivery failed", "account", acc.ID, "channel", a.Channel, "attempt", job.Attempt, "err", sendErr)
+	} else {
+		w.log.Info("delivered", "account", acc.ID, "channel", a.Channel, "kind", KindRecovery, "attempt", job.Attempt)
+	}
+	if err := w.store.RecordMessage(context.WithoutCancel(ctx), m); err != nil {
+		return err
+	}
+	return sendErr
+}
+
+// noticeWorker sends a NoticeArgs job on the installation's channels that
+// have a contact; a retry skips the channels already sent.
+type noticeWorker struct {
+	river.WorkerDefaults[NoticeArgs]
+	store   *db.Store
+	senders Senders
+	log     *slog.Logger
+}
+
+func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) error {
+	a := job.Args
+	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
+	if err != nil {
+		return err
+	}
+	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("account %d no longer exists", a.AccountID))
+	}
+	if err != nil {
+		return err
+	}
+	lang := acc.Lang
+	if lang != "en" {
+		lang = "it"
+	}
+	d := notify.PasswordChanged{
+		Comune: inst.Name, Name: acc.DisplayName, Username: acc.Username,
+		When:     a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
+		LoginURL: w.senders.BaseURL + "/" + inst.Code + "/accesso",
+		Office:   office(inst),
+	}
+	if d.Name == "" {
+		d.Name = acc.Username
+	}
+	var failed []error
+	sentAny := false
+	for _, ch := range RecoveryChannels(inst.DeliveryChannel) {
+		to := acc.Contact(ch)
+		if to == "" {
+			continue
+		}
+		sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, ch)
+		if err != nil {
+			return err
+		}
+		if sent {
+			sentAny = true
+			continue
+		}
+		var sendErr error
+		if ch == "email" {
+			if w.senders.Mail == nil {
+				sendErr = errors.New("no mailer configured")
+			} else if m, err := notify.PasswordChangedMail(lang, to, d); err != nil {
+				return err
+			} else {
+				sendErr = w.senders.Mail.Send(ctx, m)
+			}
+		} else {
+			if w.senders.SMS == nil {
+				sendErr = errors.New("no SMS adapter configured")
+			} else if m, err := notify.PasswordChangedSMS(lang, to, d); err != nil {
+				return err
+			} else {
+				sendErr = w.senders.SMS.Send(ctx, m)
+			}
+		}
+		m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
+			Kind: KindPasswordChanged, Channel: ch, Recipient: to, Outcome: "sent"}
+		if sendErr != nil {
+			m.Outcome, m.Error = "failed", sendErr.Error()
+			failed = append(failed, fmt.Errorf("%s: %w", ch, sendErr))
+		} else {
+			sentAny = true
+		}
+		if err := w.store.RecordMessage(context.WithoutCancel(ctx), m); err != nil {
+			return err
+		}
+	}
+	if !sentAny && len(failed) == 0 {
+		return river.JobCancel(fmt.Errorf("account %d has no contact for channel %s", acc.ID, inst.DeliveryChannel))
+	}
+	return errors.Join(failed...)
+}
+
+func office(inst *db.Installation) string {
+	o := inst.OfficeName
+	if o == "" {
+		o = inst.Name
+	}
+	if inst.ControllerEmail != "" {
+		o += " (" + inst.ControllerEmail + ")"
+	}
+	return o
+}
+
+var romeTZ = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/Rome"); err == nil {
+		return l
+	}
+	return time.UTC
+}()

@@ -1,0 +1,478 @@
+package handlers
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/delivery"
+	"portalegenitori/internal/codicefiscale"
+	"portalegenitori/internal/notify"
+	"portalegenitori/internal/password"
+)
+
+// "Problemi con l'accesso" (/{inst}/recupero-accesso): the parent picks
+// Codice fiscale, Username or Indirizzo e-mail and types the value; if the
+// profile has a security question it must be answered; then the delivery
+// job sends a new temporary password (SMS) or a one-time link (e-mail) to
+// the registry's contact. Never a recovered password.
+//
+// No account enumeration: the first answer never depends on whether an
+// account exists. A value that matches no profile gets a decoy question (one
+// of the proposed ones, chosen by an HMAC of the value, so it is stable),
+// answered wrongly whatever is typed, with the same attempt counter and
+// cool-down as a real one. A profile without a question gets the neutral
+// message, and the recovery is sent silently if it can be. The seed's errors
+// (no e-mail/mobile in the registry, codice fiscale changed) are shown only
+// after a correct answer. Residual signals, documented in the README: a
+// custom question is never a decoy, and the neutral message marks a profile
+// without a question.
+
+// Rate limits of recovery.
+const (
+	recoverIPLimit     = 30 // requests (both steps) per address per hour
+	recoverValueLimit  = 10 // first steps per typed value per hour
+	recoverAnswerLimit = 5  // wrong answers per value and per account per hour
+	recoverSendLimit   = 5  // recoveries sent per account per day
+	recoverWindow      = time.Hour
+	recoverBlock       = time.Hour
+	recoverSendWindow  = 24 * time.Hour
+)
+
+// recoveryArgonOps counts the argon2 operations of the recovery steps, so a
+// test can check that every path of a step does the same expensive work.
+var recoveryArgonOps atomic.Int64
+
+// RecoveryView is the recovery page in each of its states.
+type RecoveryView struct {
+	Base
+	Step      string // form, question, neutral, sent, error, off
+	Key       string // db.RecoverBy*
+	Value     string
+	Keys      []Option
+	Question  string
+	Errors    map[string]string
+	FormError string
+	Messages  []string // the result, paragraph by paragraph
+	Tone      string   // of the result: success, info, danger
+	Office    string
+}
+
+func recoveryOffice(inst *db.Installation) string {
+	o := officeOf(inst)
+	if inst.ControllerEmail != "" {
+		o += " (" + inst.ControllerEmail + ")"
+	}
+	return o
+}
+
+func (h *Handler) recoveryView(c *gin.Context) RecoveryView {
+	inst := installation(c)
+	v := RecoveryView{Base: h.base(c), Step: "form", Key: db.RecoverByFiscalCode, Errors: map[string]string{}, Office: recoveryOffice(inst)}
+	v.HideFitForm = true
+	return v
+}
+
+func (v *RecoveryView) fillKeys() {
+	v.Keys = v.Keys[:0]
+	for _, k := range []string{db.RecoverByFiscalCode, db.RecoverByUsername, db.RecoverByEmail} {
+		v.Keys = append(v.Keys, Option{Value: k, Label: v.T("recovery.key." + k), Selected: v.Key == k})
+	}
+}
+
+// recoveryOpen answers for Comuni where recovery is not offered: in CST mode
+// the seed hides the link and sends parents to the Comune's office.
+func (h *Handler) recoveryOpen(c *gin.Context) bool {
+	inst := installation(c)
+	if inst.LoginLocal && !inst.CSTMode {
+		return true
+	}
+	v := h.recoveryView(c)
+	v.Step = "off"
+	v.Tone = "info"
+	if inst.CSTMode {
+		v.Messages = []string{v.T("recovery.off.cst", v.Office)}
+	} else {
+		v.Messages = []string{v.T("recovery.off.local", v.Office)}
+	}
+	h.render(c, http.StatusNotFound, "recovery", v)
+	return false
+}
+
+func (h *Handler) recoveryShow(c *gin.Context) {
+	if !h.recoveryOpen(c) {
+		return
+	}
+	v := h.recoveryView(c)
+	if k := c.Query("chiave"); validRecoveryKey(k) {
+		v.Key = k
+	}
+	v.fillKeys()
+	h.render(c, http.StatusOK, "recovery", v)
+}
+
+func validRecoveryKey(k string) bool {
+	return k == db.RecoverByFiscalCode || k == db.RecoverByUsername || k == db.RecoverByEmail
+}
+
+// normalizeRecoveryValue returns the value as it is looked up, or a message
+// key when it cannot be a value of that kind.
+func normalizeRecoveryValue(key, value string) (string, string) {
+	if value == "" {
+		return "", "recovery.error.value_required." + key
+	}
+	if utf8.RuneCountInString(value) > 254 {
+		return "", "recovery.error.value_long"
+	}
+	switch key {
+	case db.RecoverByFiscalCode:
+		cf := codicefiscale.Normalize(strings.Join(strings.Fields(value), "")) // "RSSMRA82 D12..." as printed on cards
+		if len(cf) != 16 {
+			return "", "recovery.error.cf_length"
+		}
+		return cf, ""
+	case db.RecoverByEmail:
+		if !strings.Contains(value, "@") || strings.ContainsAny(value, " \t") {
+			return "", "recovery.error.email"
+		}
+		return strings.ToLower(value), ""
+	default:
+		return strings.ToLower(value), ""
+	}
+}
+
+func recoveryValueKey(instID int64, key, value string) string {
+	return fmt.Sprintf("recover:value:%d:%s:%s", instID, key, value)
+}
+func recoveryAnswerKey(instID int64, key, value string) string {
+	return fmt.Sprintf("recover:answer:%d:%s:%s", instID, key, value)
+}
+func recoveryAccountAnswerKey(instID, accID int64) string {
+	return fmt.Sprintf("recover:answer-account:%d:%d", instID, accID)
+}
+func recoverySendKey(instID, accID int64) string {
+	return fmt.Sprintf("recover:send:%d:%d", instID, accID)
+}
+func recoveryIPKey(ip string) string { return "recover:ip:" + ip }
+
+// auditActor is what the audit log keeps of the typed value: a username as
+// typed (as for sign-in), a masked e-mail, the first six letters of a CF.
+func auditActor(key, value string) string {
+	switch key {
+	case db.RecoverByEmail:
+		return truncate(notify.Mask(value), 64)
+	case db.RecoverByFiscalCode:
+		if len(value) > 6 {
+			return value[:6] + "…"
+		}
+		return value
+	}
+	return truncate(value, 64)
+}
+
+// decoyQuestion is the proposed question shown for a value that matches no
+// profile: stable for the value, unpredictable without the server key.
+func (h *Handler) decoyQuestion(instID int64, key, value string) string {
+	m := hmac.New(sha256.New, []byte(h.captchaKey))
+	fmt.Fprintf(m, "recovery-decoy|%d|%s|%s", instID, key, value)
+	sum := m.Sum(nil)
+	return securityQuestions[binary.BigEndian.Uint32(sum[:4])%uint32(len(securityQuestions))]
+}
+
+// recoverySubmit handles both steps: the value ("step" empty) and the
+// security answer ("step" = "risposta").
+func (h *Handler) recoverySubmit(c *gin.Context) {
+	if !h.recoveryOpen(c) {
+		return
+	}
+	inst := installation(c)
+	ctx := c.Request.Context()
+	v := h.recoveryView(c)
+	if err := c.Request.ParseForm(); err != nil {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	v.Key = c.PostForm("key")
+	if !validRecoveryKey(v.Key) {
+		v.Key = db.RecoverByFiscalCode
+	}
+	v.Value = truncate(formText(c, "value"), 254)
+	v.fillKeys()
+	answerStep := c.PostForm("step") == "risposta"
+
+	ip := c.ClientIP()
+	if until, err := h.store.Hit(ctx, recoveryIPKey(ip), recoverIPLimit, recoverWindow, recoverBlock); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if !until.IsZero() {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: auditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "throttled",
+			Detail: map[string]any{"key": v.Key, "limit": "ip"}})
+		h.recoveryThrottled(c, v, "recovery.error.throttled", until)
+		return
+	}
+
+	value, problem := normalizeRecoveryValue(v.Key, v.Value)
+	if problem != "" {
+		v.Errors["value"] = v.T(problem)
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: auditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "invalid",
+			Detail: map[string]any{"key": v.Key}})
+		h.render(c, http.StatusUnprocessableEntity, "recovery", v)
+		return
+	}
+	acc, err := h.store.AccountForRecovery(ctx, inst.ID, v.Key, value)
+	ambiguous := errors.Is(err, db.ErrAmbiguous)
+	if err != nil && !errors.Is(err, db.ErrNotFound) && !ambiguous {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	actor := auditActor(v.Key, value)
+	var accID int64
+	if acc != nil {
+		accID = acc.ID
+		actor = acc.Username
+	}
+	if answerStep {
+		h.recoveryAnswer(c, v, value, acc, actor)
+		return
+	}
+
+	if until, err := h.store.Hit(ctx, recoveryValueKey(inst.ID, v.Key, value), recoverValueLimit, recoverWindow, recoverBlock); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if !until.IsZero() {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_request", Outcome: "throttled",
+			Detail: map[string]any{"key": v.Key, "limit": "value"}})
+		h.recoveryThrottled(c, v, "recovery.error.throttled", until)
+		return
+	}
+
+	if acc == nil || acc.SecurityAnswerHash.Valid && acc.SecurityQuestion != "" {
+		// the question step: the real question, or a decoy
+		q := ""
+		outcome := "question"
+		if acc != nil {
+			q = acc.SecurityQuestion
+		} else {
+			q = h.decoyQuestion(inst.ID, v.Key, value)
+			outcome = "no_account"
+			if ambiguous {
+				outcome = "ambiguous"
+			}
+		}
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_request", Outcome: outcome,
+			Detail: map[string]any{"key": v.Key}})
+		h.renderQuestion(c, http.StatusOK, v, q)
+		return
+	}
+
+	// a profile without a security question: the neutral message, and the
+	// recovery goes out silently when it can
+	outcome, detail, err := h.startRecovery(ctx, inst, acc)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	detail["key"] = v.Key
+	detail["question"] = false
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
+	h.renderNeutral(c, v)
+}
+
+func (h *Handler) renderQuestion(c *gin.Context, status int, v RecoveryView, q string) {
+	v.Step = "question"
+	if strings.HasPrefix(q, "sq.") {
+		q = v.T(q)
+	}
+	v.Question = q
+	h.render(c, status, "recovery", v)
+}
+
+func (h *Handler) renderNeutral(c *gin.Context, v RecoveryView) {
+	v.Step = "neutral"
+	v.Tone = "info"
+	v.Messages = []string{
+		v.T("recovery.neutral", v.T("recovery.channel."+v.Inst.DeliveryChannel)),
+		v.T("recovery.neutral.validity"),
+		v.T("recovery.neutral.next", v.Office),
+	}
+	h.render(c, http.StatusOK, "recovery", v)
+}
+
+func (h *Handler) recoveryThrottled(c *gin.Context, v RecoveryView, key string, until time.Time) {
+	minutes := max(1, int(math.Ceil(time.Until(until).Minutes())))
+	c.Header("Retry-After", fmt.Sprint(minutes*60))
+	v.Step = "error"
+	v.Tone = "danger"
+	v.Messages = []string{v.T(key, minutes, v.Office)}
+	h.render(c, http.StatusTooManyRequests, "recovery", v)
+}
+
+// recoveryAnswer is the second step: exactly one argon2 verification on
+// every path (the real answer hash, or a dummy for a value without profile).
+func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, acc *db.RecoveryAccount, actor string) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	answer := c.PostForm("answer")
+	hasQuestion := acc != nil && acc.SecurityAnswerHash.Valid && acc.SecurityQuestion != ""
+	question := ""
+	var accID int64
+	if acc != nil {
+		accID = acc.ID
+	}
+	if hasQuestion {
+		question = acc.SecurityQuestion
+	} else {
+		question = h.decoyQuestion(inst.ID, v.Key, value)
+	}
+	keys := []string{recoveryAnswerKey(inst.ID, v.Key, value)}
+	if hasQuestion {
+		keys = append(keys, recoveryAccountAnswerKey(inst.ID, acc.ID))
+	}
+	for _, k := range keys {
+		until, err := h.store.BlockedUntil(ctx, k)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		if !until.IsZero() {
+			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "throttled",
+				Detail: map[string]any{"key": v.Key}})
+			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", until)
+			return
+		}
+	}
+	if strings.TrimSpace(answer) == "" {
+		v.Errors["answer"] = v.T("recovery.error.answer_required")
+		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
+		return
+	}
+	ok := false
+	recoveryArgonOps.Add(1)
+	if hasQuestion && len(answer) <= 256 {
+		var err error
+		if ok, err = password.Verify(normalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
+			h.log.Error("security answer hash unreadable", "account", acc.ID, "err", err)
+			ok = false
+		}
+	} else {
+		password.VerifyDummy(normalizeAnswer(truncate(answer, 256)))
+	}
+	if !ok {
+		var blocked time.Time
+		for _, k := range keys {
+			until, err := h.store.Hit(ctx, k, recoverAnswerLimit, recoverWindow, recoverBlock)
+			if err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if until.After(blocked) {
+				blocked = until
+			}
+		}
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "failure",
+			Detail: map[string]any{"key": v.Key, "account_found": hasQuestion}})
+		if !blocked.IsZero() {
+			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", blocked)
+			return
+		}
+		v.Errors["answer"] = v.T("recovery.error.answer_wrong", recoverAnswerLimit)
+		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
+		return
+	}
+	for _, k := range keys {
+		if err := h.store.ResetThrottle(ctx, k); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery_answer", Outcome: "success",
+		Detail: map[string]any{"key": v.Key}})
+
+	// the answer is right: now the seed's specific errors may be told
+	outcome, detail, err := h.startRecovery(ctx, inst, acc)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	detail["key"] = v.Key
+	detail["question"] = true
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
+	v.Step = "error"
+	v.Tone = "danger"
+	status := http.StatusUnprocessableEntity
+	switch outcome {
+	case "sent":
+		v.Step, v.Tone, status = "sent", "success", http.StatusOK
+		for _, ch := range delivery.RecoveryChannels(inst.DeliveryChannel) {
+			v.Messages = append(v.Messages, v.T("recovery.sent."+ch, notify.Mask(acc.Contact(ch))))
+		}
+		v.Messages = append(v.Messages, v.T("recovery.neutral.validity"), v.T("recovery.sent.not_received", v.Office))
+	case "stale_link":
+		v.Messages = []string{v.T("recovery.error.stale", v.Office)}
+	case "missing_contact":
+		v.Messages = []string{v.T("recovery.error.missing", v.T("recovery.missing."+detail["missing"].(string)), v.Office)}
+	case "locked":
+		v.Messages = []string{v.T("recovery.error.locked", v.Office)}
+	case "throttled":
+		v.Messages = []string{v.T("recovery.error.send_throttled", v.Office)}
+		status = http.StatusTooManyRequests
+	}
+	h.render(c, status, "recovery", v)
+}
+
+// startRecovery decides whether a recovery can go out for acc and, if so,
+// enqueues one job per channel in one transaction. The outcome is one of
+// sent, locked, stale_link, missing_contact, throttled; detail is for the
+// audit log (no secret, no contact).
+func (h *Handler) startRecovery(ctx context.Context, inst *db.Installation, acc *db.RecoveryAccount) (string, map[string]any, error) {
+	detail := map[string]any{"channel": inst.DeliveryChannel}
+	channels := delivery.RecoveryChannels(inst.DeliveryChannel)
+	switch {
+	case acc.LockedAt.Valid:
+		return "locked", detail, nil
+	case acc.StaleLink():
+		return "stale_link", detail, nil
+	}
+	var missing []string
+	for _, ch := range channels {
+		if acc.Contact(ch) == "" {
+			missing = append(missing, ch)
+		}
+	}
+	if len(missing) > 0 {
+		detail["missing"] = strings.Join(missing, "+")
+		return "missing_contact", detail, nil
+	}
+	until, err := h.store.Hit(ctx, recoverySendKey(inst.ID, acc.ID), recoverSendLimit, recoverSendWindow, recoverSendWindow)
+	if err != nil {
+		return "", nil, err
+	}
+	if !until.IsZero() {
+		return "throttled", detail, nil
+	}
+	err = h.store.InTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, ch := range channels {
+			if err := h.enqueue.Recovery(ctx, tx, delivery.RecoveryArgs{InstallationID: inst.ID, AccountID: acc.ID, Channel: ch}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return "sent", detail, nil
+}

@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/secondfactor"
+)
+
+// Staff sign-in, second step: after the password, a staff session is only
+// "pending" (middleware.go) until the account gives a time-based one-time
+// code. At the first sign-in the account enrols: the page shows the secret
+// once, as text and as a QR code, and the first good code confirms it.
+const (
+	codeLimit = 5 // wrong codes per account per window
+)
+
+// StaffCodeView is the second-step page.
+type StaffCodeView struct {
+	Base
+	Enrol      bool
+	Secret     string // grouped base32, only while enrolling
+	URI        string
+	QR         template.URL // data:image/png;base64 (generated here, never user input)
+	Next       string
+	Error      string
+	Unreadable bool // sealed with a key that is not configured
+}
+
+func pendingStaff(c *gin.Context) *db.Account {
+	if v, ok := c.Get(ctxPendingStaff); ok {
+		return v.(*db.Account)
+	}
+	return nil
+}
+
+func totpBound(acc *db.Account) string { return fmt.Sprintf("%d:%d", acc.InstallationID, acc.ID) }
+
+func (h *Handler) totpKey() secondfactor.Key {
+	k, err := secondfactor.NewKey(h.cfg.TOTPKey) // validated by config
+	if err != nil {
+		h.log.Error("second-factor key", "err", err)
+	}
+	return k
+}
+
+// staffCodeView loads or starts the enrolment for the page.
+func (h *Handler) staffCodeView(c *gin.Context, acc *db.Account) (StaffCodeView, error) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	v := StaffCodeView{Base: h.base(c), Next: c.Query("next")}
+	v.HideFitForm = true
+	key := h.totpKey()
+	t, err := h.store.StaffTOTPOf(ctx, inst.ID, acc.ID)
+	if errors.Is(err, db.ErrNotFound) {
+		e, err := secondfactor.Generate(inst.Name, acc.Username)
+		if err != nil {
+			return v, err
+		}
+		sealed, err := key.Seal(e.Secret, totpBound(acc))
+		if err != nil {
+			return v, err
+		}
+		if err := h.store.StartTOTPEnrolment(ctx, inst.ID, acc.ID, sealed); err != nil {
+			return v, err
+		}
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "second_factor_enrolment", Outcome: "started"})
+		v.Enrol, v.Secret, v.URI, v.QR = true, secondfactor.GroupedSecret(e.Secret), e.URI, template.URL(e.PNGData)
+		return v, nil
+	}
+	if err != nil {
+		return v, err
+	}
+	if t.EnrolledAt.Valid {
+		return v, nil
+	}
+	// enrolment started but not confirmed (the page was reloaded): the
+	// same secret, so a code scanned a moment ago still works
+	secret, _, err := key.Open(t.Secret, totpBound(acc))
+	if err != nil {
+		v.Unreadable = true
+		return v, nil
+	}
+	e, err := secondfactor.Describe(secret, inst.Name, acc.Username)
+	if err != nil {
+		return v, err
+	}
+	v.Enrol, v.Secret, v.URI, v.QR = true, secondfactor.GroupedSecret(e.Secret), e.URI, template.URL(e.PNGData)
+	return v, nil
+}
+
+func (h *Handler) staffCodeShow(c *gin.Context) {
+	inst := installation(c)
+	acc := pendingStaff(c)
+	if acc == nil {
+		if cur := currentAccount(c); cur != nil {
+			redirect(c, homeOf(inst, cur))
+			return
+		}
+		redirect(c, "/"+inst.Code+"/accesso")
+		return
+	}
+	v, err := h.staffCodeView(c, acc)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	h.render(c, http.StatusOK, "staff_code", v)
+}
+
+func (h *Handler) staffCodeSubmit(c *gin.Context) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	acc := pendingStaff(c)
+	if acc == nil {
+		if cur := currentAccount(c); cur != nil {
+			redirect(c, homeOf(inst, cur))
+			return
+		}
+		redirect(c, "/"+inst.Code+"/accesso")
+		return
+	}
+	code := formText(c, "code")
+	next := c.PostForm("next")
+	fail := func(status int, msgKey string, args ...any) {
+		v, err := h.staffCodeView(c, acc)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		v.Next = next
+		v.Error = v.T(msgKey, args...)
+		h.render(c, status, "staff_code", v)
+	}
+	throttle := fmt.Sprintf("totp:%d:%d", inst.ID, acc.ID)
+	if until, err := h.store.BlockedUntil(ctx, throttle); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if !until.IsZero() {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "throttled"})
+		fail(http.StatusTooManyRequests, "staff.code.throttled", int(time.Until(until).Minutes())+1)
+		return
+	}
+	t, err := h.store.StaffTOTPOf(ctx, inst.ID, acc.ID)
+	if err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			redirect(c, "/"+inst.Code+"/operatori/codice")
+			return
+		}
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	key := h.totpKey()
+	secret, reseal, err := key.Open(t.Secret, totpBound(acc))
+	if err != nil {
+		h.log.Error("second-factor secret unreadable", "account", acc.ID, "err", err)
+		fail(http.StatusInternalServerError, "staff.code.unreadable")
+		return
+	}
+	step, ok := secondfactor.Check(secret, code, time.Now(), t.LastStep)
+	if ok {
+		var resealed string
+		if reseal {
+			if resealed, err = key.Seal(secret, totpBound(acc)); err != nil {
+				resealed = ""
+			}
+		}
+		ok, err = h.store.AcceptTOTPStep(ctx, inst.ID, acc.ID, step, resealed)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	if !ok {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "failure"})
+		if _, err := h.store.Hit(ctx, throttle, codeLimit, loginWindow, loginBlock); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		key := "staff.code.wrong"
+		if code == "" {
+			key = "staff.code.missing"
+		}
+		fail(http.StatusUnprocessableEntity, key)
+		return
+	}
+	_ = h.store.ResetThrottle(ctx, throttle)
+	sess := sessions.Default(c)
+	sess.Set(keySecondFactor, true)
+	sess.Set(keyRenew, true) // a new session ID now that the sign-in is complete
+	if err := sess.Save(); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "success",
+		Detail: map[string]any{"enrolled_now": !t.EnrolledAt.Valid}})
+	if acc.MustChangePassword {
+		redirect(c, "/"+inst.Code+"/cambio-password")
+		return
+	}
+	redirect(c, safeNext(inst, next, homeOf(inst, acc)))
+}

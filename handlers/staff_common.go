@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/codicefiscale"
+)
+
+// Staff area: shared pieces of the /{inst}/operatori/... pages.
+const (
+	keySecondFactor = "staff_2fa"     // session: the staff account gave its TOTP code
+	ctxPendingStaff = "pending_staff" // password given, code not yet
+	maxImportBytes  = 4 << 20         // CSV of the registry
+)
+
+// StaffBase is the view data of every staff page.
+type StaffBase struct {
+	Base
+	Admin   bool
+	Section string // sub-navigation item
+	Errors  map[string]string
+	Token   string // idempotency token of the forms of the page
+}
+
+func (h *Handler) staffBase(c *gin.Context, section string) StaffBase {
+	b := StaffBase{Base: h.base(c), Section: section, Errors: map[string]string{}, Token: rand.Text()}
+	b.Nav = "staff"
+	b.Admin = b.Account != nil && b.Account.Role == "admin"
+	return b
+}
+
+// requireAdmin refuses staff that is not the installation's administrator.
+func (h *Handler) requireAdmin(c *gin.Context) {
+	if acc := currentAccount(c); acc == nil || acc.Role != "admin" {
+		h.renderError(c, http.StatusForbidden, nil)
+		return
+	}
+	c.Next()
+}
+
+// staffAudit records a staff action (never a secret in detail).
+func (h *Handler) staffAudit(c *gin.Context, action, outcome string, detail map[string]any) {
+	acc := currentAccount(c)
+	e := db.AuditEvent{InstallationID: installation(c).ID, Action: action, Outcome: outcome, Detail: detail}
+	if acc != nil {
+		e.AccountID, e.Actor = acc.ID, acc.Username
+	}
+	h.audit(c, e)
+}
+
+// staffName is how staff appear to parents as the recorder of a day.
+func staffName(acc *db.Account) string {
+	if acc.DisplayName != "" {
+		return acc.DisplayName
+	}
+	return acc.Username
+}
+
+// formID parses a positive ID from a form field.
+func formID(c *gin.Context, name string) int64 {
+	id, err := strconv.ParseInt(strings.TrimSpace(c.PostForm(name)), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}
+
+// parseDay reads a civil date "2006-01-02" (also "02/01/2006").
+func parseDay(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.DateOnly, "02/01/2006", "2/1/2006"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil && t.Year() > 1900 && t.Year() < 2200 {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseCents reads an amount in euros ("12,50", "12.50", "€ 1.234,56").
+func parseCents(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "€"))
+	s = strings.ReplaceAll(s, " ", "")
+	if s == "" {
+		return 0, false
+	}
+	if strings.Contains(s, ",") {
+		s = strings.ReplaceAll(s, ".", "")
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || len(whole) > 9 {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	v := w*100 + f
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// checkFiscalCode normalises and validates a codice fiscale; the message
+// key of the error, or "".
+func checkFiscalCode(s string) (string, string) {
+	cf := codicefiscale.Normalize(s)
+	if cf == "" {
+		return cf, "staff.error.cf_required"
+	}
+	norm, err := codicefiscale.Validate(cf)
+	if err != nil {
+		return cf, "staff.error.cf_invalid"
+	}
+	return norm, ""
+}
+
+// StaffField is one labelled input of a staff form.
+type StaffField struct {
+	Name, Label, Value, Type, Autocomplete, Error, ErrorPrefix, Hint string
+}
+
+// Field builds the data of the "staff-field" template: label, input,
+// the error tied to it with aria-describedby.
+func (b StaffBase) Field(name, labelKey, value, typ, autocomplete string) StaffField {
+	f := StaffField{Name: name, Label: b.T(labelKey), Value: value, Type: typ, Autocomplete: autocomplete,
+		Error: b.Errors[name], ErrorPrefix: b.T("common.error_prefix")}
+	if hint := b.T(labelKey + ".hint"); hint != labelKey+".hint" {
+		f.Hint = hint
+	}
+	return f
+}

@@ -1,0 +1,37 @@
+package handlers
+
+import "github.com/gin-gonic/gin"
+
+// staffRoutes mounts the staff area under /{inst}/operatori (the group
+// already requires a signed-in staff account, second factor included).
+// Every action is in the audit log; so is every read of a child's diet.
+func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
+	staff.GET("/cerca", h.staffSearch)
+	staff.GET("/adulti/nuovo", h.staffAdultNew)
+	staff.POST("/adulti", h.staffAdultSave)
+	staff.GET("/adulti/:id", h.staffAdultShow)
+	staff.POST("/adulti/:id", h.staffAdultSave)
+	staff.POST("/adulti/:id/movimenti", h.staffEntryAdd)
+	staff.POST("/adulti/:id/movimenti/:entry/storno", h.staffEntryReverse)
+	staff.GET("/adulti/:id/come-famiglia", h.staffFamilyView)
+	staff.POST("/utenze/:acc/:action", h.staffAccountAction)
+	staff.GET("/bambini/nuovo", h.staffChildNew)
+	staff.POST("/bambini", h.staffChildSave)
+	staff.GET("/bambini/:id", h.staffChildShow)
+	staff.POST("/bambini/:id", h.staffChildSave)
+	staff.POST("/bambini/:id/adulti", h.staffGuardianAdd)
+	staff.POST("/bambini/:id/adulti/:adult/rimuovi", h.staffGuardianRemove)
+	staff.POST("/bambini/:id/iscrizioni", h.staffEnrollmentAdd)
+	staff.GET("/presenze", h.staffRegister)
+	staff.POST("/presenze", h.staffRegisterSave)
+	staff.POST("/presenze/segna", h.staffRegisterMark)
+	staff.GET("/registro", h.staffAuditList)
+	staff.GET("/importa", h.staffImportShow)
+	staff.POST("/importa", h.staffImportSubmit)
+	staff.GET("/catalogo", h.staffCatalogue)
+	staff.POST("/catalogo", h.staffCatalogueAdd)
+
+	admin := staff.Group("/impostazioni", h.requireAdmin)
+	admin.GET("", h.staffSettings)
+	admin.POST("", h.staffSettingsSave)
+}
