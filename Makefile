@@ -9,7 +9,7 @@ ADDR ?= :8080
 CNS_ADDR ?= :8443
 MAILPIT_VERSION ?= v1.33.1
 
-.PHONY: build run test test-go vet fmt bench db-stop db-destroy clean
+.PHONY: build run test test-go vet fmt bench bench-rush bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -81,7 +81,22 @@ BENCH_FLAGS ?=
 bench: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
-	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS)
+	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS); \
+	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS)
+	$(MAKE) bench-faults
+
+## bench-rush: only the morning rush (RUSH_FLAGS="--parents 2000 --concurrency 16").
+RUSH_FLAGS ?=
+bench-rush: build
+	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
+	bin/genitori migrate; \
+	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS)
+
+## bench-faults: the long versions of the fault tests (several app servers,
+## nothing lost across a database restart and a killed worker).
+bench-faults:
+	@export TEST_DATABASE_URL=$$(.ci/pg start test); \
+	GENITORI_FAULTS_LONG=1 $(GO) test -count=1 -timeout 20m -v -run 'TestTwoServeProcesses|TestNothingLost' ./cmd/genitori/
 
 db-stop:
 	.ci/pg stop dev; .ci/pg stop test; .ci/pg stop testbench

@@ -491,3 +491,25 @@ func (s *Store) AuditActions(ctx context.Context, installationID int64) ([]strin
 	err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT action FROM audit_log WHERE installation_id = $1 ORDER BY action`, installationID)
 	return out, wrap("audit actions", err)
 }
+
+// SaveInstallationSettings stores the settings an administrator edits
+// (handlers/staff_settings.go validates them first; the table's CHECKs
+// stand behind).
+func (s *Store) SaveInstallationSettings(ctx context.Context, i *Installation) error {
+	_, err := s.db.NamedExecContext(ctx, `
+		UPDATE installations SET name = :name, region_label = :region_label,
+			login_local = :login_local, self_registration = :self_registration, login_spid = :login_spid,
+			login_cie = :login_cie, login_cns = :login_cns, cns_software_url = :cns_software_url,
+			cst_mode = :cst_mode, cst_login_url = :cst_login_url, cst_registration_url = :cst_registration_url,
+			cst_instructions = :cst_instructions, password_min = :password_min, password_max = :password_max,
+			password_required = :password_required, captcha = :captcha, privacy_checkbox = :privacy_checkbox,
+			delivery_channel = :delivery_channel, email_required = :email_required, mobile_required = :mobile_required,
+			lock_registry_contacts = :lock_registry_contacts, allow_unlinked_accounts = :allow_unlinked_accounts,
+			controller_name = :controller_name, controller_address = :controller_address, controller_email = :controller_email,
+			controller_pec = :controller_pec, controller_phone = :controller_phone, controller_website = :controller_website,
+			dpo_email = :dpo_email, processor_name = :processor_name, processor_address = :processor_address,
+			processor_email = :processor_email, office_name = :office_name, office_hours = :office_hours,
+			ipa_code = :ipa_code, accessibility_feedback_email = :accessibility_feedback_email
+		WHERE id = :id`, i)
+	return wrap("save settings", err)
+}

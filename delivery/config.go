@@ -36,7 +36,7 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 	if err != nil {
 		return err
 	}
-	w, err := NewWorker(store, s, log, Options{})
+	w, err := NewWorker(store, s, log, Options{RescueStuckJobsAfter: cfg.JobRescueAfter})
 	if err != nil {
 		return err
 	}

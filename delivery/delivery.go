@@ -166,21 +166,25 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 	if len(targets) == 0 {
 		return river.JobCancel(fmt.Errorf("account %d has no contact for channel %s", acc.ID, inst.DeliveryChannel))
 	}
+	var pending []target
+	for _, t := range targets {
+		sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, t.channel)
+		if err != nil {
+			return err
+		}
+		if !sent {
+			pending = append(pending, t)
+		}
+	}
+	if len(pending) == 0 {
+		// every channel went through on an earlier attempt (the process died
+		// before River recorded the job as done): sending again would be a
+		// duplicate and, with a generated password, would replace the one
+		// the parent already has
+		return nil
+	}
 	if !a.GeneratePassword {
-		var pending []target
-		for _, t := range targets {
-			sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, t.channel)
-			if err != nil {
-				return err
-			}
-			if !sent {
-				pending = append(pending, t)
-			}
-		}
 		targets = pending
-		if len(targets) == 0 {
-			return nil
-		}
 	}
 	d := notify.Credentials{
 		Comune:   inst.Name,
@@ -220,8 +224,9 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 		} else {
 			w.log.Info("delivered", "account", acc.ID, "channel", t.channel, "kind", a.Purpose, "attempt", job.Attempt)
 		}
-		// the record must not be lost when the request context ends
-		if err := w.store.RecordMessage(context.WithoutCancel(ctx), m); err != nil {
+		// the record must not be lost when the request context ends, nor
+		// while the database restarts: a "sent" lost here means a resend
+		if err := recordMessage(ctx, w.store, m); err != nil {
 			return err
 		}
 	}
@@ -248,5 +253,22 @@ func (w *credentialsWorker) send(ctx context.Context, lang, channel, to string, 
 			return err
 		}
 		return w.senders.SMS.Send(ctx, m)
+	}
+}
+
+// recordMessage writes the record of an attempt; a "sent" record is retried
+// for up to 30 seconds (e.g. while PostgreSQL restarts), because without it
+// a retry of the job would send the message again.
+func recordMessage(ctx context.Context, store *db.Store, m db.Message) error {
+	ctx = context.WithoutCancel(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	wait := 100 * time.Millisecond
+	for {
+		err := store.RecordMessage(ctx, m)
+		if err == nil || m.Outcome != "sent" || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 2*time.Second)
 	}
 }

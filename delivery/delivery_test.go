@@ -244,7 +244,8 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := password.Verify(m[1], a.PasswordHash.String); !ok || !a.MustChangePassword {
+	// stored as the temporary password (00006_recovery): one use within 24 hours
+	if ok, _ := password.Verify(m[1], a.TempPasswordHash.String); !ok || !a.MustChangePassword || !a.TempPasswordExpiresAt.Valid {
 		t.Fatalf("the delivered password does not work or is not temporary")
 	}
 	msgs := messages(t, store, inst, acc)

@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/lib/pq"
 
 	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
@@ -143,4 +145,10 @@ func (b StaffBase) Field(name, labelKey, value, typ, autocomplete string) StaffF
 		f.Hint = hint
 	}
 	return f
+}
+
+// isFKViolation: a referenced row (school, service, diet) does not exist.
+func isFKViolation(err error) bool {
+	var pqe *pq.Error
+	return errors.As(err, &pqe) && pqe.Code == "23503"
 }

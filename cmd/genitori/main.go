@@ -28,6 +28,7 @@ Usage:
   genitori seed      load the demo installations and accounts (idempotent);
                      --children N adds a synthetic city (see genitori seed -h)
   genitori bench     load test of the parent pages on a synthetic city (make bench)
+  genitori rush      morning rush: thousands of parents sign in at once (make bench)
   genitori worker    send queued e-mail and SMS (serve also does it unless GENITORI_WORKER=false)
   genitori spid-keygen --inst CODE | --all [--if-missing] [--force]
                      make the SPID/CIE key and self-signed certificate of an installation
@@ -68,6 +69,8 @@ func main() {
 		err = seedCmd(ctx, cfg, os.Args[2:])
 	case "bench":
 		err = benchCmd(ctx, cfg, os.Args[2:])
+	case "rush":
+		err = rushCmd(ctx, cfg, os.Args[2:])
 	case "worker":
 		err = workerCmd(ctx, cfg, log)
 	case "spid-keygen":
@@ -141,7 +144,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	routes := h.Routes()
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           routes,
+		Handler:           benchStatic(routes), // routes, unless GENITORI_BENCH_STATIC=true (rush.go)
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -45,6 +45,11 @@ type Config struct {
 	SecretKey    string // GENITORI_SECRET_KEY, HMAC key for captcha challenges; empty: random at start
 	TOTPKey      string // GENITORI_TOTP_KEY, seals the staff's second-factor secrets (≥ 32 characters); empty: not sealed
 
+	// GENITORI_JOB_RESCUE_AFTER: a delivery job left running by a killed
+	// process is retried after this long; default 5 minutes (keep it above
+	// the 1-minute job timeout; the fault tests shorten it)
+	JobRescueAfter time.Duration
+
 	CNS  CNS  // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
 	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
 }
@@ -183,6 +188,15 @@ func (c *Config) delivery(getenv func(string) string, boolVar func(string, *bool
 	}
 	c.Worker = true
 	boolVar("GENITORI_WORKER", &c.Worker)
+	c.JobRescueAfter = 5 * time.Minute
+	if v := getenv("GENITORI_JOB_RESCUE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("GENITORI_JOB_RESCUE_AFTER=%q must be a positive duration such as 5m", v))
+		} else {
+			c.JobRescueAfter = d
+		}
+	}
 	c.SecretKey = getenv("GENITORI_SECRET_KEY")
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		errs = append(errs, errors.New("GENITORI_SECRET_KEY must be at least 32 characters (e.g. openssl rand -hex 32)"))

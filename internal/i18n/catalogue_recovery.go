@@ -20,7 +20,7 @@ var recoveryMessages = map[string][2]string{
 
 	"recovery.question.intro": {"Per continuare rispondi alla domanda di sicurezza scelta durante la registrazione.", "To continue, answer the security question you chose when you registered."},
 	"recovery.question.form":  {"Domanda di sicurezza", "Security question"},
-	"recovery.answer.hint":    {"Scrivi la risposta come durante la registrazione: maiuscole, accenti e spazi in più non contano.", "Type the answer as when you registered: capitals and extra spaces do not matter."},
+	"recovery.answer.hint":    {"Scrivi la risposta come durante la registrazione: maiuscole e spazi in più non contano.", "Type the answer as when you registered: capitals and extra spaces do not matter."},
 	"recovery.answer.forgot":  {"Non ricordi la risposta? Rivolgiti a: %s.", "Do not remember the answer? Contact: %s."},
 
 	"recovery.channel.email": {"un collegamento per accedere, all'indirizzo e-mail", "a link to sign in, to the e-mail address"},

@@ -1,0 +1,189 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+)
+
+// StaffRegisterView is the attendance register of a school, service and
+// day (a class, or the whole school).
+type StaffRegisterView struct {
+	StaffBase
+	Schools, Services           []db.Option
+	Classes                     []string
+	SchoolID, ServiceID         int64
+	Class, DayText, ServiceName string
+	Day                         time.Time
+	Rows                        []db.RegisterRow
+	Chosen                      bool
+	Closed                      string // closure name, when closed
+}
+
+// RowStatus is the status cell of one row (also the htmx answer).
+type RowStatus struct {
+	StaffBase
+	OK         bool
+	Status     string
+	RecordedAt time.Time
+	Message    string
+}
+
+func (h *Handler) staffRegisterView(c *gin.Context, q url.Values) (StaffRegisterView, error) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	v := StaffRegisterView{StaffBase: h.staffBase(c, "register")}
+	var err error
+	if v.Schools, err = h.store.Schools(ctx, inst.ID); err != nil {
+		return v, err
+	}
+	if v.Services, err = h.store.Services(ctx, inst.ID); err != nil {
+		return v, err
+	}
+	v.SchoolID, _ = strconv.ParseInt(q.Get("scuola"), 10, 64)
+	v.ServiceID, _ = strconv.ParseInt(q.Get("servizio"), 10, 64)
+	v.Class = truncate(q.Get("classe"), 40)
+	v.DayText = q.Get("giorno")
+	day, ok := parseDay(v.DayText)
+	if !ok {
+		day = today()
+	}
+	v.Day, v.DayText = day, day.Format(time.DateOnly)
+	if v.SchoolID == 0 && len(v.Schools) > 0 {
+		v.SchoolID = v.Schools[0].ID
+	}
+	if v.ServiceID == 0 && len(v.Services) > 0 {
+		v.ServiceID = v.Services[0].ID
+	}
+	for _, s := range v.Services {
+		if s.ID == v.ServiceID {
+			v.ServiceName = s.Name
+		}
+	}
+	if v.SchoolID != 0 {
+		if v.Classes, err = h.store.Classes(ctx, inst.ID, v.SchoolID); err != nil {
+			return v, err
+		}
+	}
+	v.Chosen = q.Get("scuola") != "" && v.SchoolID != 0 && v.ServiceID != 0
+	if !v.Chosen {
+		return v, nil
+	}
+	closures, err := h.store.ClosuresBetween(ctx, inst.ID, day, day)
+	if err != nil {
+		return v, err
+	}
+	if len(closures) > 0 {
+		v.Closed = closures[0].Description
+		return v, nil
+	}
+	v.Rows, err = h.store.ClassRegister(ctx, inst.ID, v.SchoolID, v.ServiceID, v.Class, day)
+	return v, err
+}
+
+func (h *Handler) staffRegister(c *gin.Context) {
+	v, err := h.staffRegisterView(c, c.Request.URL.Query())
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	for _, r := range v.Rows {
+		if r.Diet != "" { // the kitchen needs the restriction: the read is audited
+			h.staffAudit(c, "diet_read", "success", map[string]any{"register": true, "school": v.SchoolID, "class": v.Class, "day": v.DayText})
+			break
+		}
+	}
+	h.render(c, http.StatusOK, "staff_register", v)
+}
+
+func (h *Handler) mark(c *gin.Context, child, service int64, day time.Time, status string) (db.MarkResult, error) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	res, err := h.store.MarkAttendance(c.Request.Context(), db.Mark{InstallationID: inst.ID, ChildID: child, ServiceID: service,
+		Day: day, Status: status, AccountID: acc.ID, RecordedByName: staffName(acc), Today: today()})
+	if err != nil {
+		h.staffAudit(c, "attendance_mark", "refused", map[string]any{"child": child, "service": service, "day": day.Format(time.DateOnly), "status": status, "error": err.Error()})
+		return res, err
+	}
+	if res.Before != status {
+		outcome := "success"
+		if res.Before != "" {
+			outcome = "correction"
+		}
+		h.staffAudit(c, "attendance_mark", outcome, map[string]any{"child": child, "service": service, "day": day.Format(time.DateOnly),
+			"before": res.Before, "after": status, "charge": res.ChargeID, "refund": res.RefundID})
+	}
+	return res, nil
+}
+
+// staffRegisterMark saves one row (htmx): the answer is the row's status
+// cell, 200 also when the save is refused (htmx 2 swaps only 2xx), with
+// the refusal in words; staff.js puts the row back then.
+func (h *Handler) staffRegisterMark(c *gin.Context) {
+	child, service := formID(c, "child"), formID(c, "service")
+	status := c.PostForm("status")
+	day, ok := parseDay(c.PostForm("day"))
+	v := RowStatus{StaffBase: h.staffBase(c, "register"), Status: status}
+	if !ok || child == 0 || service == 0 || (status != "present" && status != "absent") {
+		v.Message = v.T("staff.register.refused")
+		h.renderBlock(c, http.StatusOK, "staff_register", "row-status", v)
+		return
+	}
+	res, err := h.mark(c, child, service, day, status)
+	switch {
+	case errors.Is(err, db.ErrNotEnrolled):
+		v.Message = v.T("staff.register.not_enrolled")
+	case errors.Is(err, db.ErrClosed):
+		v.Message = v.T("staff.register.closed")
+	case err != nil:
+		h.log.Error("mark attendance", "err", err)
+		v.Message = v.T("staff.register.failed")
+	default:
+		v.OK, v.RecordedAt = true, res.RecordedAt
+	}
+	if !wantsFragment(c.Request) { // a plain post of one row (no JS): back to the register
+		h.flashRedirect(c, v.T("staff.register.saved", 1), "/"+installation(c).Code+"/operatori/presenze")
+		return
+	}
+	h.renderBlock(c, http.StatusOK, "staff_register", "row-status", v)
+}
+
+// staffRegisterSave saves the whole register at once (without JS, or the
+// "Salva il registro" button): every row with a choice.
+func (h *Handler) staffRegisterSave(c *gin.Context) {
+	inst := installation(c)
+	if err := c.Request.ParseForm(); err != nil {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	q := url.Values{"scuola": {c.PostForm("scuola")}, "servizio": {c.PostForm("servizio")}, "classe": {c.PostForm("classe")}, "giorno": {c.PostForm("giorno")}}
+	v, err := h.staffRegisterView(c, q)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	saved, failed := 0, 0
+	for _, r := range v.Rows {
+		st := c.PostForm(fmt.Sprintf("s-%d", r.ChildID))
+		if st != "present" && st != "absent" || st == r.Status.String {
+			continue
+		}
+		if _, err := h.mark(c, r.ChildID, v.ServiceID, v.Day, st); err != nil {
+			failed++
+			continue
+		}
+		saved++
+	}
+	msg := v.T("staff.register.saved", saved)
+	if failed > 0 {
+		msg += " " + v.T("staff.register.some_failed", failed)
+	}
+	h.flashRedirect(c, msg, fmt.Sprintf("/%s/operatori/presenze?%s", inst.Code, q.Encode()))
+}
