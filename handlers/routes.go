@@ -48,9 +48,6 @@ func (h *Handler) Routes() http.Handler {
 	inst.GET("/operatori/codice", h.staffCodeShow) // staff second factor (staff_code.go)
 	inst.POST("/operatori/codice", h.staffCodeSubmit)
 	h.samlRoutes(inst) // SPID, CIE, CST over SAML (saml_routes.go)
-	for _, m := range loginMethods {
-		inst.GET("/"+m.slug, h.methodInactive(m))
-	}
 
 	auth := inst.Group("", h.requireAccount)
 	auth.GET("/cambio-password", h.passwordShow)

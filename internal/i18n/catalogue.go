@@ -62,9 +62,7 @@ var messages = map[string][2]string{
 	"login.logged_out":        {"Sei uscito dal portale. Per sicurezza chiudi il browser se il computer è condiviso.", "You have signed out. For your security close the browser if the computer is shared."},
 	"login.session_expired":   {"La sessione è scaduta: accedi di nuovo.", "Your session has expired: please sign in again."},
 
-	// methods not active yet
-	"inactive.title":    {"%s: servizio non ancora attivo", "%s: not active yet"},
-	"inactive.body":     {"Questa funzione non è ancora disponibile nel portale. Nel frattempo puoi accedere con Username e Password, oppure rivolgerti all'ufficio del Comune.", "This feature is not available in the portal yet. Meanwhile you can sign in with username and password, or contact the municipal office."},
+	// a sign-in method the Comune does not enable
 	"inactive.disabled": {"%s non è attivo per questo Comune.", "%s is not enabled for this municipality."},
 
 	// self-registration (seed: "Registrazione di una nuova utenza")
