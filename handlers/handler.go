@@ -22,6 +22,8 @@ type Handler struct {
 	pages    *fragments.Renderer
 	assets   *static.Assets
 	sessions *SessionStore
+	// installations by code, for a few seconds (installation_cache.go)
+	instCache installationCache
 	// self-registration: jobs enqueued with the account, captcha HMAC key
 	enqueue    *delivery.Enqueuer
 	captchaKey string

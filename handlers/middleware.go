@@ -93,7 +93,7 @@ func (h *Handler) recoverPanics(c *gin.Context, rec any) {
 // installation, if any. A session of another installation is ignored here:
 // tenant isolation means it is simply not signed in.
 func (h *Handler) loadInstallation(c *gin.Context) {
-	inst, err := h.store.InstallationByCode(c.Request.Context(), c.Param("inst"))
+	inst, err := h.installationByCode(c.Request.Context(), c.Param("inst"))
 	if errors.Is(err, db.ErrNotFound) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
@@ -104,6 +104,12 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 	}
 	c.Set(ctxInstallation, inst)
 
+	// a session that could not be read (database down) is an error, not a
+	// signed-out visitor: never bounce a signed-in user to the login page
+	if _, err := h.sessions.Get(c.Request, CookieName(h.cfg.CookieSecure)); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	sess := sessions.Default(c)
 	accID, _ := sess.Get(keyAccount).(int64)
 	instID, _ := sess.Get(keyInstallation).(int64)

@@ -28,6 +28,9 @@ type Config struct {
 	SessionAbsolute time.Duration // 12 hours
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration // GENITORI_REQUEST_TIMEOUT, default 5s
+	// InstallationCacheTTL bounds how long a change of a Comune's settings
+	// takes to reach every app server (fixed: 5s; tests set 0).
+	InstallationCacheTTL time.Duration
 
 	// Delivery of e-mail and SMS (DESIGN §8); defaults suit `make run`.
 	BaseURL      string // GENITORI_BASE_URL, public URL for links in messages, default http://localhost:8080
@@ -57,13 +60,14 @@ type Config struct {
 // FromEnv builds the configuration from getenv (os.Getenv in production).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		DatabaseURL:     strings.TrimSpace(getenv("DATABASE_URL")),
-		Addr:            ":8080",
-		CookieSecure:    true,
-		SessionIdle:     30 * time.Minute,
-		SessionAbsolute: 12 * time.Hour,
-		ShutdownTimeout: 15 * time.Second,
-		RequestTimeout:  5 * time.Second,
+		DatabaseURL:          strings.TrimSpace(getenv("DATABASE_URL")),
+		Addr:                 ":8080",
+		CookieSecure:         true,
+		SessionIdle:          30 * time.Minute,
+		SessionAbsolute:      12 * time.Hour,
+		ShutdownTimeout:      15 * time.Second,
+		RequestTimeout:       5 * time.Second,
+		InstallationCacheTTL: 5 * time.Second,
 	}
 	var errs []error
 	if c.DatabaseURL == "" {
