@@ -36,7 +36,11 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 	if err != nil {
 		return err
 	}
-	w, err := NewWorker(store, s, log, Options{RescueStuckJobsAfter: cfg.JobRescueAfter})
+	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter}
+	if o.RescueStuckJobsAfter > 0 && o.RescueStuckJobsAfter < time.Minute {
+		o.JobTimeout = o.RescueStuckJobsAfter // River wants the rescue delay ≥ the job timeout
+	}
+	w, err := NewWorker(store, s, log, o)
 	if err != nil {
 		return err
 	}

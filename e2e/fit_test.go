@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"portalegenitori/db"
 )
 
 // emulatePhone makes the tab a portrait mobile screen of the given size.
@@ -116,7 +118,8 @@ func TestFitTablesStaff(t *testing.T) {
 	p.login(staffUser, "Tentativo-Sbagliato-1", false)
 	p.expectFocus("#password")
 	p.typeText(staffPass)
-	resp := p.enter()
+	p.enter()
+	resp := p.secondFactor(db.DemoStaffTOTPSecret) // staff_test.go
 	if resp.Status != 200 || p.path() != "/demo/operatori" {
 		t.Fatalf("staff sign-in: landed on %s (status %d), want /demo/operatori", p.path(), resp.Status)
 	}

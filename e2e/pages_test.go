@@ -3,6 +3,8 @@ package e2e
 import (
 	"strings"
 	"testing"
+
+	"portalegenitori/db"
 )
 
 // TestLoginMethodLinks: "Registrati" and "Problemi con l'accesso" on the
@@ -137,7 +139,7 @@ func TestStaffArea(t *testing.T) {
 	t.Parallel()
 	base := startServer(t)
 	p := newPage(t, base)
-	p.freshLogin(staffUser, staffPass, false, "/demo/operatori")
+	p.staffLogin(staffUser, staffPass, db.DemoStaffTOTPSecret) // staff_test.go
 	p.expectText("main h1", "Area operatori")
 	if !p.exists("main table") {
 		t.Fatalf("staff page: no audit table")

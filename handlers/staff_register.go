@@ -149,7 +149,11 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 		v.OK, v.RecordedAt = true, res.RecordedAt
 	}
 	if !wantsFragment(c.Request) { // a plain post of one row (no JS): back to the register
-		h.flashRedirect(c, v.T("staff.register.saved", 1), "/"+installation(c).Code+"/operatori/presenze")
+		msg := v.T("staff.register.saved", 1)
+		if !v.OK {
+			msg = v.T("staff.register.not_saved") + " " + v.Message
+		}
+		h.flashRedirect(c, msg, "/"+installation(c).Code+"/operatori/presenze")
 		return
 	}
 	h.renderBlock(c, http.StatusOK, "staff_register", "row-status", v)

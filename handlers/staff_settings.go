@@ -168,6 +168,7 @@ func (h *Handler) staffSettingsSave(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
+	h.forgetInstallation(inst.Code) // installation_cache.go; other servers see it within the TTL
 	h.staffAudit(c, "settings_update", "success", map[string]any{"changed": changedSettings(inst, s)})
 	h.flashRedirect(c, v.T("staff.saved"), "/"+inst.Code+"/operatori/impostazioni")
 }

@@ -1,0 +1,466 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"portalegenitori/db"
+	"portalegenitori/db/dbtest"
+	"portalegenitori/internal/notify/smtptest"
+)
+
+// pgc runs the project's throwaway-cluster script.
+func pgc(t *testing.T, verb, name string) string {
+	t.Helper()
+	out, err := exec.Command("../../.ci/pg", verb, name).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf(".ci/pg %s %s: %v\n%s", verb, name, err, stderr)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// TestNothingLost drives registrations (lago: e-mail and SMS with a
+// generated password), staff top-ups (over HTTP, with the form's idempotency
+// token) and attendance saves (the store's MarkAttendance, which the staff
+// register will call: its HTTP page is not written yet) against two
+// `genitori serve` processes and a separate `genitori worker`, while the
+// database is restarted and the worker is killed with SIGKILL and started
+// again. Clients retry what got no answer, as people do. Then: every write
+// acknowledged is stored exactly once, nothing is stored twice, every
+// message enqueued reached its recipient exactly once per channel with a
+// password that works, and the paying adult's balance moved by exactly the
+// stored top-ups and the charges of the days marked.
+func TestNothingLost(t *testing.T) {
+	dbtest.URL(t) // skip without the test cluster, like every DB test
+	name := fmt.Sprintf("test-nl-%d", os.Getpid())
+	dbURL := pgc(t, "start", name)
+	t.Cleanup(func() { exec.Command("../../.ci/pg", "destroy", name).Run() })
+	ctx := context.Background()
+	store, err := db.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	store.DB().MustExec(`UPDATE installations SET delivery_channel = 'both' WHERE code = 'lago'`)
+	demo, err := store.InstallationByCode(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lago, err := store.InstallationByCode(ctx, "lago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mario int64
+	if err := store.DB().Get(&mario, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Mario' AND last_name = 'Rossi'`, demo.ID); err != nil {
+		t.Fatal(err)
+	}
+	var operatore int64
+	store.DB().Get(&operatore, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'operatore'`, demo.ID)
+
+	// the days the "register" marks: past school days of Mario's children, billed daily
+	type dayKey struct {
+		Child   int64     `db:"child_id"`
+		Service int64     `db:"service_id"`
+		Day     time.Time `db:"day"`
+	}
+	var days []dayKey
+	if err := store.DB().Select(&days, `
+		SELECT a.child_id, a.service_id, a.day FROM attendance a
+		JOIN enrollments e ON e.installation_id = a.installation_id AND e.child_id = a.child_id AND e.service_id = a.service_id
+		     AND a.day BETWEEN e.starts_on AND e.ends_on AND e.billing = 'daily' AND e.tariff_cents > 0
+		WHERE a.installation_id = $1 AND a.day < current_date - 1
+		  AND a.child_id IN (SELECT child_id FROM ledger_entries WHERE installation_id = $1 AND adult_id = $2 AND kind = 'charge')
+		  AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.installation_id = a.installation_id AND c.day = a.day)
+		ORDER BY a.day DESC LIMIT 6`, demo.ID, mario); err != nil || len(days) == 0 {
+		t.Fatalf("no day to mark: %v", err)
+	}
+	netOf := func(k dayKey) (net int64, live int) {
+		store.DB().Get(&net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`,
+			demo.ID, k.Child, k.Service, k.Day)
+		store.DB().Get(&live, `SELECT count(*) FROM ledger_entries l WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4 AND kind = 'charge'
+			AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.installation_id = l.installation_id AND r.reverses_id = l.id)`, demo.ID, k.Child, k.Service, k.Day)
+		return
+	}
+	netBefore := map[dayKey]int64{}
+	for _, k := range days {
+		netBefore[k], _ = netOf(k)
+	}
+	balances, err := store.Balances(ctx, demo.ID, []int64{mario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	balanceBefore := balances[mario]
+
+	smtp, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtp.Close()
+	gw := &smsGateway{}
+	gs := httptest.NewServer(gw)
+	defer gs.Close()
+	env := []string{"DATABASE_URL=" + dbURL, "GENITORI_SMTP_HOST=127.0.0.1", "GENITORI_SMTP_PORT=" + strconv.Itoa(smtp.Port()),
+		"GENITORI_SMS_ADAPTER=http", "GENITORI_SMS_URL=" + gs.URL, "GENITORI_TRUSTED_PROXIES=127.0.0.1",
+		"GENITORI_SECRET_KEY=the-same-secret-key-on-every-app-server-0123456789", "GENITORI_REQUEST_TIMEOUT=3s",
+		"GENITORI_JOB_RESCUE_AFTER=2s"}
+	a := startGenitori(t, "serve", append(env, "GENITORI_WORKER=false")...)
+	b := startGenitori(t, "serve", append(env, "GENITORI_WORKER=false")...)
+	servers := []*proc{a, b}
+	var workerMu sync.Mutex
+	worker := startGenitori(t, "worker", env...)
+
+	// the staff member signs in on A (password, then the TOTP code)
+	staff := newClient("")
+	if p, err := staff.do(http.MethodPost, a.base+"/demo/accesso", url.Values{"username": {"operatore"}, "password": {"Ufficio-Scuola-2026"}}); err != nil || p.status != http.StatusSeeOther {
+		t.Fatalf("staff sign-in: %v %d", err, p.status)
+	}
+	code, _ := totp.GenerateCode(db.DemoStaffTOTPSecret, time.Now())
+	if p, err := staff.do(http.MethodPost, a.base+"/demo/operatori/codice", url.Values{"code": {code}}); err != nil || p.status != http.StatusSeeOther {
+		t.Fatalf("staff second factor: %v %d\n%.500s", err, p.status, p.body)
+	}
+
+	traffic, cycles := 14*time.Second, 1
+	if longFaults() {
+		traffic, cycles = 75*time.Second, 4
+	}
+	start := time.Now()
+	stopTraffic := start.Add(traffic)
+	giveUp := stopTraffic.Add(20 * time.Second) // retries of unanswered requests may run past the traffic
+
+	// faults: each cycle restarts PostgreSQL under the traffic, then kills
+	// the worker (SIGKILL) and starts a new one once the rescue delay passed
+	var faults sync.WaitGroup
+	var faultLog []string
+	var killedMidSend bool
+	faults.Add(1)
+	go func() {
+		defer faults.Done()
+		step := traffic / time.Duration(cycles)
+		for c := 0; c < cycles; c++ {
+			time.Sleep(time.Until(start.Add(time.Duration(c)*step + step/6)))
+			t0 := time.Now()
+			if out, err := exec.Command("../../.ci/pg", "stop", name).CombinedOutput(); err != nil {
+				t.Errorf("stop the database: %v\n%s", err, out)
+			}
+			time.Sleep(time.Second)
+			if out, err := exec.Command("../../.ci/pg", "start", name).CombinedOutput(); err != nil {
+				t.Errorf("start the database: %v\n%s", err, out)
+			}
+			faultLog = append(faultLog, fmt.Sprintf("database down %.1fs at +%.1fs", time.Since(t0).Seconds(), t0.Sub(start).Seconds()))
+			time.Sleep(time.Duration(500+rand.IntN(1500)) * time.Millisecond)
+			workerMu.Lock()
+			how := "at a random moment"
+			if c == 0 { // the first time, in the middle of an SMTP DATA
+				hold := make(chan struct{})
+				smtp.SetStall(hold)
+				select {
+				case <-smtp.Stalled:
+					how = "in the middle of sending an e-mail"
+					killedMidSend = true
+				case <-time.After(5 * time.Second):
+				}
+				worker.kill()
+				smtp.SetStall(nil)
+				close(hold) // the held message is dropped, not accepted
+			} else {
+				worker.kill()
+			}
+			faultLog = append(faultLog, fmt.Sprintf("worker killed %s at +%.1fs", how, time.Since(start).Seconds()))
+			time.Sleep(2500 * time.Millisecond) // its running jobs become "stuck" for the next one
+			worker = startGenitori(t, "worker", env...)
+			workerMu.Unlock()
+		}
+	}()
+
+	// registrations
+	type regResult struct {
+		user, mobile, email string
+		acked, tried        bool
+	}
+	var regMu sync.Mutex
+	var regs []regResult
+	var next atomic.Int64
+	var unanswered atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 3; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stopTraffic) {
+				i := int(next.Add(1))
+				form, user, mobile := registration(i)
+				email := user + "@example.it"
+				form.Set("email", email)
+				c := newClient(fmt.Sprintf("10.7.%d.%d", i/250, 1+i%250))
+				r := regResult{user: user, mobile: mobile, email: email}
+				for attempt := 0; time.Now().Before(giveUp); attempt++ {
+					p, err := c.do(http.MethodPost, servers[(i+attempt)%2].base+"/lago/registrazione", form)
+					r.tried = true
+					if err == nil && p.status == http.StatusOK {
+						r.acked = true
+						break
+					}
+					if err == nil && p.status == http.StatusUnprocessableEntity && attempt > 0 && strings.Contains(p.body, "NON disponibile") {
+						break // an earlier unanswered attempt went through
+					}
+					if err == nil && p.status != http.StatusServiceUnavailable {
+						t.Errorf("registration %d: status %d\n%.600s", i, p.status, p.body)
+						break
+					}
+					unanswered.Add(1)
+					time.Sleep(300 * time.Millisecond)
+				}
+				regMu.Lock()
+				regs = append(regs, r)
+				regMu.Unlock()
+				time.Sleep(150 * time.Millisecond) // a steady trickle, not a flood
+			}
+		}()
+	}
+
+	// top-ups by the staff member, over HTTP, each with its form token
+	type topUp struct {
+		token string
+		cents int64
+		acked bool
+	}
+	var topMu sync.Mutex
+	var topUps []topUp
+	var nextTop atomic.Int64
+	for g := 0; g < 2; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stopTraffic) {
+				i := int(nextTop.Add(1))
+				tu := topUp{token: fmt.Sprintf("nothing-lost-token-%06d", i), cents: int64(100 * (1 + i%7))}
+				form := url.Values{"kind": {"topup"}, "amount": {fmt.Sprintf("%d,00", 1+i%7)}, "channel": {"contanti"},
+					"receipt": {fmt.Sprintf("R-%06d", i)}, "token": {tu.token}}
+				for attempt := 0; time.Now().Before(giveUp); attempt++ {
+					p, err := staff.do(http.MethodPost, fmt.Sprintf("%s/demo/operatori/adulti/%d/movimenti", servers[(i+attempt)%2].base, mario), form)
+					if err == nil && p.status == http.StatusSeeOther && strings.Contains(p.loc, "/operatori/adulti/") {
+						tu.acked = true
+						break
+					}
+					if err == nil && p.status == http.StatusSeeOther {
+						t.Errorf("top-up %d: sent to %q", i, p.loc)
+						return
+					}
+					if err == nil && p.status != http.StatusServiceUnavailable {
+						t.Errorf("top-up %d: status %d\n%.600s", i, p.status, p.body)
+						break
+					}
+					unanswered.Add(1)
+					time.Sleep(300 * time.Millisecond)
+				}
+				topMu.Lock()
+				topUps = append(topUps, tu)
+				topMu.Unlock()
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
+	}
+
+	// attendance saves: each day toggled present/absent; the last answered mark wins
+	lastMark := map[dayKey]string{}
+	var marks atomic.Int64
+	var markMu sync.Mutex
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 0; time.Now().Before(stopTraffic); n++ {
+			k := days[n%len(days)]
+			status := []string{"absent", "present"}[(n/len(days))%2]
+			for time.Now().Before(giveUp) {
+				mctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+				_, err := store.MarkAttendance(mctx, db.Mark{InstallationID: demo.ID, ChildID: k.Child, ServiceID: k.Service, Day: k.Day,
+					Status: status, AccountID: operatore, RecordedByName: "Prova di carico", Today: time.Now()})
+				cancel()
+				if err == nil {
+					markMu.Lock()
+					lastMark[k] = status
+					markMu.Unlock()
+					marks.Add(1)
+					break
+				}
+				if errors.Is(err, db.ErrNotEnrolled) || errors.Is(err, db.ErrClosed) {
+					t.Errorf("mark %v: %v", k, err)
+					break
+				}
+				unanswered.Add(1)
+				time.Sleep(300 * time.Millisecond)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	wg.Wait()
+	faults.Wait()
+	if t.Failed() {
+		return
+	}
+
+	// 1. registrations: acknowledged ones stored once; none stored twice; each with one job
+	type accRow struct {
+		ID       int64  `db:"id"`
+		Username string `db:"username"`
+		Jobs     int    `db:"jobs"`
+	}
+	var accs []accRow
+	if err := store.DB().Select(&accs, `SELECT a.id, lower(a.username) AS username,
+		(SELECT count(*) FROM river_job j WHERE j.kind = 'credentials' AND (j.args->>'account_id')::bigint = a.id) AS jobs
+		FROM accounts a WHERE a.installation_id = $1 AND a.username LIKE 'genitore.%'`, lago.ID); err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for _, a := range accs {
+		stored[a.Username]++
+		if a.Jobs != 1 {
+			t.Errorf("account %s has %d credentials jobs, want 1", a.Username, a.Jobs)
+		}
+	}
+	acked := 0
+	for _, r := range regs {
+		if r.acked {
+			acked++
+		}
+		if r.acked && stored[r.user] != 1 {
+			t.Errorf("acknowledged registration %s stored %d times", r.user, stored[r.user])
+		}
+		if stored[r.user] > 1 {
+			t.Errorf("registration %s stored %d times", r.user, stored[r.user])
+		}
+	}
+
+	// 2. messages: every account created got exactly one e-mail and one SMS, the same working password
+	deadline := time.Now().Add(90 * time.Second)
+	for (gw.count() < len(accs) || len(smtp.Messages()) < len(accs)) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // time for a duplicate to show up
+	sms := gw.byRecipient()
+	mails := map[string][]smtptest.Message{}
+	for _, m := range smtp.Messages() {
+		mails[m.To[0]] = append(mails[m.To[0]], m)
+	}
+	checked := 0
+	for _, r := range regs {
+		if stored[r.user] == 0 {
+			if len(sms[r.mobile])+len(mails[r.email]) != 0 {
+				t.Errorf("%s: message sent for an account that does not exist", r.user)
+			}
+			continue
+		}
+		if len(sms[r.mobile]) != 1 || len(mails[r.email]) != 1 {
+			t.Errorf("%s: %d SMS and %d e-mails, want exactly one each", r.user, len(sms[r.mobile]), len(mails[r.email]))
+			continue
+		}
+		ms, mm := tempPassRE.FindStringSubmatch(sms[r.mobile][0]), tempPassRE.FindStringSubmatch(mails[r.email][0].Text())
+		if ms == nil || mm == nil || ms[1] != mm[1] {
+			t.Errorf("%s: temporary passwords %q and %q differ", r.user, ms, mm)
+			continue
+		}
+		if checked < 3 {
+			checked++
+			c := newClient("")
+			p, err := c.do(http.MethodPost, a.base+"/lago/accesso", url.Values{"username": {r.user}, "password": {ms[1]}})
+			if err != nil || p.status != http.StatusSeeOther {
+				t.Errorf("%s: the password sent does not sign in: %v %d", r.user, err, p.status)
+			}
+		}
+	}
+	if gw.count() != len(accs) || len(smtp.Messages()) != len(accs) {
+		var states string
+		store.DB().Get(&states, `SELECT coalesce(string_agg(state::text || ' ' || n, ', '), '') FROM (SELECT state, count(*) AS n FROM river_job GROUP BY state) s`)
+		t.Errorf("%d accounts, %d SMS, %d e-mails; jobs: %s; worker's log:\n%.3000s", len(accs), gw.count(), len(smtp.Messages()), states, worker.logs)
+	}
+
+	// 3. top-ups: acknowledged ones stored once, nothing unknown stored
+	type entry struct {
+		Key   string `db:"idempotency_key"`
+		Cents int64  `db:"amount_cents"`
+	}
+	var entries []entry
+	store.DB().Select(&entries, `SELECT idempotency_key, amount_cents FROM ledger_entries WHERE installation_id = $1 AND idempotency_key LIKE 'staff:nothing-lost-token-%'`, demo.ID)
+	byKey := map[string]int{}
+	var topSum int64
+	for _, e := range entries {
+		byKey[strings.TrimPrefix(e.Key, "staff:")]++
+		topSum += e.Cents
+	}
+	sent := map[string]topUp{}
+	ackedTop := 0
+	for _, tu := range topUps {
+		sent[tu.token] = tu
+		if tu.acked {
+			ackedTop++
+			if byKey[tu.token] != 1 {
+				t.Errorf("acknowledged top-up %s stored %d times", tu.token, byKey[tu.token])
+			}
+		}
+	}
+	for k, n := range byKey {
+		tu, ok := sent[k]
+		if !ok || n != 1 {
+			t.Errorf("top-up %s stored %d times (sent: %v)", k, n, ok)
+		}
+		_ = tu
+	}
+
+	// 4. attendance: the last answered mark is stored, with exactly one live charge when present
+	var dayDelta int64
+	for k, status := range lastMark {
+		var got string
+		store.DB().Get(&got, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4`,
+			demo.ID, k.Child, k.Service, k.Day)
+		net, live := netOf(k)
+		if got != status {
+			t.Errorf("%v: status %q, last acknowledged %q", k, got, status)
+		}
+		if (status == "present") != (live == 1) || live > 1 || (status == "absent" && net != 0) || (status == "present" && net >= 0) {
+			t.Errorf("%v %s: %d live charges, net %d", k, status, live, net)
+		}
+		dayDelta += net - netBefore[k]
+	}
+
+	// 5. the balance moved by exactly the stored top-ups and the days' charges
+	balances, err = store.Balances(ctx, demo.ID, []int64{mario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := balances[mario], balanceBefore+topSum+dayDelta; got != want {
+		t.Errorf("balance %d, want %d (before %d, top-ups %d, attendance %d)", got, want, balanceBefore, topSum, dayDelta)
+	}
+	var retried int
+	store.DB().Get(&retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
+	if killedMidSend && retried == 0 {
+		t.Errorf("the worker was killed mid-send, yet no job was retried")
+	}
+	t.Logf("faults: %s; %d jobs needed more than one attempt", strings.Join(faultLog, "; "), retried)
+	t.Logf("%d registrations (%d acknowledged, %d accounts), %d top-ups (%d acknowledged, %d stored, € %.2f), %d attendance saves on %d days; %d requests unanswered and retried; %d SMS, %d e-mails",
+		len(regs), acked, len(accs), len(topUps), ackedTop, len(entries), float64(topSum)/100, marks.Load(), len(lastMark), unanswered.Load(), gw.count(), len(smtp.Messages()))
+}
