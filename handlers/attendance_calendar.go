@@ -106,9 +106,9 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 
 	v := CalendarView{Base: h.base(c), Child: child, Enrollment: enr, Month: month, Swap: wantsFragment(c.Request)}
 	v.Nav = "family"
-	v.BaseURL = fmt.Sprintf("/%s/presenze/%d/%d", inst.Code, childID, serviceID)
-	v.FamilyURL = "/" + inst.Code + "/famiglia"
-	v.PaymentsURL = "/" + inst.Code + "/pagamenti"
+	v.BaseURL = fmt.Sprintf("%s/presenze/%d/%d", familyPrefix(c), childID, serviceID)
+	v.FamilyURL = familyPrefix(c) + "/famiglia"
+	v.PaymentsURL = familyPrefix(c) + "/pagamenti"
 	v.Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 	v.StateCodes = legendStates
 	first, last := month.First(), month.Last()

@@ -17,6 +17,9 @@ import (
 // no longer has (stale link), goes to the family home, which explains what
 // to do and shows no child data.
 func (h *Handler) familyAdult(c *gin.Context) *db.Adult {
+	if a := viewAsAdult(c); a != nil {
+		return a // staff reading as the family (staff_view_as.go)
+	}
 	inst := installation(c)
 	acc := currentAccount(c)
 	if acc.IsStaff() {

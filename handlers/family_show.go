@@ -115,7 +115,7 @@ func (h *Handler) familyChildren(c *gin.Context, adult *db.Adult, schoolYear int
 			fc.Services = append(fc.Services, FamilyService{
 				Enrollment:  e,
 				Present:     present[[2]int64{k.ID, e.ServiceID}],
-				CalendarURL: fmt.Sprintf("/%s/presenze/%d/%d", inst.Code, k.ID, e.ServiceID),
+				CalendarURL: fmt.Sprintf("%s/presenze/%d/%d", familyPrefix(c), k.ID, e.ServiceID),
 			})
 		}
 		out[i] = fc

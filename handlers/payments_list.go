@@ -171,7 +171,7 @@ func (h *Handler) paymentsRequest(c *gin.Context) *paymentsQuery {
 		}
 	}
 	v.Filtered = f.ChildID != 0 || f.ServiceID != 0 || f.Kind != "" || !f.From.IsZero() || !f.To.IsZero()
-	base := "/" + inst.Code + "/pagamenti"
+	base := familyPrefix(c) + "/pagamenti"
 	v.CSVURL = withQuery(base+"/movimenti.csv", qs)
 	v.StatementURL = withQuery(base+"/estratto", qs)
 	reset := url.Values{}
@@ -231,7 +231,7 @@ func (h *Handler) paymentsList(c *gin.Context) {
 		if p > 1 {
 			qs.Set("pagina", strconv.Itoa(p))
 		}
-		return withQuery("/"+inst.Code+"/pagamenti", qs)
+		return withQuery(familyPrefix(c)+"/pagamenti", qs)
 	}
 	if v.Page > 1 {
 		v.PrevURL = pageURL(v.Page - 1)

@@ -51,7 +51,7 @@ func (h *Handler) paymentsStatement(c *gin.Context) {
 	}
 	v := StatementView{PaymentsView: q.view, From: f.From, To: f.To, GeneratedAt: time.Now(),
 		Running: f.ChildID == 0 && f.ServiceID == 0 && f.Kind == ""}
-	v.BackURL = withQuery("/"+inst.Code+"/pagamenti", q.query)
+	v.BackURL = withQuery(familyPrefix(c)+"/pagamenti", q.query)
 	entries, err := h.store.LedgerPage(ctx, inst.ID, f, 0, 0)
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)

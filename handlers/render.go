@@ -31,6 +31,10 @@ type Base struct {
 	Nav         string // current navigation item
 	Flash       string
 	HideFitForm bool
+	// FamilyPrefix starts the links of the family area: "/{inst}", or the
+	// view-as path when staff read as a family (staff_view_as.go).
+	FamilyPrefix string
+	ViewAsName   string // staff reading as this family: a banner says so
 }
 
 // T translates a catalogue key into the page language.
@@ -47,6 +51,12 @@ func (h *Handler) base(c *gin.Context) Base {
 		b.FitTables = b.Account.FitTables
 	} else if ck, err := c.Cookie(cookieFit); err == nil {
 		b.FitTables = ck == "1"
+	}
+	if b.Inst != nil {
+		b.FamilyPrefix = familyPrefix(c)
+	}
+	if a := viewAsAdult(c); a != nil {
+		b.ViewAsName = a.FirstName + " " + a.LastName
 	}
 	if b.Account != nil {
 		sess := sessions.Default(c)

@@ -150,7 +150,7 @@ var staffMessages = map[string][2]string{
 	"staff.entry.already_reversed": {"Questo movimento era già stato stornato.", "This entry had already been reversed."},
 	"staff.channel.pos":            {"POS (carta)", "POS (card)"},
 	"staff.viewas.link":            {"Vedi come la famiglia (sola lettura)", "View as the family (read-only)"},
-	"staff.viewas.banner":          {"Stai vedendo, in sola lettura, la pagina «La mia famiglia» come la vede %s.", "You are viewing, read-only, the «My family» page as %s sees it."},
+	"staff.viewas.banner":          {"Stai vedendo, in sola lettura, l'area famiglia come la vede %s.", "You are viewing, read-only, the family area as %s sees it."},
 	// register
 	"staff.register.title":        {"Registro presenze", "Attendance register"},
 	"staff.register.day":          {"Giorno", "Day"},
