@@ -28,6 +28,7 @@ type Account struct {
 	CreatedAt          time.Time      `db:"created_at"`
 	PasswordChangedAt  sql.NullTime   `db:"password_changed_at"`
 	LastLoginAt        sql.NullTime   `db:"last_login_at"`
+	StaffFiscalCode    sql.NullString `db:"staff_fiscal_code"` // staff only: for SPID/CIE sign-in
 	// a temporary password (recovery, generated at registration), 00006
 	TempPasswordHash      sql.NullString `db:"temp_password_hash"`
 	TempPasswordExpiresAt sql.NullTime   `db:"temp_password_expires_at"`

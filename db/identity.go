@@ -66,3 +66,53 @@ func (s *Store) SetAccountContacts(ctx context.Context, installationID, id int64
 	}
 	return nil
 }
+
+// StaffAccountByFiscalCode finds the staff account whose own fiscal code an
+// identity provider has proven, for installations that allow SPID/CIE for
+// staff.
+func (s *Store) StaffAccountByFiscalCode(ctx context.Context, installationID int64, fiscalCode string) (*Account, error) {
+	var a Account
+	err := s.db.GetContext(ctx, &a, `
+		SELECT * FROM accounts
+		WHERE installation_id = $1 AND staff_fiscal_code = $2 AND role IN ('staff', 'admin')`,
+		installationID, fiscalCode)
+	if err != nil {
+		return nil, fmt.Errorf("staff account by fiscal code: %w", notFound(err))
+	}
+	return &a, nil
+}
+
+// StaffMembers lists the staff and admin accounts of an installation.
+func (s *Store) StaffMembers(ctx context.Context, installationID int64) ([]Account, error) {
+	var list []Account
+	err := s.db.SelectContext(ctx, &list, `
+		SELECT * FROM accounts WHERE installation_id = $1 AND role IN ('staff', 'admin')
+		ORDER BY role, lower(username)`, installationID)
+	if err != nil {
+		return nil, fmt.Errorf("staff members: %w", err)
+	}
+	return list, nil
+}
+
+// SetStaffFiscalCode stores (or, with "", clears) the fiscal code a staff
+// account signs in with by SPID/CIE. ErrConflict: another staff account of
+// the installation has it.
+func (s *Store) SetStaffFiscalCode(ctx context.Context, installationID, accountID int64, fiscalCode string) error {
+	var cf any
+	if fiscalCode != "" {
+		cf = fiscalCode
+	}
+	res, err := s.db.ExecContext(ctx, `
+		UPDATE accounts SET staff_fiscal_code = $3
+		WHERE installation_id = $1 AND id = $2 AND role IN ('staff', 'admin')`, installationID, accountID, cf)
+	if err != nil {
+		if uniqueViolation(err) {
+			return ErrConflict
+		}
+		return fmt.Errorf("set staff fiscal code: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

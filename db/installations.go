@@ -18,6 +18,7 @@ type Installation struct {
 	LoginCIE                   bool         `db:"login_cie"`
 	LoginCNS                   bool         `db:"login_cns"`
 	CNSSoftwareURL             string       `db:"cns_software_url"`
+	StaffSPID                  bool         `db:"staff_spid"`
 	CSTMode                    bool         `db:"cst_mode"`
 	CSTLoginURL                string       `db:"cst_login_url"`
 	CSTRegistrationURL         string       `db:"cst_registration_url"`

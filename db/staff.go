@@ -499,7 +499,7 @@ func (s *Store) SaveInstallationSettings(ctx context.Context, i *Installation) e
 	_, err := s.db.NamedExecContext(ctx, `
 		UPDATE installations SET name = :name, region_label = :region_label,
 			login_local = :login_local, self_registration = :self_registration, login_spid = :login_spid,
-			login_cie = :login_cie, login_cns = :login_cns, cns_software_url = :cns_software_url,
+			login_cie = :login_cie, login_cns = :login_cns, cns_software_url = :cns_software_url, staff_spid = :staff_spid,
 			cst_mode = :cst_mode, cst_login_url = :cst_login_url, cst_registration_url = :cst_registration_url,
 			cst_instructions = :cst_instructions, password_min = :password_min, password_max = :password_max,
 			password_required = :password_required, captcha = :captcha, privacy_checkbox = :privacy_checkbox,

@@ -149,11 +149,8 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 		return err
 	}
 	acc, err := w.store.AccountByID(ctx, a.InstallationID, a.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("account %d no longer exists", a.AccountID))
-	}
 	if err != nil {
-		return err
+		return cancelIfGone(err, a.AccountID)
 	}
 	type target struct{ channel, to string }
 	var targets []target
@@ -188,17 +185,13 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 	}
 	d := notify.Credentials{
 		Comune:   inst.Name,
-		Name:     acc.DisplayName,
+		Name:     greetingName(acc),
 		Username: acc.Username,
-		LoginURL: w.senders.BaseURL + "/" + inst.Code + "/accesso",
+		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   inst.OfficeName,
 	}
-	if d.Name == "" {
-		d.Name = acc.Username
-	}
 	if a.GeneratePassword {
-		pw := password.Random(min(max(inst.PasswordMin, 12), inst.PasswordMax))
-		hash, err := password.Hash(pw)
+		pw, hash, err := newPassword(inst)
 		if err != nil {
 			return err
 		}
@@ -233,27 +226,70 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 	return errors.Join(failed...)
 }
 
+// send sends the credentials on one channel; a message that cannot be made
+// counts as a failed send.
 func (w *credentialsWorker) send(ctx context.Context, lang, channel, to string, d notify.Credentials) error {
-	switch channel {
-	case "email":
-		if w.senders.Mail == nil {
-			return errors.New("no mailer configured")
-		}
-		m, err := notify.CredentialsMail(lang, to, d)
-		if err != nil {
-			return err
-		}
-		return w.senders.Mail.Send(ctx, m)
-	default:
-		if w.senders.SMS == nil {
-			return errors.New("no SMS adapter configured")
-		}
-		m, err := notify.CredentialsSMS(lang, to, d)
-		if err != nil {
-			return err
-		}
-		return w.senders.SMS.Send(ctx, m)
+	sendErr, buildErr := deliver(ctx, w.senders, channel, lang, to, d, notify.CredentialsMail, notify.CredentialsSMS)
+	if buildErr != nil {
+		return buildErr
 	}
+	return sendErr
+}
+
+// deliver sends d on channel ("email", otherwise SMS) as the message that
+// mail or sms makes of it. A channel without a sender configured is a
+// failed send (sendErr); a message that cannot be made is buildErr, and
+// nothing is sent.
+func deliver[D any](ctx context.Context, s Senders, channel, lang, to string, d D,
+	mail func(lang, to string, d D) (notify.Mail, error), sms func(lang, to string, d D) (notify.SMS, error)) (sendErr, buildErr error) {
+	if channel == "email" {
+		if s.Mail == nil {
+			return errors.New("no mailer configured"), nil
+		}
+		m, err := mail(lang, to, d)
+		if err != nil {
+			return nil, err
+		}
+		return s.Mail.Send(ctx, m), nil
+	}
+	if s.SMS == nil {
+		return errors.New("no SMS adapter configured"), nil
+	}
+	m, err := sms(lang, to, d)
+	if err != nil {
+		return nil, err
+	}
+	return s.SMS.Send(ctx, m), nil
+}
+
+// cancelIfGone: a job for an account deleted since it was queued is
+// cancelled, since retrying cannot help; any other error is retried.
+func cancelIfGone(err error, accountID int64) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("account %d no longer exists", accountID))
+	}
+	return err
+}
+
+// pageURL is the public URL of a page of the installation.
+func (s Senders) pageURL(inst *db.Installation, path string) string {
+	return s.BaseURL + "/" + inst.Code + "/" + path
+}
+
+// greetingName is how a message addresses the account's holder.
+func greetingName(acc *db.Account) string {
+	if acc.DisplayName != "" {
+		return acc.DisplayName
+	}
+	return acc.Username
+}
+
+// newPassword makes a password within the installation's length bounds, at
+// least 12 characters, and its hash.
+func newPassword(inst *db.Installation) (pw, hash string, err error) {
+	pw = password.Random(min(max(inst.PasswordMin, 12), inst.PasswordMax))
+	hash, err = password.Hash(pw)
+	return pw, hash, err
 }
 
 // recordMessage writes the record of an attempt; a "sent" record is retried

@@ -15,7 +15,6 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/i18n"
 	"portalegenitori/internal/notify"
-	"portalegenitori/internal/password"
 )
 
 // Kinds of the recovery messages (messages.kind).
@@ -114,11 +113,8 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 		return err
 	}
 	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("account %d no longer exists", a.AccountID))
-	}
 	if err != nil {
-		return err
+		return cancelIfGone(err, a.AccountID)
 	}
 	to := acc.Contact(a.Channel)
 	switch {
@@ -131,33 +127,21 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 	}
 	d := notify.Recovery{
 		Comune:   inst.Name,
-		Name:     acc.DisplayName,
+		Name:     greetingName(&acc.Account),
 		Username: acc.Username,
-		LoginURL: w.senders.BaseURL + "/" + inst.Code + "/accesso",
+		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
 		Hours:    int(db.TempPasswordTTL.Hours()),
 	}
-	if d.Name == "" {
-		d.Name = acc.Username
-	}
 	expires := time.Now().Add(db.TempPasswordTTL)
-	var sendErr error
 	if a.Channel == "email" {
 		token := rand.Text() // 26 base32 characters, 130 bits
 		if err := w.store.CreateRecoveryToken(ctx, inst.ID, acc.ID, TokenHash(token), job.ID, expires); err != nil {
 			return err
 		}
-		d.LinkURL = w.senders.BaseURL + "/" + inst.Code + "/recupero-accesso/link/" + token
-		if w.senders.Mail == nil {
-			sendErr = errors.New("no mailer configured")
-		} else if m, err := notify.RecoveryMail(acc.Lang, to, d); err != nil {
-			return err
-		} else {
-			sendErr = w.senders.Mail.Send(ctx, m)
-		}
+		d.LinkURL = w.senders.pageURL(inst, "recupero-accesso/link/"+token)
 	} else {
-		pw := password.Random(min(max(inst.PasswordMin, 12), inst.PasswordMax))
-		hash, err := password.Hash(pw)
+		pw, hash, err := newPassword(inst)
 		if err != nil {
 			return err
 		}
@@ -165,13 +149,10 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 			return err
 		}
 		d.Password = pw
-		if w.senders.SMS == nil {
-			sendErr = errors.New("no SMS adapter configured")
-		} else if m, err := notify.RecoverySMS(acc.Lang, to, d); err != nil {
-			return err
-		} else {
-			sendErr = w.senders.SMS.Send(ctx, m)
-		}
+	}
+	sendErr, err := deliver(ctx, w.senders, a.Channel, acc.Lang, to, d, notify.RecoveryMail, notify.RecoverySMS)
+	if err != nil {
+		return err
 	}
 	m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
 		Kind: KindRecovery, Channel: a.Channel, Recipient: to, Outcome: "sent", TempPassword: a.Channel == "sms"}
@@ -203,24 +184,18 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		return err
 	}
 	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
-	if errors.Is(err, db.ErrNotFound) {
-		return river.JobCancel(fmt.Errorf("account %d no longer exists", a.AccountID))
-	}
 	if err != nil {
-		return err
+		return cancelIfGone(err, a.AccountID)
 	}
 	lang := acc.Lang
 	if lang != "en" {
 		lang = "it"
 	}
 	d := notify.PasswordChanged{
-		Comune: inst.Name, Name: acc.DisplayName, Username: acc.Username,
+		Comune: inst.Name, Name: greetingName(&acc.Account), Username: acc.Username,
 		When:     a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
-		LoginURL: w.senders.BaseURL + "/" + inst.Code + "/accesso",
+		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
-	}
-	if d.Name == "" {
-		d.Name = acc.Username
 	}
 	var failed []error
 	sentAny := false
@@ -237,23 +212,9 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 			sentAny = true
 			continue
 		}
-		var sendErr error
-		if ch == "email" {
-			if w.senders.Mail == nil {
-				sendErr = errors.New("no mailer configured")
-			} else if m, err := notify.PasswordChangedMail(lang, to, d); err != nil {
-				return err
-			} else {
-				sendErr = w.senders.Mail.Send(ctx, m)
-			}
-		} else {
-			if w.senders.SMS == nil {
-				sendErr = errors.New("no SMS adapter configured")
-			} else if m, err := notify.PasswordChangedSMS(lang, to, d); err != nil {
-				return err
-			} else {
-				sendErr = w.senders.SMS.Send(ctx, m)
-			}
+		sendErr, err := deliver(ctx, w.senders, ch, lang, to, d, notify.PasswordChangedMail, notify.PasswordChangedSMS)
+		if err != nil {
+			return err
 		}
 		m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
 			Kind: KindPasswordChanged, Channel: ch, Recipient: to, Outcome: "sent"}

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
 	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
@@ -42,6 +43,16 @@ const (
 // returns its base URL (http://127.0.0.1:port).
 func startServer(t *testing.T) string {
 	t.Helper()
+	srv, _ := startServerWith(t, func(cfg *config.Config, _ string) { cfg.CookieSecure = true })
+	return srv.URL
+}
+
+// startServerWith starts the portal in-process on a fresh database with the
+// demo data. configure, if not nil, adjusts the configuration read from the
+// environment (only DATABASE_URL set) before the handler is built; it gets
+// the server's base URL, known before the server starts.
+func startServerWith(t *testing.T, configure func(cfg *config.Config, baseURL string)) (*httptest.Server, *db.Store) {
+	t.Helper()
 	store, dbURL := dbtest.New(t)
 	cfg, err := config.FromEnv(func(k string) string {
 		if k == "DATABASE_URL" {
@@ -52,14 +63,18 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	cfg.CookieSecure = true
+	srv := httptest.NewUnstartedServer(nil)
+	if configure != nil {
+		configure(&cfg, "http://"+srv.Listener.Addr().String())
+	}
 	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("handlers: %v", err)
 	}
-	srv := httptest.NewServer(h.Routes())
+	srv.Config.Handler = h.Routes()
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv, store
 }
 
 // Page is one browser tab, in a browser context of its own, on a server.

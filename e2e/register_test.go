@@ -16,10 +16,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"portalegenitori/db"
-	"portalegenitori/db/dbtest"
 	"portalegenitori/delivery"
-	"portalegenitori/handlers"
-	"portalegenitori/internal/config"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/notify/smtptest"
 )
@@ -41,23 +38,9 @@ func (s *regServer) smsTexts() []string {
 
 func startRegServer(t *testing.T) *regServer {
 	t.Helper()
-	store, dbURL := dbtest.New(t)
-	cfg, err := config.FromEnv(func(k string) string {
-		if k == "DATABASE_URL" {
-			return dbURL
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h.Routes())
-	t.Cleanup(srv.Close)
+	srv, store := startServerWith(t, nil)
 	rs := &regServer{base: srv.URL}
+	var err error
 	rs.smtp, err = smtptest.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp/kb"
 
-	"portalegenitori/db/dbtest"
-	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
 	"portalegenitori/internal/identity/saml"
 )
@@ -22,38 +17,20 @@ import (
 // (GENITORI_DEMO_IDP=true) as the only IdP.
 func startSPIDServer(t *testing.T) string {
 	t.Helper()
-	store, dbURL := dbtest.New(t)
-	cfg, err := config.FromEnv(func(k string) string {
-		switch k {
-		case "DATABASE_URL":
-			return dbURL
-		case "GENITORI_DEMO_IDP":
-			return "true"
+	srv, _ := startServerWith(t, func(cfg *config.Config, baseURL string) {
+		cfg.SAML.DemoIdP = true
+		cfg.BaseURL = baseURL
+		cfg.CookieSecure = true
+		cfg.SAML.KeyDir, cfg.SAML.IdPDir = t.TempDir(), t.TempDir()
+		kp, err := saml.GenerateSPCertificate(saml.CertSubject{CommonName: "Portale Genitori - Comune di Esempio", Organization: "Comune di Esempio",
+			Locality: "Esempio", IPACode: "c_x000", EntityID: cfg.BaseURL + "/demo"}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return ""
+		if err := saml.WriteKeyPair(filepath.Join(cfg.SAML.KeyDir, "demo"), kp, false); err != nil {
+			t.Fatal(err)
+		}
 	})
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "http://" + srv.Listener.Addr().String()
-	cfg.CookieSecure = true
-	cfg.SAML.KeyDir, cfg.SAML.IdPDir = t.TempDir(), t.TempDir()
-	kp, err := saml.GenerateSPCertificate(saml.CertSubject{CommonName: "Portale Genitori - Comune di Esempio", Organization: "Comune di Esempio",
-		Locality: "Esempio", IPACode: "c_x000", EntityID: cfg.BaseURL + "/demo"}, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := saml.WriteKeyPair(filepath.Join(cfg.SAML.KeyDir, "demo"), kp, false); err != nil {
-		t.Fatal(err)
-	}
-	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatalf("handlers: %v", err)
-	}
-	srv.Config.Handler = h.Routes()
-	srv.Start()
-	t.Cleanup(srv.Close)
 	return srv.URL
 }
 

@@ -22,6 +22,19 @@ func familyRoutes(child, service int64) []string {
 	}
 }
 
+// wantSentTo checks that each of the routes, under prefix, redirects b to
+// loc.
+func wantSentTo(t *testing.T, b *browser, prefix string, routes []string, loc string) {
+	t.Helper()
+	for _, r := range routes {
+		p := b.get(prefix + r)
+		wantStatus(t, p, http.StatusSeeOther)
+		if p.loc != loc {
+			t.Fatalf("%s: sent to %q, want %q", r, p.loc, loc)
+		}
+	}
+}
+
 func TestFamilyAreaNeedsSignIn(t *testing.T) {
 	e := newEnv(t)
 	f := demoFamily(t, e)
@@ -44,13 +57,7 @@ func TestFamilyAreaSendsStaffAway(t *testing.T) {
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
-	for _, r := range familyRoutes(f.luca, f.mensa) {
-		p := b.get("/demo" + r)
-		wantStatus(t, p, http.StatusSeeOther)
-		if p.loc != "/demo/operatori" {
-			t.Fatalf("%s: staff sent to %q", r, p.loc)
-		}
-	}
+	wantSentTo(t, b, "/demo", familyRoutes(f.luca, f.mensa), "/demo/operatori")
 }
 
 func TestStaleLinkHidesEverything(t *testing.T) {
@@ -61,13 +68,7 @@ func TestStaleLinkHidesEverything(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "codice fiscale registrato")
 	mustNotContain(t, p, "Pietro", "Saldo:")
-	for _, r := range familyRoutes(f.pietro, f.mensa)[1:] {
-		p := b.get("/demo" + r)
-		wantStatus(t, p, http.StatusSeeOther)
-		if p.loc != "/demo/famiglia" {
-			t.Fatalf("%s: stale link sent to %q", r, p.loc)
-		}
-	}
+	wantSentTo(t, b, "/demo", familyRoutes(f.pietro, f.mensa)[1:], "/demo/famiglia")
 }
 
 // TestAnotherFamilysIDs: every route answers 404 to IDs of another family,
@@ -171,12 +172,6 @@ func TestAnotherInstallationsIDs(t *testing.T) {
 	// an account not linked to the registry is sent to the explanation
 	nobody := e.browser()
 	wantStatus(t, nobody.login("terzo", "senza.profilo", "Altro-Comune-2026"), http.StatusSeeOther)
-	for _, r := range familyRoutes(marta, refezione)[1:] {
-		p := nobody.get("/terzo" + r)
-		wantStatus(t, p, http.StatusSeeOther)
-		if p.loc != "/terzo/famiglia" {
-			t.Fatalf("%s: unlinked account sent to %q", r, p.loc)
-		}
-	}
+	wantSentTo(t, nobody, "/terzo", familyRoutes(marta, refezione)[1:], "/terzo/famiglia")
 	mustContain(t, nobody.get("/terzo/famiglia"), "non è collegato")
 }

@@ -11,7 +11,17 @@ import (
 // UTF-8, trimmed, with control characters (NUL above all, which PostgreSQL
 // refuses) removed. Passwords are read raw, never through this.
 func formText(c *gin.Context, name string) string {
-	v := strings.ToValidUTF8(c.PostForm(name), "\uFFFD")
+	return cleanText(c.PostForm(name))
+}
+
+// queryText is formText for a query-string parameter.
+func queryText(c *gin.Context, name string) string {
+	return cleanText(c.Query(name))
+}
+
+// cleanText makes user input safe to store and to query with.
+func cleanText(v string) string {
+	v = strings.ToValidUTF8(v, "\uFFFD")
 	v = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' {
 			return -1

@@ -24,6 +24,17 @@ type IdentityErrorView struct {
 // extra values (e.g. the SAML NameID for single logout) go into the session.
 func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extra map[string]any) {
 	inst := installation(c)
+	if inst.StaffSPID && (method == "spid" || method == "cie") {
+		staff, err := h.store.StaffAccountByFiscalCode(c.Request.Context(), inst.ID, fiscalCode)
+		switch {
+		case err == nil:
+			h.staffIdentitySignIn(c, method, staff, extra)
+			return
+		case !errors.Is(err, db.ErrNotFound):
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+	}
 	acc, adult, created, err := h.store.IdentityAccount(c.Request.Context(), inst.ID, fiscalCode)
 	if errors.Is(err, db.ErrNoGuardian) {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "unknown_person",
@@ -62,6 +73,38 @@ func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extr
 		redirect(c, "/"+inst.Code+"/primo-accesso")
 		return
 	}
+	redirect(c, homeOf(inst, acc))
+}
+
+// staffIdentitySignIn signs in a member of staff proven by SPID or CIE. The
+// identity provider's authentication (SpidL2 and up, CIE) is already two
+// factors, so the TOTP step is marked done.
+func (h *Handler) staffIdentitySignIn(c *gin.Context, method string, acc *db.Account, extra map[string]any) {
+	inst := installation(c)
+	if acc.LockedAt.Valid {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "locked",
+			Detail: map[string]any{"method": method, "staff": true}})
+		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
+		return
+	}
+	sess := sessions.Default(c)
+	sess.Clear()
+	sess.Set(keyRenew, true)
+	sess.Set(keyAccount, acc.ID)
+	sess.Set(keyInstallation, inst.ID)
+	sess.Set(keySecondFactor, true)
+	for k, v := range extra {
+		sess.Set(k, v)
+	}
+	if err := sess.Save(); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if err := h.store.RecordLogin(c.Request.Context(), inst.ID, acc.ID); err != nil {
+		h.log.Error("record login", "err", err)
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
+		Detail: map[string]any{"method": method, "staff": true}})
 	redirect(c, homeOf(inst, acc))
 }
 

@@ -47,6 +47,14 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, func(*config.Config, string) {})
+}
+
+// newEnvWith is newEnv with the configuration read from the environment
+// (only DATABASE_URL set) adjusted by configure before the handler is built;
+// configure gets the server's https base URL, known before it starts.
+func newEnvWith(t *testing.T, configure func(cfg *config.Config, baseURL string)) *env {
+	t.Helper()
 	store, dbURL := dbtest.New(t)
 	cfg, err := config.FromEnv(func(k string) string {
 		if k == "DATABASE_URL" {
@@ -58,12 +66,15 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cfg.InstallationCacheTTL = 0 // tests change settings between requests
+	srv := httptest.NewUnstartedServer(nil)
+	configure(&cfg, "https://"+srv.Listener.Addr().String())
 	logs := &syncBuffer{}
 	h, err := handlers.New(cfg, store, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewTLSServer(h.Routes())
+	srv.Config.Handler = h.Routes()
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	return &env{t: t, store: store, srv: srv, logs: logs, cfg: cfg}
 }

@@ -280,14 +280,9 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 
 	// a profile without a security question: the neutral message, and the
 	// recovery goes out silently when it can
-	outcome, detail, err := h.startRecovery(ctx, inst, acc)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	if _, _, ok := h.startRecoveryAudited(c, acc, actor, v.Key, false); !ok {
 		return
 	}
-	detail["key"] = v.Key
-	detail["question"] = false
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
 	h.renderNeutral(c, v)
 }
 
@@ -402,14 +397,10 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 		Detail: map[string]any{"key": v.Key}})
 
 	// the answer is right: now the seed's specific errors may be told
-	outcome, detail, err := h.startRecovery(ctx, inst, acc)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	outcome, detail, ok := h.startRecoveryAudited(c, acc, actor, v.Key, true)
+	if !ok {
 		return
 	}
-	detail["key"] = v.Key
-	detail["question"] = true
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
 	v.Step = "error"
 	v.Tone = "danger"
 	status := http.StatusUnprocessableEntity
@@ -431,6 +422,22 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 		status = http.StatusTooManyRequests
 	}
 	h.render(c, status, "recovery", v)
+}
+
+// startRecoveryAudited is startRecovery with its audit record: key is how
+// the profile was found, question whether its security answer was asked.
+// false: it failed, and the error page is written.
+func (h *Handler) startRecoveryAudited(c *gin.Context, acc *db.RecoveryAccount, actor, key string, question bool) (string, map[string]any, bool) {
+	inst := installation(c)
+	outcome, detail, err := h.startRecovery(c.Request.Context(), inst, acc)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return "", nil, false
+	}
+	detail["key"] = key
+	detail["question"] = question
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
+	return outcome, detail, true
 }
 
 // startRecovery decides whether a recovery can go out for acc and, if so,
@@ -463,16 +470,20 @@ func (h *Handler) startRecovery(ctx context.Context, inst *db.Installation, acc 
 	if !until.IsZero() {
 		return "throttled", detail, nil
 	}
-	err = h.store.InTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	if err := h.queueRecovery(ctx, inst.ID, acc.ID, channels); err != nil {
+		return "", nil, err
+	}
+	return "sent", detail, nil
+}
+
+// queueRecovery enqueues one recovery job per channel, in one transaction.
+func (h *Handler) queueRecovery(ctx context.Context, instID, accID int64, channels []string) error {
+	return h.store.InTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, ch := range channels {
-			if err := h.enqueue.Recovery(ctx, tx, delivery.RecoveryArgs{InstallationID: inst.ID, AccountID: acc.ID, Channel: ch}); err != nil {
+			if err := h.enqueue.Recovery(ctx, tx, delivery.RecoveryArgs{InstallationID: instID, AccountID: accID, Channel: ch}); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return "", nil, err
-	}
-	return "sent", detail, nil
 }

@@ -77,13 +77,11 @@ func (h *Handler) samlACS(fed saml.Federation) gin.HandlerFunc {
 			h.samlError(c, http.StatusForbidden, fed, "saml.expired.title", "saml.expired.body", true)
 			return
 		}
-		svc := h.samlSvc()
-		sp, st, err := svc.spOf(ctx, inst, fed)
+		sp, list, err := h.samlSvc().spAndIdPs(ctx, inst, fed)
 		if err != nil {
 			h.samlUnavailable(c, fed, err)
 			return
 		}
-		list, _ := svc.idps(inst, st, fed)
 		idp, ok := idpByEntityID(list, req.IdPEntityID)
 		if !ok {
 			detail["reason"] = "idp_gone"

@@ -113,6 +113,18 @@ func (s *samlService) spOf(ctx context.Context, inst *db.Installation, fed saml.
 	return sp, st, nil
 }
 
+// spAndIdPs is spOf with the federation's identity providers, for the
+// handlers that look up the IdP a request went to. A list that did not load
+// is used as far as it goes: an IdP missing from it is refused there.
+func (s *samlService) spAndIdPs(ctx context.Context, inst *db.Installation, fed saml.Federation) (*saml.SP, []saml.IdP, error) {
+	sp, st, err := s.spOf(ctx, inst, fed)
+	if err != nil {
+		return nil, nil, err
+	}
+	list, _ := s.idps(inst, st, fed)
+	return sp, list, nil
+}
+
 // phoneForMetadata turns "+39 02 0000000" into "+39020000000"; anything that
 // is not an Italian +39 number is left out (the element is optional).
 func phoneForMetadata(p string) string {

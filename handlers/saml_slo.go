@@ -31,12 +31,10 @@ func (h *Handler) samlLogout(c *gin.Context) bool {
 	}
 	fed := saml.Federation(method)
 	ctx := c.Request.Context()
-	svc := h.samlSvc()
-	sp, st, err := svc.spOf(ctx, inst, fed)
+	sp, list, err := h.samlSvc().spAndIdPs(ctx, inst, fed)
 	if err != nil {
 		return false
 	}
-	list, _ := svc.idps(inst, st, fed)
 	idp, ok := idpByEntityID(list, idpID)
 	if !ok || idp.SLO == "" {
 		return false
@@ -92,13 +90,11 @@ func (h *Handler) samlSLO(fed saml.Federation) gin.HandlerFunc {
 			h.renderError(c, http.StatusBadRequest, nil)
 			return
 		}
-		svc := h.samlSvc()
-		sp, st, err := svc.spOf(ctx, inst, fed)
+		sp, list, err := h.samlSvc().spAndIdPs(ctx, inst, fed)
 		if err != nil {
 			h.samlUnavailable(c, fed, err)
 			return
 		}
-		list, _ := svc.idps(inst, st, fed)
 		refuse := func(reason string, err error) {
 			h.log.Warn("saml logout refused", "method", fed, "reason", reason, "err", err)
 			h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "logout", Outcome: "saml_refused", Detail: map[string]any{"method": string(fed), "reason": reason}})

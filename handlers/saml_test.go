@@ -4,9 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"html"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,8 +17,6 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
-	"portalegenitori/db/dbtest"
-	"portalegenitori/handlers"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/config"
 	"portalegenitori/internal/identity/saml"
@@ -45,20 +41,6 @@ var (
 
 func newSAMLEnv(t *testing.T) *samlEnv {
 	t.Helper()
-	store, dbURL := dbtest.New(t)
-	cfg, err := config.FromEnv(func(k string) string {
-		if k == "DATABASE_URL" {
-			return dbURL
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(nil)
-	cfg.BaseURL = "https://" + srv.Listener.Addr().String()
-	cfg.SAML.KeyDir, cfg.SAML.IdPDir = t.TempDir(), t.TempDir()
-
 	spKeyOnce.Do(func() {
 		spKey, spKeyErr = saml.GenerateSPCertificate(saml.CertSubject{CommonName: "Portale Genitori", Organization: "Comune di Esempio",
 			Locality: "Esempio", IPACode: "c_x000", EntityID: "https://genitori.example/demo"}, 24*time.Hour)
@@ -66,39 +48,34 @@ func newSAMLEnv(t *testing.T) *samlEnv {
 	if spKeyErr != nil {
 		t.Fatal(spKeyErr)
 	}
-	if err := saml.WriteKeyPair(filepath.Join(cfg.SAML.KeyDir, "demo"), spKey, false); err != nil {
-		t.Fatal(err)
-	}
 	se := &samlEnv{spKey: spKey}
-	for _, fed := range []string{"spid", "cie"} {
-		kp, err := spidtest.NewKey("idp " + fed)
-		if err != nil {
+	se.env = newEnvWith(t, func(cfg *config.Config, baseURL string) {
+		cfg.BaseURL = baseURL
+		cfg.SAML.KeyDir, cfg.SAML.IdPDir = t.TempDir(), t.TempDir()
+		if err := saml.WriteKeyPair(filepath.Join(cfg.SAML.KeyDir, "demo"), spKey, false); err != nil {
 			t.Fatal(err)
 		}
-		idp := spidtest.New("https://idp.example.test/"+fed, "IdP di prova "+fed, kp)
-		md, err := idp.Metadata()
-		if err != nil {
-			t.Fatal(err)
+		for _, fed := range []string{"spid", "cie"} {
+			kp, err := spidtest.NewKey("idp " + fed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			idp := spidtest.New("https://idp.example.test/"+fed, "IdP di prova "+fed, kp)
+			md, err := idp.Metadata()
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755)
+			if err := os.WriteFile(filepath.Join(cfg.SAML.IdPDir, fed, "test.xml"), md, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if fed == "spid" {
+				se.spid = idp
+			} else {
+				se.cie = idp
+			}
 		}
-		os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755)
-		if err := os.WriteFile(filepath.Join(cfg.SAML.IdPDir, fed, "test.xml"), md, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if fed == "spid" {
-			se.spid = idp
-		} else {
-			se.cie = idp
-		}
-	}
-	logs := &syncBuffer{}
-	h, err := handlers.New(cfg, store, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = h.Routes()
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	se.env = &env{t: t, store: store, srv: srv, logs: logs, cfg: cfg}
+	})
 	return se
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
@@ -111,13 +110,10 @@ func (h *Handler) staffAdultView(c *gin.Context, id int64) (StaffAdultView, erro
 func (h *Handler) staffAdultSave(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	var id int64
-	if c.Param("id") != "" {
-		var ok bool
-		if id, ok = idParam(c, "id"); !ok {
-			h.renderError(c, http.StatusNotFound, nil)
-			return
-		}
+	id, ok := optionalIDParam(c, "id")
+	if !ok {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
 	}
 	a := db.Adult{InstallationID: inst.ID, ID: id,
 		FirstName: formText(c, "first_name"), LastName: formText(c, "last_name"),
@@ -174,18 +170,27 @@ func (h *Handler) staffAdultSave(c *gin.Context) {
 			return
 		}
 	}
-	var v StaffAdultView
+	h.staffAdultInvalid(c, base, id, errs, func(v *StaffAdultView) {
+		v.Adult.FirstName, v.Adult.LastName, v.Adult.FiscalCode, v.Adult.Email, v.Adult.Mobile = a.FirstName, a.LastName, a.FiscalCode, a.Email, a.Mobile
+	})
+}
+
+// staffAdultInvalid answers 422 with the adult's card showing errs (for id
+// 0, the new-adult form on base); keep, if not nil, puts the submitted
+// values back into the form.
+func (h *Handler) staffAdultInvalid(c *gin.Context, base StaffBase, id int64, errs map[string]string, keep func(*StaffAdultView)) {
+	v := StaffAdultView{StaffBase: base, New: true}
 	if id != 0 {
 		var err error
 		if v, err = h.staffAdultView(c, id); err != nil {
 			h.notFoundOr(c, err)
 			return
 		}
-	} else {
-		v = StaffAdultView{StaffBase: base, New: true}
 	}
 	v.Errors = errs
-	v.Adult.FirstName, v.Adult.LastName, v.Adult.FiscalCode, v.Adult.Email, v.Adult.Mobile = a.FirstName, a.LastName, a.FiscalCode, a.Email, a.Mobile
+	if keep != nil {
+		keep(&v)
+	}
 	h.render(c, http.StatusUnprocessableEntity, "staff_adult", v)
 }
 
@@ -315,13 +320,7 @@ func (h *Handler) staffEntryAdd(c *gin.Context) {
 		h.flashRedirect(c, base.T("staff.entry.saved"), fmt.Sprintf("/%s/operatori/adulti/%d#movimenti", inst.Code, id))
 		return
 	}
-	v, err := h.staffAdultView(c, id)
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
-	}
-	v.Errors, v.Entry = errs, f
-	h.render(c, http.StatusUnprocessableEntity, "staff_adult", v)
+	h.staffAdultInvalid(c, base, id, errs, func(v *StaffAdultView) { v.Entry = f })
 }
 
 // staffEntryReverse reverses an entry: never deleted, an opposite entry
@@ -344,26 +343,21 @@ func (h *Handler) staffEntryReverse(c *gin.Context) {
 	base := h.staffBase(c, "search")
 	reason := truncate(formText(c, "reason"), 300)
 	if reason == "" {
-		v, err := h.staffAdultView(c, id)
-		if err != nil {
-			h.notFoundOr(c, err)
-			return
-		}
-		v.Errors = map[string]string{fmt.Sprintf("reason-%d", entryID): base.T("staff.error.reason")}
-		h.render(c, http.StatusUnprocessableEntity, "staff_adult", v)
+		h.staffAdultInvalid(c, base, id, map[string]string{fmt.Sprintf("reason-%d", entryID): base.T("staff.error.reason")}, nil)
 		return
 	}
+	back := fmt.Sprintf("/%s/operatori/adulti/%d#movimenti", inst.Code, id)
 	revID, err := h.store.Reverse(ctx, inst.ID, entryID, acc.ID, reason, today())
 	switch {
 	case errors.Is(err, db.ErrAlreadyReversed):
-		h.flashRedirect(c, base.T("staff.entry.already_reversed"), fmt.Sprintf("/%s/operatori/adulti/%d#movimenti", inst.Code, id))
+		h.flashRedirect(c, base.T("staff.entry.already_reversed"), back)
 		return
 	case err != nil:
 		h.notFoundOr(c, err)
 		return
 	}
 	h.staffAudit(c, "ledger_reversal", "success", map[string]any{"adult": id, "entry": entryID, "reversal": revID, "reason": reason})
-	h.flashRedirect(c, base.T("staff.entry.reversed"), fmt.Sprintf("/%s/operatori/adulti/%d#movimenti", inst.Code, id))
+	h.flashRedirect(c, base.T("staff.entry.reversed"), back)
 }
 
 // staffAccountAction: relink ("rigenera"), lock ("blocca"), unlock
@@ -480,15 +474,7 @@ func (h *Handler) staffRecovery(c *gin.Context, acc *db.Account, detail map[stri
 		h.flashRedirect(c, base.T("staff.account.recovery_no_contact"), back)
 		return
 	}
-	err = h.store.WithTx(ctx, func(tx *sqlx.Tx) error {
-		for _, ch := range channels {
-			if err := h.enqueue.Recovery(ctx, tx.Tx, delivery.RecoveryArgs{InstallationID: inst.ID, AccountID: acc.ID, Channel: ch}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := h.queueRecovery(ctx, inst.ID, acc.ID, channels); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
@@ -531,7 +517,5 @@ func (h *Handler) staffFamilyView(c *gin.Context) {
 			return
 		}
 	}
-	v.Flash = v.T("staff.viewas.banner", adult.FirstName+" "+adult.LastName)
-	h.staffAudit(c, "view_as_family", "success", map[string]any{"adult": id, "diet_read": len(v.Children) > 0})
 	h.render(c, http.StatusOK, "family", v)
 }

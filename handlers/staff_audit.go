@@ -30,8 +30,9 @@ func (h *Handler) staffAuditList(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
 	q := c.Request.URL.Query()
-	v := StaffAuditView{StaffBase: h.staffBase(c, "audit"), Action: truncate(q.Get("azione"), 64), Outcome: truncate(q.Get("esito"), 64),
-		Actor: truncate(q.Get("utente"), 64), From: q.Get("dal"), To: q.Get("al")}
+	v := StaffAuditView{StaffBase: h.staffBase(c, "audit"), Action: truncate(cleanText(q.Get("azione")), 64),
+		Outcome: truncate(cleanText(q.Get("esito")), 64), Actor: truncate(cleanText(q.Get("utente")), 64),
+		From: cleanText(q.Get("dal")), To: cleanText(q.Get("al"))}
 	f := db.AuditFilter{Action: v.Action, Outcome: v.Outcome, Actor: v.Actor}
 	if d, ok := parseDay(v.From); ok {
 		f.From = d

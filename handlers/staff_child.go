@@ -106,13 +106,10 @@ func (h *Handler) auditDietRead(c *gin.Context, childID int64, list []db.Enrollm
 func (h *Handler) staffChildSave(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	var id int64
-	if c.Param("id") != "" {
-		var ok bool
-		if id, ok = idParam(c, "id"); !ok {
-			h.renderError(c, http.StatusNotFound, nil)
-			return
-		}
+	id, ok := optionalIDParam(c, "id")
+	if !ok {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
 	}
 	base := h.staffBase(c, "search")
 	ch := db.Child{InstallationID: inst.ID, ID: id, FirstName: formText(c, "first_name"), LastName: formText(c, "last_name"),
@@ -153,6 +150,16 @@ func (h *Handler) staffChildSave(c *gin.Context) {
 			return
 		}
 	}
+	h.staffChildInvalid(c, base, id, errs, func(v *StaffChildView) {
+		v.Child.FirstName, v.Child.LastName, v.Child.FiscalCode, v.Child.ClassName, v.Child.SchoolID = ch.FirstName, ch.LastName, ch.FiscalCode, ch.ClassName, ch.SchoolID
+		v.BirthText = birthText
+	})
+}
+
+// staffChildInvalid answers 422 with the child's card showing errs (for id
+// 0, the new-child form on base); keep, if not nil, puts the submitted
+// values back into the form.
+func (h *Handler) staffChildInvalid(c *gin.Context, base StaffBase, id int64, errs map[string]string, keep func(*StaffChildView)) {
 	v := StaffChildView{StaffBase: base, New: true}
 	if id != 0 {
 		var err error
@@ -165,8 +172,9 @@ func (h *Handler) staffChildSave(c *gin.Context) {
 		return
 	}
 	v.Errors = errs
-	v.Child.FirstName, v.Child.LastName, v.Child.FiscalCode, v.Child.ClassName, v.Child.SchoolID = ch.FirstName, ch.LastName, ch.FiscalCode, ch.ClassName, ch.SchoolID
-	v.BirthText = birthText
+	if keep != nil {
+		keep(&v)
+	}
 	h.render(c, http.StatusUnprocessableEntity, "staff_child", v)
 }
 
@@ -212,13 +220,7 @@ func (h *Handler) staffGuardianAdd(c *gin.Context) {
 			return
 		}
 	}
-	v, err := h.staffChildView(c, id)
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
-	}
-	v.Errors, v.GuardianCF = errs, cf
-	h.render(c, http.StatusUnprocessableEntity, "staff_child", v)
+	h.staffChildInvalid(c, base, id, errs, func(v *StaffChildView) { v.GuardianCF = cf })
 }
 
 func (h *Handler) staffGuardianRemove(c *gin.Context) {
@@ -292,11 +294,5 @@ func (h *Handler) staffEnrollmentAdd(c *gin.Context) {
 			return
 		}
 	}
-	v, err := h.staffChildView(c, id)
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
-	}
-	v.Errors, v.Enrol = errs, f
-	h.render(c, http.StatusUnprocessableEntity, "staff_child", v)
+	h.staffChildInvalid(c, base, id, errs, func(v *StaffChildView) { v.Enrol = f })
 }

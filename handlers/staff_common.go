@@ -65,6 +65,15 @@ func staffName(acc *db.Account) string {
 	return acc.Username
 }
 
+// optionalIDParam is idParam for the save routes, which come with and
+// without the ID: absent is 0 (create), present must be valid (edit).
+func optionalIDParam(c *gin.Context, name string) (int64, bool) {
+	if c.Param(name) == "" {
+		return 0, true
+	}
+	return idParam(c, name)
+}
+
 // formID parses a positive ID from a form field.
 func formID(c *gin.Context, name string) int64 {
 	id, err := strconv.ParseInt(strings.TrimSpace(c.PostForm(name)), 10, 64)

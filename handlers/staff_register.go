@@ -49,8 +49,8 @@ func (h *Handler) staffRegisterView(c *gin.Context, q url.Values) (StaffRegister
 	}
 	v.SchoolID, _ = strconv.ParseInt(q.Get("scuola"), 10, 64)
 	v.ServiceID, _ = strconv.ParseInt(q.Get("servizio"), 10, 64)
-	v.Class = truncate(q.Get("classe"), 40)
-	v.DayText = q.Get("giorno")
+	v.Class = truncate(cleanText(q.Get("classe")), 40)
+	v.DayText = cleanText(q.Get("giorno"))
 	day, ok := parseDay(v.DayText)
 	if !ok {
 		day = today()
@@ -167,7 +167,7 @@ func (h *Handler) staffRegisterSave(c *gin.Context) {
 		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
-	q := url.Values{"scuola": {c.PostForm("scuola")}, "servizio": {c.PostForm("servizio")}, "classe": {c.PostForm("classe")}, "giorno": {c.PostForm("giorno")}}
+	q := url.Values{"scuola": {formText(c, "scuola")}, "servizio": {formText(c, "servizio")}, "classe": {formText(c, "classe")}, "giorno": {formText(c, "giorno")}}
 	v, err := h.staffRegisterView(c, q)
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)

@@ -40,4 +40,6 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
+	admin.GET("/operatori", h.staffMembers)
+	admin.POST("/operatori/:acc", h.staffMemberSave)
 }

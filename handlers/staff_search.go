@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/angelofallars/htmx-go"
@@ -29,7 +28,7 @@ const searchLimit = 15
 func (h *Handler) staffSearch(c *gin.Context) {
 	inst := installation(c)
 	v := StaffSearchView{StaffBase: h.staffBase(c, "search")}
-	v.Q = strings.ToValidUTF8(strings.TrimSpace(c.Query("q")), "")
+	v.Q = queryText(c, "q")
 	if utf8.RuneCountInString(v.Q) > 80 {
 		v.Q = string([]rune(v.Q)[:80])
 	}

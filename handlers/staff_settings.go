@@ -33,6 +33,7 @@ var settingBools = []struct {
 	{"login_spid", func(i *db.Installation) *bool { return &i.LoginSPID }},
 	{"login_cie", func(i *db.Installation) *bool { return &i.LoginCIE }},
 	{"login_cns", func(i *db.Installation) *bool { return &i.LoginCNS }},
+	{"staff_spid", func(i *db.Installation) *bool { return &i.StaffSPID }},
 	{"cst_mode", func(i *db.Installation) *bool { return &i.CSTMode }},
 	{"password_required", func(i *db.Installation) *bool { return &i.PasswordRequired }},
 	{"captcha", func(i *db.Installation) *bool { return &i.Captcha }},
