@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
@@ -52,20 +51,9 @@ func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extr
 		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
 		return
 	}
-	sess := sessions.Default(c)
-	sess.Clear()
-	sess.Set(keyRenew, true)
-	sess.Set(keyAccount, acc.ID)
-	sess.Set(keyInstallation, inst.ID)
-	for k, v := range extra {
-		sess.Set(k, v)
-	}
-	if err := sess.Save(); err != nil {
+	if err := h.startSession(c, inst, acc, extra); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
-	}
-	if err := h.store.RecordLogin(c.Request.Context(), inst.ID, acc.ID); err != nil {
-		h.log.Error("record login", "err", err)
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
 		Detail: map[string]any{"method": method, "new_account": created, "adult": adult.ID}})
@@ -87,21 +75,13 @@ func (h *Handler) staffIdentitySignIn(c *gin.Context, method string, acc *db.Acc
 		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
 		return
 	}
-	sess := sessions.Default(c)
-	sess.Clear()
-	sess.Set(keyRenew, true)
-	sess.Set(keyAccount, acc.ID)
-	sess.Set(keyInstallation, inst.ID)
-	sess.Set(keySecondFactor, true)
+	values := map[string]any{keySecondFactor: true}
 	for k, v := range extra {
-		sess.Set(k, v)
+		values[k] = v
 	}
-	if err := sess.Save(); err != nil {
+	if err := h.startSession(c, inst, acc, values); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
-	}
-	if err := h.store.RecordLogin(c.Request.Context(), inst.ID, acc.ID); err != nil {
-		h.log.Error("record login", "err", err)
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
 		Detail: map[string]any{"method": method, "staff": true}})

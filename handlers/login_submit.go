@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
@@ -160,17 +159,9 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	sess := sessions.Default(c)
-	sess.Clear()
-	sess.Set(keyRenew, true) // a new session ID at every sign-in
-	sess.Set(keyAccount, acc.ID)
-	sess.Set(keyInstallation, inst.ID)
-	if err := sess.Save(); err != nil {
+	if err := h.startSession(c, inst, acc, nil); err != nil { // a new session ID at every sign-in
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
-	}
-	if err := h.store.RecordLogin(ctx, inst.ID, acc.ID); err != nil {
-		h.log.Error("record login", "err", err)
 	}
 	if acc.FitTables != v.FitTables {
 		if err := h.store.SetFitTables(ctx, inst.ID, acc.ID, v.FitTables); err != nil {

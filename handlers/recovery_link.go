@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
@@ -102,27 +101,11 @@ func (h *Handler) recoveryLinkSubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if err := h.recoverySignIn(c, inst, acc); err != nil {
+	if err := h.startSession(c, inst, acc, nil); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
 		Detail: map[string]any{"method": "recovery_link"}})
 	redirect(c, "/"+inst.Code+"/cambio-password")
-}
-
-// recoverySignIn starts a new session (new ID) for acc.
-func (h *Handler) recoverySignIn(c *gin.Context, inst *db.Installation, acc *db.Account) error {
-	sess := sessions.Default(c)
-	sess.Clear()
-	sess.Set(keyRenew, true)
-	sess.Set(keyAccount, acc.ID)
-	sess.Set(keyInstallation, inst.ID)
-	if err := sess.Save(); err != nil {
-		return err
-	}
-	if err := h.store.RecordLogin(c.Request.Context(), inst.ID, acc.ID); err != nil {
-		h.log.Error("record login", "err", err)
-	}
-	return nil
 }
