@@ -156,13 +156,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go purgeSessions(ctx, store, cfg, log)
+	workerDone := make(chan struct{})
+	ctx, stopWorker := context.WithCancel(ctx)
 	if cfg.Worker {
 		go func() {
+			defer close(workerDone)
 			if err := delivery.Run(ctx, cfg, store, log); err != nil {
 				log.Error("delivery worker", "err", err)
 			}
 		}()
+	} else {
+		close(workerDone)
 	}
+	// The worker stops (finishing or releasing its jobs) before the deferred
+	// store.Close takes the pool away from it, however serve returns.
+	defer func() { stopWorker(); <-workerDone }()
 	log.Info("serving", "addr", ln.Addr().String())
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
