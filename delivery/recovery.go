@@ -162,7 +162,7 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 	} else {
 		w.log.Info("delivered", "account", acc.ID, "channel", a.Channel, "kind", KindRecovery, "attempt", job.Attempt)
 	}
-	if err := w.store.RecordMessage(context.WithoutCancel(ctx), m); err != nil {
+	if err := recordMessage(ctx, w.store, m); err != nil {
 		return err
 	}
 	return sendErr
@@ -224,7 +224,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		} else {
 			sentAny = true
 		}
-		if err := w.store.RecordMessage(context.WithoutCancel(ctx), m); err != nil {
+		if err := recordMessage(ctx, w.store, m); err != nil {
 			return err
 		}
 	}
