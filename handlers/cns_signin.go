@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/x509"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +11,10 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/identity/cns"
 )
+
+// cnsRefusalLimit refused cards from one address within loginWindow block
+// that address for loginBlock.
+const cnsRefusalLimit = 20
 
 // cnsSignIn answers GET /{inst}/cns/entra, the certificate endpoint. It is a
 // GET because the button is a link to another origin (the card listener's
@@ -21,6 +26,17 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 	inst := installation(c)
 	if !inst.LoginCNS {
 		h.cnsDisabled(c)
+		return
+	}
+	// refused cards count against the address, like failed passwords
+	ipKey := "cns:ip:" + c.ClientIP()
+	if until, err := h.store.BlockedUntil(c.Request.Context(), ipKey); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if !until.IsZero() {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "cns_attempt", Outcome: "throttled"})
+		c.Header("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
+		h.identityError(c, http.StatusTooManyRequests, "cns.error.throttled.title", "cns.error.throttled.body")
 		return
 	}
 	chain, mode, err := h.cnsPresented(c.Request)
@@ -58,6 +74,9 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 		h.log.Info("cns sign-in refused", "reason", kind.String(), "mode", mode, "err", err)
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "rejected",
 			Detail: map[string]any{"method": "cns", "reason": kind.String(), "mode": mode}})
+		if _, err := h.store.Hit(c.Request.Context(), ipKey, cnsRefusalLimit, loginWindow, loginBlock); err != nil {
+			h.log.Error("cns throttle", "err", err)
+		}
 		status := http.StatusForbidden
 		if kind == cns.Missing || kind == cns.Unreadable || kind == 0 {
 			status = http.StatusBadRequest

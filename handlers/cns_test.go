@@ -459,3 +459,23 @@ func TestCNSExplanationPage(t *testing.T) {
 		t.Fatalf("entra without configuration: %d", p.status)
 	}
 }
+
+// TestCNSRefusalsThrottled: after 20 refused cards from one address, card
+// sign-in from it is suspended with a clear page, even for a valid card.
+func TestCNSRefusalsThrottled(t *testing.T) {
+	e := newCNSEnv(t, cnsOpts{proxy: true, trusted: "127.0.0.1/32, ::1"})
+	entra := e.srv.URL + "/demo/cns/entra"
+	for i := 0; i < cnsRefusals; i++ {
+		if p := fetch(t, e.fromAddr("127.0.0.1"), entra, cnsHeader, "garbage"); p.status != http.StatusBadRequest {
+			t.Fatalf("refusal %d: status %d", i+1, p.status)
+		}
+	}
+	good := e.card(cnsca.Card{FiscalCode: marioCF})
+	p := fetch(t, e.fromAddr("127.0.0.1"), entra, cnsHeader, url.PathEscape(string(good.CertPEM())))
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
+		t.Fatalf("status %d after %d refusals", p.status, cnsRefusals)
+	}
+	mustContain(t, p, "Troppi tentativi con la carta", "/demo/accesso")
+}
+
+const cnsRefusals = 20 // handlers.cnsRefusalLimit
