@@ -2,13 +2,10 @@ package handlers_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,28 +16,12 @@ import (
 	"portalegenitori/internal/config"
 )
 
-// pgCluster runs the project's throwaway-cluster script.
-func pgCluster(t *testing.T, verb, name string) string {
-	t.Helper()
-	out, err := exec.Command("../.ci/pg", verb, name).Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf(".ci/pg %s %s: %v\n%s", verb, name, err, stderr)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // TestDatabaseOutage stops the database under a running portal: pages answer
 // the accessible 503 page quickly, then recover by themselves once the
 // database is back, with no restart.
 func TestDatabaseOutage(t *testing.T) {
-	dbtest.URL(t)                                      // skip without the test cluster, like every DB test
-	name := fmt.Sprintf("test-outage-%d", os.Getpid()) // concurrent runs must not share it
-	url := pgCluster(t, "start", name)
-	t.Cleanup(func() { exec.Command("../.ci/pg", "destroy", name).Run() })
+	cluster := dbtest.NewCluster(t, "test-outage")
+	url := cluster.URL
 	ctx := context.Background()
 	store, err := db.Open(ctx, url)
 	if err != nil {
@@ -70,7 +51,9 @@ func TestDatabaseOutage(t *testing.T) {
 	wantStatus(t, b.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
 	wantStatus(t, b.get("/demo/famiglia"), http.StatusOK)
 
-	pgCluster(t, "stop", name)
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range []string{"/demo/famiglia", "/demo/accesso", "/"} {
 		start := time.Now()
 		p := b.get(path)
@@ -87,7 +70,9 @@ func TestDatabaseOutage(t *testing.T) {
 	// static assets do not need the database
 	wantStatus(t, b.get("/healthz"), http.StatusServiceUnavailable)
 
-	pgCluster(t, "start", name)
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		p := b.get("/demo/famiglia")

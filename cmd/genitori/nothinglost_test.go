@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,20 +22,6 @@ import (
 	"portalegenitori/internal/notify/smtptest"
 )
 
-// pgc runs the project's throwaway-cluster script.
-func pgc(t *testing.T, verb, name string) string {
-	t.Helper()
-	out, err := exec.Command("../../.ci/pg", verb, name).Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf(".ci/pg %s %s: %v\n%s", verb, name, err, stderr)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 // TestNothingLost drives registrations (lago: e-mail and SMS with a
 // generated password), staff top-ups (over HTTP, with the form's idempotency
 // token) and attendance saves (the store's MarkAttendance, which the staff
@@ -50,10 +34,8 @@ func pgc(t *testing.T, verb, name string) string {
 // password that works, and the paying adult's balance moved by exactly the
 // stored top-ups and the charges of the days marked.
 func TestNothingLost(t *testing.T) {
-	dbtest.URL(t) // skip without the test cluster, like every DB test
-	name := fmt.Sprintf("test-nl-%d", os.Getpid())
-	dbURL := pgc(t, "start", name)
-	t.Cleanup(func() { exec.Command("../../.ci/pg", "destroy", name).Run() })
+	cluster := dbtest.NewCluster(t, "test-nl")
+	dbURL := cluster.URL
 	ctx := context.Background()
 	store, err := db.Open(ctx, dbURL)
 	if err != nil {
@@ -164,12 +146,12 @@ func TestNothingLost(t *testing.T) {
 		for c := 0; c < cycles; c++ {
 			time.Sleep(time.Until(start.Add(time.Duration(c)*step + step/6)))
 			t0 := time.Now()
-			if out, err := exec.Command("../../.ci/pg", "stop", name).CombinedOutput(); err != nil {
-				t.Errorf("stop the database: %v\n%s", err, out)
+			if err := cluster.Stop(); err != nil {
+				t.Errorf("stop the database: %v", err)
 			}
 			time.Sleep(time.Second)
-			if out, err := exec.Command("../../.ci/pg", "start", name).CombinedOutput(); err != nil {
-				t.Errorf("start the database: %v\n%s", err, out)
+			if err := cluster.Start(); err != nil {
+				t.Errorf("start the database: %v", err)
 			}
 			faultLog = append(faultLog, fmt.Sprintf("database down %.1fs at +%.1fs", time.Since(t0).Seconds(), t0.Sub(start).Seconds()))
 			time.Sleep(time.Duration(500+rand.IntN(1500)) * time.Millisecond)

@@ -1,0 +1,67 @@
+package dbtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Cluster is a private PostgreSQL cluster (the project's .ci/pg script) for
+// a test that stops and starts its database; it is destroyed when the test
+// ends. Its name carries the process ID, so concurrent runs never share it.
+type Cluster struct {
+	URL          string
+	name, script string
+}
+
+// NewCluster starts a cluster named prefix-PID, or skips the test like URL.
+func NewCluster(t testing.TB, prefix string) *Cluster {
+	t.Helper()
+	URL(t)
+	c := &Cluster{name: fmt.Sprintf("%s-%d", prefix, os.Getpid()), script: pgScript(t)}
+	out, err := exec.Command(c.script, "start", c.name).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf(".ci/pg start %s: %v\n%s", c.name, err, stderr)
+	}
+	c.URL = strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command(c.script, "destroy", c.name).Run() })
+	return c
+}
+
+// Stop stops the database (fast shutdown).
+func (c *Cluster) Stop() error { return c.run("stop") }
+
+// Start starts it again, on the same data and port.
+func (c *Cluster) Start() error { return c.run("start") }
+
+func (c *Cluster) run(verb string) error {
+	if out, err := exec.Command(c.script, verb, c.name).CombinedOutput(); err != nil {
+		return fmt.Errorf(".ci/pg %s %s: %v\n%s", verb, c.name, err, out)
+	}
+	return nil
+}
+
+// pgScript finds .ci/pg from the test's working directory (its package).
+func pgScript(t testing.TB) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, ".ci", "pg")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("dbtest: no go.mod above the test's directory")
+		}
+		dir = parent
+	}
+}
