@@ -96,9 +96,10 @@ type Worker struct {
 // database/sql offers no LISTEN/NOTIFY to River.
 func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &credentialsWorker{store: store, senders: s, log: log})
-	river.AddWorker(workers, &recoveryWorker{store: store, senders: s, log: log}) // recovery.go
-	river.AddWorker(workers, &noticeWorker{store: store, senders: s, log: log})
+	deps := jobDeps{store: store, senders: s, log: log}
+	river.AddWorker(workers, &credentialsWorker{jobDeps: deps})
+	river.AddWorker(workers, &recoveryWorker{jobDeps: deps}) // recovery.go
+	river.AddWorker(workers, &noticeWorker{jobDeps: deps})
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -132,6 +133,11 @@ func (w *Worker) Stop(ctx context.Context) error { return w.client.Stop(ctx) }
 // credentialsWorker sends a CredentialsArgs job.
 type credentialsWorker struct {
 	river.WorkerDefaults[CredentialsArgs]
+	jobDeps
+}
+
+// jobDeps is what every delivery worker needs.
+type jobDeps struct {
 	store   *db.Store
 	senders Senders
 	log     *slog.Logger

@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -98,9 +97,7 @@ func TokenHash(token string) []byte {
 // recoveryWorker sends a RecoveryArgs job.
 type recoveryWorker struct {
 	river.WorkerDefaults[RecoveryArgs]
-	store   *db.Store
-	senders Senders
-	log     *slog.Logger
+	jobDeps
 }
 
 // Work makes the secret, stores its hash, sends it. The request page already
@@ -172,9 +169,7 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 // have a contact; a retry skips the channels already sent.
 type noticeWorker struct {
 	river.WorkerDefaults[NoticeArgs]
-	store   *db.Store
-	senders Senders
-	log     *slog.Logger
+	jobDeps
 }
 
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) error {
