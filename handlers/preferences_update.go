@@ -23,7 +23,7 @@ func (h *Handler) preferencesUpdate(c *gin.Context) {
 		if on {
 			key = "fit.saved.on"
 		}
-		sess.AddFlash(h.base(c).T(key))
+		sess.AddFlash(tr(c, key))
 		_ = sess.Save()
 	}
 	redirect(c, safeNext(inst, c.PostForm("next"), "/"+inst.Code+"/accesso"))

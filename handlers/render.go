@@ -40,6 +40,10 @@ type Base struct {
 // T translates a catalogue key into the page language.
 func (b Base) T(key string, args ...any) string { return i18n.T(b.Lang, key, args...) }
 
+// tr translates for the request's language without building the view data
+// (which would consume the session's flash messages).
+func tr(c *gin.Context, key string, args ...any) string { return i18n.T(langOf(c), key, args...) }
+
 // base builds the shared view data from what the middleware found.
 func (h *Handler) base(c *gin.Context) Base {
 	b := Base{Lang: langOf(c), Path: c.Request.URL.Path}

@@ -32,7 +32,7 @@ func (h *Handler) sessionRevoke(c *gin.Context) {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke", Outcome: "success",
 			Detail: map[string]any{"session": id}})
 	}
-	sess.AddFlash(h.base(c).T(msg))
+	sess.AddFlash(tr(c, msg))
 	_ = sess.Save()
 	redirect(c, "/"+inst.Code+"/sessioni")
 }
@@ -48,7 +48,7 @@ func (h *Handler) sessionsRevokeOthers(c *gin.Context) {
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "session_revoke_others", Outcome: "success",
 		Detail: map[string]any{"count": n}})
-	sess.AddFlash(h.base(c).T("sessions.ended_n", n))
+	sess.AddFlash(tr(c, "sessions.ended_n", n))
 	_ = sess.Save()
 	redirect(c, "/"+inst.Code+"/sessioni")
 }
