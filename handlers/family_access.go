@@ -55,6 +55,16 @@ func idParam(c *gin.Context, name string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
+// pathID is idParam for a handler: it answers 404 itself when the ID is
+// not a positive number.
+func (h *Handler) pathID(c *gin.Context, name string) (int64, bool) {
+	id, ok := idParam(c, name)
+	if !ok {
+		h.renderError(c, http.StatusNotFound, nil)
+	}
+	return id, ok
+}
+
 // notFoundOr answers 404 for db.ErrNotFound (another family's child, a
 // guessed ID: the same answer whether or not it exists), 500 otherwise.
 func (h *Handler) notFoundOr(c *gin.Context, err error) {

@@ -51,9 +51,8 @@ func (h *Handler) staffAdultNew(c *gin.Context) {
 }
 
 func (h *Handler) staffAdultShow(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	v, err := h.staffAdultView(c, id)
@@ -247,9 +246,8 @@ func (h *Handler) staffEntryAdd(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
 	acc := currentAccount(c)
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	f := EntryForm{Kind: formText(c, "kind"), Amount: formText(c, "amount"), Channel: formText(c, "channel"),
@@ -369,9 +367,8 @@ func (h *Handler) staffAccountAction(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
 	me := currentAccount(c)
-	accID, ok := idParam(c, "acc")
+	accID, ok := h.pathID(c, "acc")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	acc, err := h.store.AccountByID(ctx, inst.ID, accID)
@@ -489,9 +486,8 @@ func (h *Handler) staffRecovery(c *gin.Context, acc *db.Account, detail map[stri
 func (h *Handler) staffFamilyView(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	adult, err := h.store.AdultByID(ctx, inst.ID, id)

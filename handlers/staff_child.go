@@ -80,9 +80,8 @@ func (h *Handler) staffChildView(c *gin.Context, id int64) (StaffChildView, erro
 // staffChildShow shows the card; the enrollments carry the diet, so the
 // read is audited (DESIGN §6).
 func (h *Handler) staffChildShow(c *gin.Context) {
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	v, err := h.staffChildView(c, id)
@@ -183,9 +182,8 @@ func (h *Handler) staffChildInvalid(c *gin.Context, base StaffBase, id int64, er
 func (h *Handler) staffGuardianAdd(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	base := h.staffBase(c, "search")
@@ -244,9 +242,8 @@ func (h *Handler) staffGuardianRemove(c *gin.Context) {
 func (h *Handler) staffEnrollmentAdd(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	base := h.staffBase(c, "search")

@@ -35,9 +35,8 @@ func (h *Handler) renderStaffMembers(c *gin.Context, status int, b StaffBase, ty
 
 func (h *Handler) staffMemberSave(c *gin.Context) {
 	inst := installation(c)
-	id, ok := idParam(c, "acc")
+	id, ok := h.pathID(c, "acc")
 	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
 	b := h.staffBase(c, "settings")

@@ -17,9 +17,8 @@ const ctxViewAsAdult = "view_as_adult"
 // so nothing can be changed on the family's behalf. Each read is audited.
 func (h *Handler) viewAsFamily(c *gin.Context) {
 	inst := installation(c)
-	id, ok := idParam(c, "id")
+	id, ok := h.pathID(c, "id")
 	if !ok {
-		h.renderError(c, 404, nil)
 		return
 	}
 	adult, err := h.store.AdultByID(c.Request.Context(), inst.ID, id)
