@@ -15,6 +15,8 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
+require github.com/crewjam/saml v0.6.3 // indirect
+
 require (
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
 	github.com/pquerna/otp v1.5.0

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/beevik/etree"
+	crewjam "github.com/crewjam/saml"
 )
 
 // IdP is an identity provider as its metadata describes it.
@@ -38,35 +39,46 @@ func (i IdP) Key() string {
 }
 
 // ParseIdPMetadata reads an EntityDescriptor, or an EntitiesDescriptor of
-// several, and returns every entity with an IDPSSODescriptor.
+// several (nested too), and returns every entity with an IDPSSODescriptor.
+// The XML is decoded into crewjam/saml's metadata types: reading metadata is
+// plain SAML 2.0, unlike the SPID-specific messages (see docs/identity).
+// DTDs are refused before decoding, as for every message.
 func ParseIdPMetadata(raw []byte) ([]IdP, error) {
 	root, err := parseDocument(raw)
 	if err != nil {
 		return nil, err
 	}
-	var out []IdP
-	var walk func(el *etree.Element) error
-	walk = func(el *etree.Element) error {
-		switch {
-		case is(el, NSMetadata, "EntitiesDescriptor"):
-			for _, c := range el.ChildElements() {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		case is(el, NSMetadata, "EntityDescriptor"):
-			idp, ok, err := parseEntity(el)
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, idp)
+	var entities []crewjam.EntityDescriptor
+	switch {
+	case is(root, NSMetadata, "EntitiesDescriptor"):
+		var all crewjam.EntitiesDescriptor
+		if err := xml.Unmarshal(raw, &all); err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		var flatten func(d crewjam.EntitiesDescriptor)
+		flatten = func(d crewjam.EntitiesDescriptor) {
+			entities = append(entities, d.EntityDescriptors...)
+			for _, sub := range d.EntitiesDescriptors {
+				flatten(sub)
 			}
 		}
-		return nil
+		flatten(all)
+	case is(root, NSMetadata, "EntityDescriptor"):
+		var one crewjam.EntityDescriptor
+		if err := xml.Unmarshal(raw, &one); err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		entities = append(entities, one)
 	}
-	if err := walk(root); err != nil {
-		return nil, err
+	var out []IdP
+	for _, ed := range entities {
+		idp, ok, err := idpFromEntity(ed)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, idp)
+		}
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no identity provider in the metadata")
@@ -74,22 +86,21 @@ func ParseIdPMetadata(raw []byte) ([]IdP, error) {
 	return out, nil
 }
 
-func parseEntity(ed *etree.Element) (IdP, bool, error) {
-	idp := IdP{EntityID: ed.SelectAttrValue("entityID", "")}
-	desc := children(ed, NSMetadata, "IDPSSODescriptor")
-	if len(desc) == 0 {
+func idpFromEntity(ed crewjam.EntityDescriptor) (IdP, bool, error) {
+	idp := IdP{EntityID: strings.TrimSpace(ed.EntityID)}
+	if len(ed.IDPSSODescriptors) == 0 {
 		return idp, false, nil
 	}
 	if idp.EntityID == "" {
 		return idp, false, errors.New("EntityDescriptor without entityID")
 	}
-	d := desc[0]
-	for _, kd := range children(d, NSMetadata, "KeyDescriptor") {
-		if u := kd.SelectAttrValue("use", ""); u != "" && u != "signing" {
+	d := ed.IDPSSODescriptors[0]
+	for _, kd := range d.KeyDescriptors {
+		if kd.Use != "" && kd.Use != "signing" {
 			continue
 		}
-		for _, c := range kd.FindElements(".//X509Certificate") {
-			der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(c.Text()), ""))
+		for _, c := range kd.KeyInfo.X509Data.X509Certificates {
+			der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(c.Data), ""))
 			if err != nil {
 				return idp, false, fmt.Errorf("%s: certificate: %w", idp.EntityID, err)
 			}
@@ -100,27 +111,30 @@ func parseEntity(ed *etree.Element) (IdP, bool, error) {
 			idp.Certs = append(idp.Certs, cert)
 		}
 	}
-	for _, s := range children(d, NSMetadata, "SingleSignOnService") {
-		if s.SelectAttrValue("Binding", "") == BindingPOST && idp.SSO == "" {
-			idp.SSO = s.SelectAttrValue("Location", "")
+	for _, s := range d.SingleSignOnServices {
+		if s.Binding == BindingPOST && idp.SSO == "" {
+			idp.SSO = strings.TrimSpace(s.Location)
 		}
 	}
-	for _, s := range children(d, NSMetadata, "SingleLogoutService") {
-		if s.SelectAttrValue("Binding", "") == BindingPOST && idp.SLO == "" {
-			idp.SLO = s.SelectAttrValue("Location", "")
-			idp.SLOResp = s.SelectAttrValue("ResponseLocation", idp.SLO)
+	for _, s := range d.SingleLogoutServices {
+		if s.Binding == BindingPOST && idp.SLO == "" {
+			idp.SLO = strings.TrimSpace(s.Location)
+			idp.SLOResp = idp.SLO
+			if r := strings.TrimSpace(s.ResponseLocation); r != "" {
+				idp.SLOResp = r
+			}
 		}
 	}
 	if idp.SSO == "" || len(idp.Certs) == 0 {
 		return idp, false, fmt.Errorf("%s: no HTTP-POST SingleSignOnService or no signing certificate", idp.EntityID)
 	}
 	idp.Name = idp.EntityID
-	if org, _ := optional(ed, NSMetadata, "Organization"); org != nil {
-		for _, tag := range []string{"OrganizationDisplayName", "OrganizationName"} {
+	if org := ed.Organization; org != nil {
+		for _, names := range [][]crewjam.LocalizedName{org.OrganizationDisplayNames, org.OrganizationNames} {
 			var pick string
-			for _, n := range children(org, NSMetadata, tag) {
-				if pick == "" || n.SelectAttrValue("xml:lang", "") == "it" {
-					pick = text(n)
+			for _, n := range names {
+				if v := strings.TrimSpace(n.Value); v != "" && (pick == "" || n.Lang == "it") {
+					pick = v
 				}
 			}
 			if pick != "" {
