@@ -14,6 +14,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/internal/calendar"
+	"portalegenitori/internal/money"
 )
 
 // StaffAdultView is an adult's card: registry data, children, accounts
@@ -255,7 +256,7 @@ func (h *Handler) staffEntryAdd(c *gin.Context) {
 	token := formText(c, "token")
 	base := h.staffBase(c, "search")
 	errs := map[string]string{}
-	cents, okAmount := parseCents(f.Amount)
+	cents, okAmount := money.Parse(f.Amount)
 	if !okAmount || cents <= 0 || cents > 100000000 {
 		errs["amount"] = base.T("staff.error.amount")
 	}

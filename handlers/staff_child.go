@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/money"
 )
 
 // StaffChildView is a child's card: registry data, adults, enrollments.
@@ -258,7 +259,7 @@ func (h *Handler) staffEnrollmentAdd(c *gin.Context) {
 	if !ok2 || (ok1 && to.Before(from)) {
 		errs["to"] = base.T("staff.error.period")
 	}
-	cents, okc := parseCents(f.Cost)
+	cents, okc := money.Parse(f.Cost)
 	if !okc || cents < 0 {
 		errs["cost"] = base.T("staff.error.tariff")
 	}

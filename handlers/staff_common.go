@@ -94,38 +94,6 @@ func parseDay(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// parseCents reads an amount in euros ("12,50", "12.50", "€ 1.234,56").
-func parseCents(s string) (int64, bool) {
-	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "€"))
-	s = strings.ReplaceAll(s, " ", "")
-	if s == "" {
-		return 0, false
-	}
-	if strings.Contains(s, ",") {
-		s = strings.ReplaceAll(s, ".", "")
-		s = strings.Replace(s, ",", ".", 1)
-	}
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || len(whole) > 9 {
-		return 0, false
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	v := w*100 + f
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 // checkFiscalCode normalises and validates a codice fiscale; the message
 // key of the error, or "".
 func checkFiscalCode(s string) (string, string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/money"
 )
 
 // The registry and enrollments CSV, as Comuni receive it from schools:
@@ -295,7 +296,7 @@ func (h *Handler) parseImport(c *gin.Context, text string) ([]db.ImportRow, []Im
 				}
 				row.DietID = &id
 			}
-			cents, okc := parseCents(get("importo"))
+			cents, okc := money.Parse(get("importo"))
 			if !okc || cents < 0 {
 				add(line, "staff.import.err.amount", get("importo"))
 			}

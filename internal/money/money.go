@@ -1,4 +1,4 @@
-// Package money formats amounts kept as integer euro cents. It never uses
+// Package money formats and parses amounts kept as integer euro cents. It never uses
 // floating point.
 package money
 
@@ -93,4 +93,46 @@ func group(n uint64, sep string) string {
 		b.WriteString(s[i : i+3])
 	}
 	return b.String()
+}
+
+// Parse reads an amount in euros as typed by a person ("12,50", "12.50",
+// "€ 1.234,56", "-3,00") into cents; ok is false for anything else.
+func Parse(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "€"))
+	s = strings.ReplaceAll(s, " ", "")
+	if s == "" {
+		return 0, false
+	}
+	if strings.Contains(s, ",") {
+		s = strings.ReplaceAll(s, ".", "")
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" || len(frac) > 2 || len(whole) > 9 || !digits(whole) || !digits(frac) {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	v := w*100 + f
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

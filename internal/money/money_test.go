@@ -55,3 +55,20 @@ func TestDecimal(t *testing.T) {
 		}
 	}
 }
+
+func TestParse(t *testing.T) {
+	ok := map[string]int64{
+		"12,50": 1250, "12.50": 1250, "€ 1.234,56": 123456, "€1.234,56": 123456, " 7 ": 700,
+		"0,5": 50, "-3,00": -300, "100": 10000, "999999999,99": 99999999999,
+	}
+	for in, want := range ok {
+		if got, valid := Parse(in); !valid || got != want {
+			t.Errorf("Parse(%q) = %d, %v; want %d", in, got, valid, want)
+		}
+	}
+	for _, in := range []string{"", "€", "abc", "1,234", "1.234", "12,5,0", "--1", "1e3", "1234567890", ",50", "12,-5"} {
+		if got, valid := Parse(in); valid {
+			t.Errorf("Parse(%q) = %d, accepted", in, got)
+		}
+	}
+}
