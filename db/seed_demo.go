@@ -7,6 +7,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/password"
 )
@@ -45,7 +46,7 @@ func (p person) cf() string {
 // SeedDemo loads the demo installations once; a second run changes nothing.
 // The demo school year is lived up to today's date in Italy.
 func (s *Store) SeedDemo(ctx context.Context) error {
-	return s.SeedDemoAt(ctx, time.Now().In(romeTZ))
+	return s.SeedDemoAt(ctx, time.Now().In(calendar.Rome))
 }
 
 // SeedDemoAt is SeedDemo with an explicit "today".

@@ -197,12 +197,3 @@ func adultOfPayer(ctx context.Context, tx *sqlx.Tx, inst, child int64) int64 {
 	_ = tx.GetContext(ctx, &id, `SELECT adult_id FROM guardianships WHERE installation_id = $1 AND child_id = $2 AND role = 'payer'`, inst, child)
 	return id
 }
-
-// romeTZ is the time zone of the Comuni: "today" is an Italian date.
-var romeTZ = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}()

@@ -68,14 +68,14 @@ func (s *Store) SeedSynthetic(ctx context.Context, o SyntheticOptions) (*Synthet
 		o.Code = "citta"
 	}
 	if o.Start.IsZero() {
-		o.Start = calendar.Day(calendar.SchoolYear(time.Now().In(romeTZ)), time.September, 7)
+		o.Start = calendar.Day(calendar.SchoolYear(time.Now().In(calendar.Rome)), time.September, 7)
 	}
 	year := calendar.SchoolYear(o.Start)
 	if o.End.IsZero() {
 		o.End = calendar.Day(year+1, time.June, 30)
 	}
 	if o.Until.IsZero() {
-		o.Until = calendar.DateOf(time.Now().In(romeTZ))
+		o.Until = calendar.DateOf(time.Now().In(calendar.Rome))
 	}
 	if o.Password == "" {
 		o.Password = "Citta-Genitori-2026"

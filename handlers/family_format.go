@@ -59,4 +59,4 @@ func (b Base) Source(source string) string { return b.T("att.source." + source) 
 func (b Base) State(state string) string { return b.T("att.state." + state) }
 
 // today is the current civil date in Italy.
-func today() time.Time { return calendar.DateOf(time.Now().In(rome)) }
+func today() time.Time { return calendar.DateOf(time.Now().In(calendar.Rome)) }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"portalegenitori/internal/calendar"
+
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 )
@@ -27,16 +29,8 @@ type SessionsView struct {
 
 // FormatTime shows a time in Italian local time.
 func (b Base) FormatTime(t time.Time) string {
-	return t.In(rome).Format(b.T("common.date_time"))
+	return t.In(calendar.Rome).Format(b.T("common.date_time"))
 }
-
-var rome = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}()
 
 func (h *Handler) sessionsList(c *gin.Context) {
 	inst := installation(c)

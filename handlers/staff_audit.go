@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 )
 
 // StaffAuditView is the audit log viewer with its filters.
@@ -80,4 +81,6 @@ func (h *Handler) staffAuditList(c *gin.Context) {
 }
 
 // DateTimeSec formats an audit time to the second, Italian time.
-func (b Base) DateTimeSec(t time.Time) string { return t.In(rome).Format("02/01/2006 15:04:05") }
+func (b Base) DateTimeSec(t time.Time) string {
+	return t.In(calendar.Rome).Format("02/01/2006 15:04:05")
+}

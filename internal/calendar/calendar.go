@@ -6,7 +6,19 @@ package calendar
 import (
 	"fmt"
 	"time"
+	_ "time/tzdata" // Rome below must not depend on the host's zoneinfo
 )
+
+// Rome is the time zone of every Comune: "today", cut-offs and the times
+// shown on pages are Italian local time. The zone database is embedded, so
+// this never falls back to a fixed offset that would be wrong half the year.
+var Rome = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic("calendar: embedded zone database lacks Europe/Rome: " + err.Error())
+	}
+	return loc
+}()
 
 // Day returns the civil date y-m-d (normalised, so Day(2027, 2, 29) is
 // 1 March 2027).
