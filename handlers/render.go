@@ -29,19 +29,47 @@ type Base struct {
 	FitTables   bool
 	Path        string // the current path, for "next" parameters
 	Nav         string // current navigation item
-	Flash       string
+	Flash       string // a message the handler sets itself; see Message
 	HideFitForm bool
 	// FamilyPrefix starts the links of the family area: "/{inst}", or the
 	// view-as path when staff read as a family (staff_view_as.go).
 	FamilyPrefix string
 	ViewAsName   string // staff reading as this family: a banner says so
+
+	pending *pendingFlash
+}
+
+// pendingFlash is the message a redirect left in the session. It is read
+// (and removed from the session) only when a page shows it, so building
+// view data never changes the session.
+type pendingFlash struct {
+	c    *gin.Context
+	read bool
+	text string
+}
+
+// Message is the flash message to show: the handler's own Flash, or the one
+// waiting in the session, taken from it at the first call.
+func (b Base) Message() string {
+	if b.Flash != "" || b.pending == nil {
+		return b.Flash
+	}
+	p := b.pending
+	if !p.read {
+		p.read = true
+		sess := sessions.Default(p.c)
+		if fl := sess.Flashes(); len(fl) > 0 {
+			p.text, _ = fl[0].(string)
+			_ = sess.Save()
+		}
+	}
+	return p.text
 }
 
 // T translates a catalogue key into the page language.
 func (b Base) T(key string, args ...any) string { return i18n.T(b.Lang, key, args...) }
 
-// tr translates for the request's language without building the view data
-// (which would consume the session's flash messages).
+// tr translates for the request's language without building the view data.
 func tr(c *gin.Context, key string, args ...any) string { return i18n.T(langOf(c), key, args...) }
 
 // base builds the shared view data from what the middleware found.
@@ -63,11 +91,7 @@ func (h *Handler) base(c *gin.Context) Base {
 		b.ViewAsName = a.FirstName + " " + a.LastName
 	}
 	if b.Account != nil {
-		sess := sessions.Default(c)
-		if fl := sess.Flashes(); len(fl) > 0 {
-			b.Flash, _ = fl[0].(string)
-			_ = sess.Save()
-		}
+		b.pending = &pendingFlash{c: c}
 	}
 	return b
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -120,6 +121,9 @@ func TestSessionsListAndRevoke(t *testing.T) {
 
 	wantStatus(t, laptop.post("/demo/sessioni/"+forms[0][1]+"/termina", nil), http.StatusSeeOther)
 	mustContain(t, laptop.get("/demo/sessioni"), "Accesso terminato.")
+	if again := laptop.get("/demo/sessioni"); strings.Contains(again.body, "Accesso terminato.") {
+		t.Fatal("the flash message was shown a second time")
+	}
 	wantStatus(t, phone.get("/demo/famiglia"), http.StatusSeeOther)
 	wantStatus(t, laptop.get("/demo/famiglia"), http.StatusOK)
 	if n := auditCount(t, e.store, "session_revoke", "success"); n != 1 {

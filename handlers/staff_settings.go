@@ -199,7 +199,7 @@ func changedSettings(a, b *db.Installation) []string {
 // for the settings page (shown inert: not a second login form).
 func (h *Handler) loginPreview(c *gin.Context, s *db.Installation) template.HTML {
 	b := h.base(c)
-	b.Inst, b.Account, b.Flash = s, nil, ""
+	b.Inst, b.Account, b.Flash, b.pending = s, nil, "", nil
 	v := LoginView{Base: b, Errors: map[string]string{}, Methods: methodsFor(s, b)}
 	var buf bytes.Buffer
 	if err := h.pages.Render(&buf, "login", "content", v); err != nil {
