@@ -27,6 +27,8 @@ type Handler struct {
 	// self-registration: jobs enqueued with the account, captcha HMAC key
 	enqueue    *delivery.Enqueuer
 	captchaKey string
+	// SP keys, IdP lists and the demo IdPs, loaded on first use (saml_service.go)
+	saml *samlService
 }
 
 // New builds the handler and parses every template once.
@@ -47,7 +49,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 	if key == "" {
 		key = rand.Text() + rand.Text() // per process: set GENITORI_SECRET_KEY with several servers
 	}
-	return &Handler{
+	h := &Handler{
 		cfg:        cfg,
 		store:      store,
 		log:        log,
@@ -56,5 +58,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		sessions:   NewSessionStore(store, cfg),
 		enqueue:    enq,
 		captchaKey: key,
-	}, nil
+	}
+	h.saml = newSAMLService(h)
+	return h, nil
 }

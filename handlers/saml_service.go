@@ -39,16 +39,12 @@ type idpList struct {
 // needs no restart).
 const idpListTTL = 5 * time.Minute
 
-var samlServices sync.Map // *Handler -> *samlService
-
-func (h *Handler) samlSvc() *samlService {
-	if s, ok := samlServices.Load(h); ok {
-		return s.(*samlService)
-	}
-	s, _ := samlServices.LoadOrStore(h, &samlService{h: h, keys: map[string]saml.KeyPair{},
-		lists: map[saml.Federation]idpList{}, demo: map[saml.Federation]*spidtest.IdP{}})
-	return s.(*samlService)
+func newSAMLService(h *Handler) *samlService {
+	return &samlService{h: h, keys: map[string]saml.KeyPair{},
+		lists: map[saml.Federation]idpList{}, demo: map[saml.Federation]*spidtest.IdP{}}
 }
+
+func (h *Handler) samlSvc() *samlService { return h.saml }
 
 // errNoKey means the installation has no SP key yet.
 var errNoKey = errors.New("no SP key")
