@@ -78,7 +78,7 @@ func (s *Store) ChildOfAdult(ctx context.Context, installationID, adultID, child
 }
 
 // Enrollment is a child's enrollment in a service for a school year, with
-// the names the family sees. Diet is only the restriction (DESIGN §6).
+// the names the family sees. Diet is only the restriction (docs/architecture.md#diets).
 type Enrollment struct {
 	ID          int64     `db:"id"`
 	ChildID     int64     `db:"child_id"`

@@ -66,7 +66,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := goose.UpContext(ctx, s.db.DB, "."); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	// River's job-queue tables, by River's own migrator (see README).
+	// River's job-queue tables, by River's own migrator (docs/architecture.md#delivery).
 	migrator, err := rivermigrate.New(riverdatabasesql.New(s.db.DB), nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)

@@ -1,4 +1,4 @@
-// Package delivery is the durable queue of e-mail and SMS (DESIGN §8): River
+// Package delivery is the durable queue of e-mail and SMS (docs/architecture.md#delivery): River
 // jobs in PostgreSQL, enqueued in the same transaction as the change that
 // causes them, worked by `genitori serve` (in process) or `genitori worker`,
 // retried with backoff, and recorded in the messages table without secrets.

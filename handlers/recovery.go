@@ -37,7 +37,7 @@ import (
 // cool-down as a real one. A profile without a question gets the neutral
 // message, and the recovery is sent silently if it can be. The seed's errors
 // (no e-mail/mobile in the registry, codice fiscale changed) are shown only
-// after a correct answer. Residual signals, documented in the README: a
+// after a correct answer. Residual signals, documented in docs/recovery.md: a
 // custom question is never a decoy, and the neutral message marks a profile
 // without a question.
 

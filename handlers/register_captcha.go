@@ -17,7 +17,7 @@ import (
 	altcha "github.com/altcha-org/altcha-lib-go"
 )
 
-// Captcha (DESIGN §5): an ALTCHA proof-of-work solved by a small worker
+// Captcha (docs/architecture.md#captcha): an ALTCHA proof-of-work solved by a small worker
 // script of ours, and, for browsers without JavaScript, a question in words
 // whose answer is bound to a signed token. Each solution is accepted once.
 const (

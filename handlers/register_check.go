@@ -17,7 +17,7 @@ import (
 	"portalegenitori/internal/password"
 )
 
-// Live checks of the registration form (DESIGN §3): each answers 200 with
+// Live checks of the registration form (docs/architecture.md#rendering): each answers 200 with
 // the content of one persistent live region, never the focused input.
 // Availability and CF checks are rate-limited per client address.
 const (

@@ -96,7 +96,7 @@ func (h *Handler) base(c *gin.Context) Base {
 	return b
 }
 
-// wantsFragment follows DESIGN §3: a fragment only for a plain htmx request.
+// wantsFragment follows docs/architecture.md#rendering: a fragment only for a plain htmx request.
 func wantsFragment(r *http.Request) bool {
 	return htmx.IsHTMX(r) && !htmx.IsBoosted(r) && !htmx.IsHistoryRestoreRequest(r)
 }

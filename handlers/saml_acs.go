@@ -17,7 +17,7 @@ import (
 // POST (exempt from the cross-origin check, protected by the SAML checks).
 // The request it answers is found in PostgreSQL by RelayState (or by the
 // InResponseTo the response claims), the response is checked as
-// IDENTITY.md lists (internal/identity/saml), the request is spent, and
+// docs/identity/spid-cie.md lists (internal/identity/saml), the request is spent, and
 // only then the fiscal code is matched to an adult of the installation.
 // Every outcome is audited.
 func (h *Handler) samlACS(fed saml.Federation) gin.HandlerFunc {

@@ -79,7 +79,7 @@ func (h *Handler) staffChildView(c *gin.Context, id int64) (StaffChildView, erro
 }
 
 // staffChildShow shows the card; the enrollments carry the diet, so the
-// read is audited (DESIGN §6).
+// read is audited (docs/architecture.md#diets).
 func (h *Handler) staffChildShow(c *gin.Context) {
 	id, ok := h.pathID(c, "id")
 	if !ok {

@@ -10,7 +10,7 @@ CREATE TABLE installations (
     code                      text NOT NULL UNIQUE CHECK (code ~ '^[a-z0-9][a-z0-9-]{1,39}$'),
     name                      text NOT NULL,                 -- "Comune di Esempio"
     region_label              text NOT NULL DEFAULT '',      -- slim header band, e.g. "Regione Lombardia"
-    -- sign-in methods and options (DESIGN §5)
+    -- sign-in methods and options (docs/architecture.md#sign-in)
     login_local               boolean NOT NULL DEFAULT true,
     self_registration         boolean NOT NULL DEFAULT false,
     login_spid                boolean NOT NULL DEFAULT false,

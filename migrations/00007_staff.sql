@@ -6,7 +6,7 @@
 -- The TOTP secret of a staff account (RFC 6238, 30 s, 6 digits, SHA-1 as
 -- every authenticator app expects). secret is sealed with AES-256-GCM under
 -- GENITORI_TOTP_KEY ("v1:..."); without that key it is kept as "v0:<base32>"
--- and sealed the next time it is used with a key configured (README).
+-- and sealed the next time it is used with a key configured (docs/configuration.md).
 -- enrolled_at NULL: shown once at the first sign-in, not confirmed yet.
 -- last_step: the last 30-second step accepted, so a code works only once.
 CREATE TABLE staff_totp (

@@ -22,7 +22,7 @@ import (
 	"portalegenitori/internal/identity/cns/cnsca"
 )
 
-// DemoCNSPassword protects the demo card's PKCS#12 file (README).
+// DemoCNSPassword protects the demo card's PKCS#12 file (docs/identity/cns.md).
 const DemoCNSPassword = "demo-cns"
 
 // demoCNSFiles are the files written by `genitori cns-demo`, relative to its folder.

@@ -20,7 +20,7 @@ var tempPassRE = regexp.MustCompile(`(?i)password temporanea:?\s*(\S+)`)
 
 // TestTwoServeProcesses runs two real `genitori serve` processes on two
 // ports against one PostgreSQL, each with its own delivery worker, as the
-// README's deployment does behind nginx: a session made on one is valid on
+// docs/deployment.md does behind nginx: a session made on one is valid on
 // the other (and ended on both by a logout on either), the sign-in limits
 // are shared, and every registration's message is sent once per channel
 // although both workers poll the same queue.

@@ -24,7 +24,7 @@ type Config struct {
 	TrustedProxies  []string      // GENITORI_TRUSTED_PROXIES, comma-separated IPs or CIDRs
 	AutoMigrate     bool          // GENITORI_AUTO_MIGRATE, default false
 	LogLevel        slog.Level    // GENITORI_LOG_LEVEL: debug, info, warn, error
-	SessionIdle     time.Duration // fixed by DESIGN §5: 30 minutes
+	SessionIdle     time.Duration // fixed (docs/architecture.md#sessions): 30 minutes
 	SessionAbsolute time.Duration // 12 hours
 	ShutdownTimeout time.Duration
 	RequestTimeout  time.Duration // GENITORI_REQUEST_TIMEOUT, default 5s
@@ -32,7 +32,7 @@ type Config struct {
 	// takes to reach every app server (fixed: 5s; tests set 0).
 	InstallationCacheTTL time.Duration
 
-	// Delivery of e-mail and SMS (DESIGN §8); defaults suit `make run`.
+	// Delivery of e-mail and SMS (docs/architecture.md#delivery); defaults suit `make run`.
 	BaseURL      string // GENITORI_BASE_URL, public URL for links in messages, default http://localhost:8080
 	SMTPHost     string // GENITORI_SMTP_HOST, default 127.0.0.1 (the local mail catcher)
 	SMTPPort     int    // GENITORI_SMTP_PORT, default 1025

@@ -31,7 +31,7 @@ const Period = 30
 const Skew = 1
 
 // Key seals secrets with AES-256-GCM. The zero Key seals nothing: secrets
-// are kept as "v0:<base32>" (development; see README).
+// are kept as "v0:<base32>" (development; see docs/configuration.md).
 type Key struct {
 	aead cipher.AEAD
 }

@@ -1,4 +1,4 @@
-// Minimal ALTCHA solver (DESIGN §5): finds n with SHA-256(salt + n) == challenge.
+// Minimal ALTCHA solver (docs/architecture.md#captcha): finds n with SHA-256(salt + n) == challenge.
 self.onmessage = async function (e) {
   var c = e.data, enc = new TextEncoder();
   for (var n = 0; n <= c.maxNumber; n++) {

@@ -4,7 +4,7 @@
 // the certificates and the trusted roots, and get back a codice fiscale or a
 // typed error.
 //
-// Decisions (see README "Entra con CNS/CRS"):
+// Decisions (see docs/identity/cns.md):
 //
 //   - Trust: every certificate in the configured CA folder is a trust anchor
 //     (AgID's list of CNS issuers is a list of issuing CAs). Intermediates sent

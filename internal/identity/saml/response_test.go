@@ -84,7 +84,7 @@ func TestSAMLResponseValid(t *testing.T) {
 	}
 }
 
-// Each case breaks one rule of IDENTITY.md; the response must be refused
+// Each case breaks one rule of docs/identity/spid-cie.md#response-checks; the response must be refused
 // with the expected reason.
 func TestSAMLResponseNegative(t *testing.T) {
 	f := setup(t)

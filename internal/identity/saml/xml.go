@@ -7,7 +7,7 @@
 // Built on beevik/etree and russellhaering/goxmldsig (the libraries under
 // crewjam/saml): crewjam's own ServiceProvider cannot express the SPID
 // metadata and AuthnRequest, and its ParseResponse accepts a signed Response
-// whose Assertion is unsigned, which SPID forbids (see IDENTITY.md).
+// whose Assertion is unsigned, which SPID forbids (see docs/identity/spid-cie.md).
 package saml
 
 import (
