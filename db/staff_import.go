@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+
+	"portalegenitori/internal/registryimport"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -12,22 +13,7 @@ import (
 
 // ImportRow is one validated line of a registry and enrollments CSV: a
 // child, one of its adults and, optionally, an enrollment.
-type ImportRow struct {
-	Line                           int
-	ChildCF, ChildFirst, ChildLast string
-	ChildBirth                     time.Time
-	SchoolID                       int64
-	Class                          string
-	AdultCF, AdultFirst, AdultLast string
-	Email, Mobile                  string
-	Role                           string // payer, guardian
-	ServiceID                      int64  // 0: no enrollment on this line
-	From, To                       time.Time
-	DietID                         *int64
-	TariffName                     string
-	TariffCents                    int64
-	Billing                        string
-}
+type ImportRow = registryimport.Row
 
 // RowError is a line the database refused.
 type RowError struct {

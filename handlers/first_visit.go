@@ -2,9 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strings"
+
+	"portalegenitori/internal/contact"
 
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
@@ -37,7 +38,7 @@ func (h *Handler) firstVisitSubmit(c *gin.Context) {
 	v.Email = formText(c, "email")
 	v.Mobile = strings.NewReplacer(" ", "", ".", "", "-", "", "/", "").Replace(formText(c, "mobile"))
 	if v.Email != "" {
-		if a, err := mail.ParseAddress(v.Email); err != nil || a.Address != v.Email || len(v.Email) > 254 {
+		if !contact.ValidEmail(v.Email) {
 			v.Errors["email"] = v.T("contacts.email.invalid")
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
@@ -14,6 +13,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/internal/calendar"
+	"portalegenitori/internal/contact"
 	"portalegenitori/internal/money"
 )
 
@@ -126,11 +126,11 @@ func (h *Handler) staffAdultSave(c *gin.Context) {
 		errs["fiscal_code"] = base.T(cfErr)
 	}
 	if a.Email != "" {
-		if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email || len(a.Email) > 254 {
+		if !contact.ValidEmail(a.Email) {
 			errs["email"] = base.T("staff.error.email")
 		}
 	}
-	if a.Mobile != "" && !validMobile(a.Mobile) {
+	if a.Mobile != "" && !contact.ValidMobile(a.Mobile) {
 		errs["mobile"] = base.T("staff.error.mobile")
 	}
 	var before *db.Adult
@@ -203,19 +203,6 @@ func personErrors(b StaffBase, first, last string) map[string]string {
 		errs["last_name"] = b.T("staff.error.last_name")
 	}
 	return errs
-}
-
-func validMobile(m string) bool {
-	m = strings.TrimPrefix(m, "+")
-	if len(m) < 8 || len(m) > 15 {
-		return false
-	}
-	for _, r := range m {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // changedFields lists the fields whose value changed, with both values

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/codicefiscale"
 )
 
@@ -84,15 +85,7 @@ func formID(c *gin.Context, name string) int64 {
 }
 
 // parseDay reads a civil date "2006-01-02" (also "02/01/2006").
-func parseDay(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	for _, layout := range []string{time.DateOnly, "02/01/2006", "2/1/2006"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil && t.Year() > 1900 && t.Year() < 2200 {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
+func parseDay(s string) (time.Time, bool) { return calendar.ParseDate(s) }
 
 // checkFiscalCode normalises and validates a codice fiscale; the message
 // key of the error, or "".

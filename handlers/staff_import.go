@@ -1,27 +1,17 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/csv"
+	"context"
 	"errors"
 	"io"
 	"net/http"
-	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
-	"portalegenitori/internal/money"
+	"portalegenitori/internal/registryimport"
 )
-
-// The registry and enrollments CSV, as Comuni receive it from schools:
-// one line per child and adult (and, optionally, an enrollment), header
-// first, ';' or ',' separated, UTF-8 (a BOM is fine).
-var importColumns = []string{"cf_bambino", "nome_bambino", "cognome_bambino", "data_nascita", "scuola", "classe",
-	"cf_adulto", "nome_adulto", "cognome_adulto", "email", "cellulare", "ruolo",
-	"servizio", "dal", "al", "dieta", "tariffa", "importo", "addebito"}
 
 // StaffImportView is the import page and its report.
 type StaffImportView struct {
@@ -43,7 +33,7 @@ type ImportProblem struct {
 }
 
 func (h *Handler) staffImportShow(c *gin.Context) {
-	h.render(c, http.StatusOK, "staff_import", StaffImportView{StaffBase: h.staffBase(c, "import"), Columns: importColumns})
+	h.render(c, http.StatusOK, "staff_import", StaffImportView{StaffBase: h.staffBase(c, "import"), Columns: registryimport.Columns})
 }
 
 // staffImportSubmit checks ("verifica": a dry run that lists every line
@@ -52,7 +42,7 @@ func (h *Handler) staffImportShow(c *gin.Context) {
 func (h *Handler) staffImportSubmit(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	v := StaffImportView{StaffBase: h.staffBase(c, "import"), Columns: importColumns, Ran: true}
+	v := StaffImportView{StaffBase: h.staffBase(c, "import"), Columns: registryimport.Columns, Ran: true}
 	v.DryRun = c.PostForm("azione") != "importa"
 	text := c.PostForm("csv")
 	if fh, err := c.FormFile("file"); err == nil && fh.Size > 0 {
@@ -140,182 +130,29 @@ func sortProblems(p []ImportProblem) {
 	}
 }
 
-// parseImport reads and validates the CSV: the rows that can be tried, and
-// every problem found (a line can have several).
+// parseImport checks the CSV against the Comune's catalogue
+// (internal/registryimport) and translates the problems found.
 func (h *Handler) parseImport(c *gin.Context, text string) ([]db.ImportRow, []ImportProblem, error) {
 	inst := installation(c)
 	ctx := c.Request.Context()
-	b := h.staffBase(c, "import")
-	var problems []ImportProblem
-	add := func(line int, key string, args ...any) {
-		problems = append(problems, ImportProblem{Line: line, Reason: b.T(key, args...)})
-	}
-	if strings.TrimSpace(text) == "" {
-		add(0, "staff.import.err.empty")
-		return nil, problems, nil
-	}
-	sep := ';'
-	if first, _, _ := strings.Cut(text, "\n"); !strings.Contains(first, ";") && strings.Contains(first, ",") {
-		sep = ','
-	}
-	r := csv.NewReader(bytes.NewReader([]byte(text)))
-	r.Comma, r.FieldsPerRecord, r.TrimLeadingSpace = sep, -1, true
-	header, err := r.Read()
-	if err != nil {
-		add(1, "staff.import.err.header", strings.Join(importColumns, ";"))
-		return nil, problems, nil
-	}
-	idx := map[string]int{}
-	for i, hname := range header {
-		idx[strings.ToLower(strings.TrimSpace(hname))] = i
-	}
-	for _, col := range importColumns {
-		if _, ok := idx[col]; !ok {
-			add(1, "staff.import.err.header", strings.Join(importColumns, ";"))
-			return nil, problems, nil
-		}
-	}
-	schools, err := h.store.Schools(ctx, inst.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	services, err := h.store.Services(ctx, inst.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	diets, err := h.store.Diets(ctx, inst.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	find := func(list []db.Option, name string) int64 {
-		for _, o := range list {
-			if strings.EqualFold(o.Name, name) || (o.Kind != "" && strings.EqualFold(o.Kind, name)) {
-				return o.ID
-			}
-		}
-		return 0
-	}
-	var rows []db.ImportRow
-	payerOf := map[string]string{} // child CF → payer CF within the file
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
+	var cat registryimport.Catalogue
+	for _, l := range []struct {
+		load func(context.Context, int64) ([]db.Option, error)
+		into *[]registryimport.Option
+	}{{h.store.Schools, &cat.Schools}, {h.store.Services, &cat.Services}, {h.store.Diets, &cat.Diets}} {
+		opts, err := l.load(ctx, inst.ID)
 		if err != nil {
-			line := 0
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line = pe.StartLine
-			}
-			add(line, "staff.import.err.csv")
-			if pe == nil {
-				break
-			}
-			continue
+			return nil, nil, err
 		}
-		line, _ := r.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		get := func(col string) string {
-			i := idx[col]
-			if i >= len(rec) {
-				return ""
-			}
-			return strings.TrimSpace(strings.Map(func(r rune) rune {
-				if r < 0x20 {
-					return -1
-				}
-				return r
-			}, rec[i]))
-		}
-		before := len(problems)
-		row := db.ImportRow{Line: line, ChildFirst: get("nome_bambino"), ChildLast: get("cognome_bambino"), Class: truncate(get("classe"), 40),
-			AdultFirst: get("nome_adulto"), AdultLast: get("cognome_adulto"), Email: get("email"), Mobile: strings.ReplaceAll(get("cellulare"), " ", ""),
-			TariffName: truncate(get("tariffa"), 80)}
-		var key string
-		if row.ChildCF, key = checkFiscalCode(get("cf_bambino")); key != "" {
-			add(line, "staff.import.err.child_cf", get("cf_bambino"))
-		}
-		if row.AdultCF, key = checkFiscalCode(get("cf_adulto")); key != "" {
-			add(line, "staff.import.err.adult_cf", get("cf_adulto"))
-		}
-		for _, n := range []struct{ v, col string }{{row.ChildFirst, "nome_bambino"}, {row.ChildLast, "cognome_bambino"}, {row.AdultFirst, "nome_adulto"}, {row.AdultLast, "cognome_adulto"}} {
-			if n.v == "" || utf8.RuneCountInString(n.v) > 80 {
-				add(line, "staff.import.err.missing", n.col)
-			}
-		}
-		var ok bool
-		if row.ChildBirth, ok = parseDay(get("data_nascita")); !ok {
-			add(line, "staff.import.err.date", "data_nascita", get("data_nascita"))
-		}
-		if row.SchoolID = find(schools, get("scuola")); row.SchoolID == 0 {
-			add(line, "staff.import.err.school", get("scuola"))
-		}
-		if row.Email != "" {
-			if a, err := mail.ParseAddress(row.Email); err != nil || a.Address != row.Email {
-				add(line, "staff.import.err.email", row.Email)
-			}
-		}
-		if row.Mobile != "" && !validMobile(row.Mobile) {
-			add(line, "staff.import.err.mobile", row.Mobile)
-		}
-		switch strings.ToLower(get("ruolo")) {
-		case "", "pagante", "payer":
-			row.Role = "payer"
-		case "tutore", "genitore", "guardian":
-			row.Role = "guardian"
-		default:
-			add(line, "staff.import.err.role", get("ruolo"))
-		}
-		if row.Role == "payer" && row.ChildCF != "" {
-			if other, dup := payerOf[row.ChildCF]; dup && other != row.AdultCF {
-				add(line, "staff.import.err.payer")
-			}
-			payerOf[row.ChildCF] = row.AdultCF
-		}
-		if svc := get("servizio"); svc != "" {
-			if row.ServiceID = find(services, svc); row.ServiceID == 0 {
-				add(line, "staff.import.err.service", svc)
-			}
-			var ok1, ok2 bool
-			if row.From, ok1 = parseDay(get("dal")); !ok1 {
-				add(line, "staff.import.err.date", "dal", get("dal"))
-			}
-			if row.To, ok2 = parseDay(get("al")); !ok2 {
-				add(line, "staff.import.err.date", "al", get("al"))
-			}
-			if ok1 && ok2 && row.To.Before(row.From) {
-				add(line, "staff.import.err.period")
-			}
-			if d := get("dieta"); d != "" {
-				id := find(diets, d)
-				if id == 0 {
-					add(line, "staff.import.err.diet", d)
-				}
-				row.DietID = &id
-			}
-			cents, okc := money.Parse(get("importo"))
-			if !okc || cents < 0 {
-				add(line, "staff.import.err.amount", get("importo"))
-			}
-			row.TariffCents = cents
-			switch strings.ToLower(get("addebito")) {
-			case "", "giornaliero", "daily":
-				row.Billing = "daily"
-			case "mensile", "monthly":
-				row.Billing = "monthly"
-			default:
-				add(line, "staff.import.err.billing", get("addebito"))
-			}
-		}
-		if len(problems) == before {
-			rows = append(rows, row)
+		for _, o := range opts {
+			*l.into = append(*l.into, registryimport.Option{ID: o.ID, Name: o.Name, Kind: o.Kind})
 		}
 	}
-	if len(rows) == 0 && len(problems) == 0 {
-		add(0, "staff.import.err.empty")
+	rows, found := registryimport.Parse(text, cat)
+	b := h.staffBase(c, "import")
+	problems := make([]ImportProblem, 0, len(found))
+	for _, p := range found {
+		problems = append(problems, ImportProblem{Line: p.Line, Reason: b.T(p.Key, p.Args...)})
 	}
 	return rows, problems, nil
 }

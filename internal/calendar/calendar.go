@@ -5,6 +5,7 @@ package calendar
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	_ "time/tzdata" // Rome below must not depend on the host's zoneinfo
 )
@@ -30,6 +31,18 @@ func DateOf(t time.Time) time.Time { return Day(t.Year(), t.Month(), t.Day()) }
 // ParseDay parses "2006-01-02".
 func ParseDay(s string) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, s, time.UTC)
+}
+
+// ParseDate reads a date as staff type it or a CSV carries it: "2026-09-07",
+// "07/09/2026" or "7/9/2026", between the years 1901 and 2199.
+func ParseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.DateOnly, "02/01/2006", "2/1/2006"} {
+		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil && t.Year() > 1900 && t.Year() < 2200 {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // SchoolYear is the calendar year the school year of day starts in: school
