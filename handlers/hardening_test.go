@@ -1,10 +1,13 @@
 package handlers_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"portalegenitori/internal/identity/cns/cnsca"
 )
 
 // TestOpenRedirectRefused: every redirect target taken from a request goes
@@ -102,5 +105,38 @@ func TestRequestLogRedactsSecrets(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(logs)
+	}
+}
+
+// TestCNSNothingSecretLogged: a CNS sign-in through the card listener and
+// through a proxy header logs neither the session nor the certificate.
+func TestCNSNothingSecretLogged(t *testing.T) {
+	for _, o := range []cnsOpts{{listener: true}, {proxy: true, trusted: "127.0.0.1/32"}} {
+		e := newCNSEnv(t, o)
+		card := e.card(cnsca.Card{FiscalCode: marioCF})
+		var p page
+		if o.listener {
+			p = fetch(t, e.cardClient(card), e.cnsURL+"/demo/cns/entra")
+		} else {
+			p = fetch(t, e.fromAddr("127.0.0.1"), e.srv.URL+"/demo/cns/entra", cnsHeader, url.PathEscape(string(card.CertPEM())))
+		}
+		if p.status != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d %q", p.status, p.loc)
+		}
+		u, _ := url.Parse(e.srv.URL)
+		var session string
+		for _, c := range e.jar.Cookies(u) {
+			session = c.Value
+		}
+		cert := base64.StdEncoding.EncodeToString(card.Cert.Raw)
+		logs := e.logs.String()
+		for _, secret := range []string{session, cert[40:80], url.PathEscape(cert[40:80])} {
+			if secret == "" || strings.Contains(logs, secret) {
+				t.Fatalf("listener %v: %q is in the log (or no session):\n%s", o.listener, secret, logs)
+			}
+		}
+		if !strings.Contains(logs, `"path":"/demo/cns/entra","status":303`) {
+			t.Fatalf("the sign-in is not logged:\n%s", logs)
+		}
 	}
 }
