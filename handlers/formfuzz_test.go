@@ -113,8 +113,8 @@ func TestHostileForms(t *testing.T) {
 	}
 }
 
-// TestHostileFormsEveryEndpoint posts seeded random hostile input to every
-// other form of the portal — registration and its live checks (with and
+// TestHostileFormsEveryEndpoint posts seeded random hostile input, in the
+// fields and in the path segments, to every other form of the portal — registration and its live checks (with and
 // without captcha), account recovery, the staff second factor and every
 // staff form (as the administrator, so that none is refused before its
 // decoding) — and hostile query strings to the family pages' filters: never
@@ -219,6 +219,17 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 				seg = truncateBytes(hostile(r), 200)
 			}
 			path = strings.ReplaceAll(path, "{hostile}", url.PathEscape(seg))
+		}
+		// any segment of the path may be hostile too, the installation
+		// code first of all: a 404, never a query with those bytes
+		if r.IntN(4) == 0 {
+			segs := strings.Split(path, "/")
+			k := 1
+			if r.IntN(2) == 0 {
+				k = 1 + r.IntN(len(segs)-1)
+			}
+			segs[k] = url.PathEscape(truncateBytes(hostile(r), 200))
+			path = strings.Join(segs, "/")
 		}
 		vals := url.Values{}
 		for _, name := range f.fields {

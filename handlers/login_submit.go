@@ -174,7 +174,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
 	}
-	redirect(c, safeNext(inst, v.Next, homeOf(inst, acc)))
+	redirect(c, nextWithin(inst, v.Next, homeOf(inst, acc)))
 }
 
 func (h *Handler) loginThrottled(c *gin.Context, v LoginView, until time.Time) {

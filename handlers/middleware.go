@@ -74,18 +74,22 @@ func langOf(c *gin.Context) string {
 	return "it"
 }
 
-// logRequests writes one structured line per request: no query strings, no
-// form values, no cookies.
+// logRequests writes one structured line per request: secrets of the path
+// and of the query string redacted (request_log.go), no form values, no
+// cookies.
 func (h *Handler) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	h.log.Info("request", "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", c.Writer.Status(), "ms", time.Since(start).Milliseconds(), "ip", c.ClientIP())
+	attrs := []any{"method", c.Request.Method, "path", logPath(c)}
+	if q := logQuery(c.Request.URL.RawQuery); q != "" {
+		attrs = append(attrs, "query", q)
+	}
+	h.log.Info("request", append(attrs, "status", c.Writer.Status(), "ms", time.Since(start).Milliseconds(), "ip", c.ClientIP())...)
 }
 
 // recoverPanics turns a panic into the 500 page; the stack goes to the log only.
 func (h *Handler) recoverPanics(c *gin.Context, rec any) {
-	h.log.Error("panic", "path", c.Request.URL.Path, "panic", rec)
+	h.log.Error("panic", "path", logPath(c), "panic", rec)
 	h.renderError(c, http.StatusInternalServerError, nil)
 }
 
@@ -93,7 +97,12 @@ func (h *Handler) recoverPanics(c *gin.Context, rec any) {
 // installation, if any. A session of another installation is ignored here:
 // tenant isolation means it is simply not signed in.
 func (h *Handler) loadInstallation(c *gin.Context) {
-	inst, err := h.installationByCode(c.Request.Context(), c.Param("inst"))
+	code := c.Param("inst")
+	if !validInstallationCode(code) {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	inst, err := h.installationByCode(c.Request.Context(), code)
 	if errors.Is(err, db.ErrNotFound) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
@@ -128,6 +137,21 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// validInstallationCode is the database's CHECK on installations.code: any
+// other path segment is a 404 before it reaches a query (a byte that is not
+// UTF-8 would be a database error).
+func validInstallationCode(s string) bool {
+	if len(s) < 2 || len(s) > 40 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; !(b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func installation(c *gin.Context) *db.Installation {
@@ -185,10 +209,11 @@ func redirect(c *gin.Context, target string) {
 	c.Abort()
 }
 
-// safeNext keeps "next" inside the installation: a path, never a host.
-func safeNext(inst *db.Installation, next, fallback string) string {
+// nextWithin keeps "next" inside the installation: a safe path (safeNext)
+// under /{inst}/, never back to the login or logout.
+func nextWithin(inst *db.Installation, next, fallback string) string {
 	prefix := "/" + inst.Code + "/"
-	if strings.HasPrefix(next, prefix) && !strings.Contains(next, "//") && !strings.ContainsAny(next, "\\\r\n") &&
+	if next = safeNext(next, ""); strings.HasPrefix(next, prefix) &&
 		!strings.HasPrefix(next, prefix+"accesso") && !strings.HasPrefix(next, prefix+"esci") {
 		return next
 	}

@@ -26,7 +26,7 @@ func (h *Handler) preferencesUpdate(c *gin.Context) {
 		sess.AddFlash(tr(c, key))
 		_ = sess.Save()
 	}
-	redirect(c, safeNext(inst, c.PostForm("next"), "/"+inst.Code+"/accesso"))
+	redirect(c, nextWithin(inst, c.PostForm("next"), "/"+inst.Code+"/accesso"))
 }
 
 func (h *Handler) setFitCookie(c *gin.Context, on bool) {

@@ -204,6 +204,14 @@ func TestRecoveryLinkJourney(t *testing.T) {
 	if auditCount(t, e.store, "recovery", "sent") != 1 || auditCount(t, e.store, "recovery_answer", "success") != 1 {
 		t.Fatal("audit rows missing")
 	}
+	// the link was fetched, used, refused: the request log names the route, never the token
+	logs := e.logs.String()
+	if strings.Contains(logs, token) || strings.Contains(logs, temp) {
+		t.Fatalf("a secret is in the request log:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"path":"/demo/recupero-accesso/link/[redacted]","status":410`) {
+		t.Fatalf("the link's requests are not logged as expected:\n%s", logs)
+	}
 	var details string
 	e.store.DB().Get(&details, `SELECT string_agg(actor || detail::text, ' ') FROM audit_log WHERE action LIKE 'recovery%'`)
 	if strings.Contains(strings.ToLower(details), "fido") || strings.Contains(details, cf) {

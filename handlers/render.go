@@ -166,7 +166,7 @@ func (h *Handler) renderError(c *gin.Context, status int, err error) {
 		status = http.StatusServiceUnavailable
 	}
 	if err != nil && status >= 500 {
-		h.log.Error("request failed", "path", c.Request.URL.Path, "status", status, "err", err)
+		h.log.Error("request failed", "path", logPath(c), "status", status, "err", err)
 	}
 	v := ErrorView{Base: h.base(c)}
 	switch status {

@@ -76,7 +76,15 @@ func (h *Handler) samlACS(fed saml.Federation) gin.HandlerFunc {
 			auditFail("saml_refused", detail)
 			h.samlError(c, http.StatusForbidden, fed, "saml.expired.title", "saml.expired.body", true)
 			return
+		case !h.samlBoundHere(c, req.ID):
+			// not the browser that asked (saml_binding.go): the request
+			// stays open for the one that did
+			detail["reason"] = "other_browser"
+			auditFail("saml_refused", detail)
+			h.samlError(c, http.StatusForbidden, fed, "saml.browser.title", "saml.browser.body", true)
+			return
 		}
+		h.setSAMLBinding(c, req.ID, -1) // whatever comes next, this request is done with the browser
 		sp, list, err := h.samlSvc().spAndIdPs(ctx, inst, fed)
 		if err != nil {
 			h.samlUnavailable(c, fed, err)

@@ -167,6 +167,7 @@ func (h *Handler) samlStart(fed saml.Federation) gin.HandlerFunc {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
+		h.setSAMLBinding(c, req.ID, int(samlRequestTTL.Seconds()))
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "saml_request",
 			Detail: map[string]any{"method": string(fed), "idp": idp.EntityID, "request": req.ID, "level": level}})
 		h.samlPost(c, "saml.post.to_idp", idp.SSO, "SAMLRequest", saml.Encode(xml), relay)

@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"html"
 	"net/http"
 	"net/url"
@@ -567,4 +569,122 @@ func TestSAMLCSTMode(t *testing.T) {
 	}
 	// The metadata of the CST service provider.
 	wantStatus(t, b.get("/valle/cst/metadata"), http.StatusOK)
+}
+
+// bindingCookies returns the SAML browser-binding cookies in b's jar.
+func bindingCookies(b *browser) map[string]string {
+	u, _ := url.Parse(b.e.srv.URL)
+	out := map[string]string{}
+	for _, c := range b.client.Jar.Cookies(u) {
+		if strings.HasPrefix(c.Name, "__Host-saml-") {
+			out[c.Name] = c.Value
+		}
+	}
+	return out
+}
+
+// TestSAMLResponseBoundToBrowser: login CSRF. A response is accepted only
+// from the browser that started its request: not from a browser without
+// the cookie, nor with another request's cookie; the refusal leaves the
+// request open for the right browser, which signs in, also with a second
+// sign-in started in another tab.
+func TestSAMLResponseBoundToBrowser(t *testing.T) {
+	se := newSAMLEnv(t)
+	victim := se.browser()
+	list := victim.get("/demo/spid")
+	idp := idpButton.FindStringSubmatch(list.body)[1]
+	req, _ := http.NewRequest(http.MethodPost, se.srv.URL+"/demo/spid/entra", strings.NewReader(url.Values{"idp": {idp}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := victim.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var set string
+	for _, v := range resp.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, "__Host-saml-") {
+			set = v
+		}
+	}
+	for _, attr := range []string{"Path=/", "Max-Age=900", "HttpOnly", "Secure", "SameSite=None"} {
+		if !strings.Contains(set, attr) {
+			t.Fatalf("binding cookie %q lacks %s", set, attr)
+		}
+	}
+	if strings.Contains(set, "Domain=") {
+		t.Fatalf("binding cookie %q has a domain", set)
+	}
+
+	s1 := se.start(victim, "spid") // the sign-in to protect
+	s2 := se.start(victim, "spid") // the same user, another tab
+	if len(bindingCookies(victim)) != 3 {
+		t.Fatalf("binding cookies %v, want one per request", bindingCookies(victim))
+	}
+	answer := se.answer("spid", s1, nil)
+	refused := func(who string, b *browser) {
+		t.Helper()
+		before := auditCount(t, se.store, "login", "saml_refused")
+		p := se.post(b, "spid", se.spid, answer, s1.relay)
+		wantStatus(t, p, http.StatusForbidden)
+		mustContain(t, p, "non corrisponde a un accesso iniziato da questo browser", `href="/demo/spid"`)
+		if b.sessionCookie() != "" {
+			t.Fatalf("%s: a session was created", who)
+		}
+		if auditCount(t, se.store, "login", "saml_refused") != before+1 {
+			t.Fatalf("%s: refusal not audited", who)
+		}
+		var reason string
+		se.store.DB().Get(&reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1`)
+		if reason != "other_browser" {
+			t.Fatalf("%s: audited reason %q", who, reason)
+		}
+	}
+	// no cookie at all: a response the attacker obtained, posted elsewhere
+	refused("no cookie", se.browser())
+	// the attacker's own sign-in's cookie
+	attacker := se.browser()
+	se.start(attacker, "spid")
+	refused("another request's cookie", attacker)
+	// the other request's value under this request's name
+	forged := se.browser()
+	u, _ := url.Parse(se.srv.URL)
+	var name1 string
+	for n := range bindingCookies(victim) {
+		if h := sha256.Sum256([]byte("saml-browser\x00" + s1.req.ID)); strings.HasSuffix(n, hex.EncodeToString(h[:6])) {
+			name1 = n
+		}
+	}
+	var otherValue string
+	for _, v := range bindingCookies(attacker) {
+		otherValue = v
+	}
+	if name1 == "" || otherValue == "" {
+		t.Fatal("binding cookies not found")
+	}
+	forged.client.Jar.SetCookies(u, []*http.Cookie{{Name: name1, Value: otherValue, Path: "/"}})
+	refused("another request's value", forged)
+	if auditCount(t, se.store, "login", "success") != 0 {
+		t.Fatal("a refused response signed someone in")
+	}
+
+	// the right browser: signed in, its cookie for this request gone, the
+	// other tab's still there and good
+	p := se.post(victim, "spid", se.spid, answer, s1.relay)
+	wantStatus(t, p, http.StatusSeeOther)
+	if p.loc != "/demo/famiglia" {
+		t.Fatalf("signed in to %q", p.loc)
+	}
+	if _, ok := bindingCookies(victim)[name1]; ok {
+		t.Fatal("the binding cookie outlived its sign-in")
+	}
+	p = se.post(victim, "spid", se.spid, se.answer("spid", s2, nil), s2.relay)
+	wantStatus(t, p, http.StatusSeeOther)
+
+	// and nothing of the exchange is in the log
+	logs := se.logs.String()
+	for _, secret := range []string{s1.relay, s2.relay, victim.sessionCookie(), otherValue} {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Fatalf("%q is in the log", secret)
+		}
+	}
 }

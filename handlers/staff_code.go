@@ -205,5 +205,5 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
 	}
-	redirect(c, safeNext(inst, next, homeOf(inst, acc)))
+	redirect(c, nextWithin(inst, next, homeOf(inst, acc)))
 }

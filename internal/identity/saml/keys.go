@@ -21,6 +21,7 @@ var (
 	oidURI                    = asn1.ObjectIdentifier{2, 5, 4, 83}
 	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
 	oidCertificatePolicies    = asn1.ObjectIdentifier{2, 5, 29, 32}
+	oidBasicConstraints       = asn1.ObjectIdentifier{2, 5, 29, 19}
 	oidUserNotice             = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 2, 2}
 	// OIDAgIDCert is the "agIDcert" policy; OIDSPPublic the public-sector SP.
 	OIDAgIDCert = asn1.ObjectIdentifier{1, 3, 76, 16, 6}
@@ -37,6 +38,12 @@ type CertSubject struct {
 	// CSTOnly makes a certificate for a Comune's own (CST) IdP only: no IPA
 	// code, no SPID policies. Not valid for SPID or CIE.
 	CSTOnly bool
+}
+
+// basicConstraints is the extension's value; CA false is the DEFAULT, so
+// it encodes as an empty SEQUENCE.
+type basicConstraints struct {
+	IsCA bool `asn1:"optional"`
 }
 
 type userNotice struct {
@@ -63,6 +70,8 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 	}
 	if s.IPACode == "" && !s.CSTOnly {
 		errs = append(errs, errors.New("the Comune's IPA code is required (installations.ipa_code)"))
+	} else if !s.CSTOnly && !validIPACode(s.IPACode) {
+		errs = append(errs, fmt.Errorf("IPA code %q: at most 11 characters, no spaces (installations.ipa_code)", s.IPACode))
 	}
 	if s.EntityID == "" {
 		errs = append(errs, errors.New("the entityID is required"))
@@ -85,11 +94,16 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 	if err != nil {
 		return KeyPair{}, err
 	}
+	bc, err := asn1.Marshal(basicConstraints{IsCA: false})
+	if err != nil {
+		return KeyPair{}, err
+	}
+	// basicConstraints must NOT be critical for AgID: Go's own encoding
+	// (BasicConstraintsValid) always marks it critical, so it is written here
 	extra := []pkix.AttributeTypeAndValue{{Type: oidURI, Value: s.EntityID}}
-	exts := []pkix.Extension{{Id: oidCertificatePolicies, Value: policies}}
-	if s.CSTOnly {
-		exts = nil
-	} else {
+	exts := []pkix.Extension{{Id: oidBasicConstraints, Critical: false, Value: bc}}
+	if !s.CSTOnly {
+		exts = append(exts, pkix.Extension{Id: oidCertificatePolicies, Critical: false, Value: policies})
 		extra = append(extra, pkix.AttributeTypeAndValue{Type: oidOrganizationIdentifier, Value: "PA:IT-" + s.IPACode})
 	}
 	pub, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
@@ -104,14 +118,12 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 			Locality:     []string{s.Locality},
 			ExtraNames:   extra,
 		},
-		NotBefore:             now.Add(-time.Minute),
-		NotAfter:              now.Add(validity),
-		SignatureAlgorithm:    x509.SHA256WithRSA,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		BasicConstraintsValid: true,
-		IsCA:                  false,
-		SubjectKeyId:          ski[:20],
-		ExtraExtensions:       exts,
+		NotBefore:          now.Add(-time.Minute),
+		NotAfter:           now.Add(validity),
+		SignatureAlgorithm: x509.SHA256WithRSA,
+		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, // critical
+		SubjectKeyId:       ski[:20],
+		ExtraExtensions:    exts,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -122,6 +134,20 @@ func GenerateSPCertificate(s CertSubject, validity time.Duration) (KeyPair, erro
 		return KeyPair{}, err
 	}
 	return KeyPair{Key: key, Cert: cert}, nil
+}
+
+// validIPACode is the generator's rule of spid-compliant-certificates for
+// the code after "PA:IT-": 1 to 11 characters, none of them a space.
+func validIPACode(s string) bool {
+	if len(s) == 0 || len(s) > 11 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Files of a key pair in its folder.
