@@ -11,6 +11,7 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/fragments"
 	"portalegenitori/internal/config"
+	"portalegenitori/internal/throttle"
 	"portalegenitori/static"
 )
 
@@ -27,6 +28,7 @@ type Handler struct {
 	// self-registration: jobs enqueued with the account, captcha HMAC key
 	enqueue    *delivery.Enqueuer
 	captchaKey string
+	limits     *throttle.Limiter // every rate limit (internal/throttle)
 }
 
 // New builds the handler and parses every template once.
@@ -56,5 +58,6 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		sessions:   NewSessionStore(store, cfg),
 		enqueue:    enq,
 		captchaKey: key,
+		limits:     throttle.New(store),
 	}, nil
 }
