@@ -118,7 +118,8 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 
-	if err := h.startSession(c, inst, acc, nil); err != nil { // a new session ID at every sign-in
+	method := map[bool]string{false: "password", true: "temp_password"}[usedTemp]
+	if err := h.startSession(c, inst, acc, map[string]any{keySignIn: method}); err != nil { // a new session ID at every sign-in
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
@@ -128,7 +129,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		}
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
-		Detail: map[string]any{"method": map[bool]string{false: "password", true: "temp_password"}[usedTemp]}})
+		Detail: map[string]any{"method": method}})
 	if acc.MustChangePassword {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
