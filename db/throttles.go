@@ -16,7 +16,9 @@ const throttleFresh = `(CASE WHEN t.blocked_until IS NOT NULL THEN t.blocked_unt
 // ReserveAttempt counts one attempt against key in one statement (the row
 // lock of the upsert orders concurrent attempts): a new window when the last
 // one or its lockout is over; the attempt that reaches limit locks the key
-// for lockout; attempts while locked are counted too. Counters live in
+// for lockout; attempts while locked are counted too, always above limit
+// (so the caller's "hits <= limit" is exact even if limit was raised since).
+// Counters live in
 // PostgreSQL so every app server shares them.
 func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, window, lockout time.Duration) (throttle.Count, error) {
 	var c throttle.Count
@@ -25,7 +27,9 @@ func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, windo
 		INSERT INTO throttles AS t (key, hits, window_start, blocked_until)
 		VALUES ($1, 1, now(), CASE WHEN $2 <= 1 THEN now() + $4 * interval '1 second' END)
 		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN `+throttleFresh+` THEN 1 ELSE t.hits + 1 END,
+			hits = CASE WHEN `+throttleFresh+` THEN 1
+				WHEN t.blocked_until IS NOT NULL THEN greatest(t.hits + 1, $2 + 1)
+				ELSE t.hits + 1 END,
 			window_start = CASE WHEN `+throttleFresh+` THEN now() ELSE t.window_start END,
 			blocked_until = CASE
 				WHEN `+throttleFresh+` THEN CASE WHEN $2 <= 1 THEN now() + $4 * interval '1 second' END
