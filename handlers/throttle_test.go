@@ -435,3 +435,30 @@ func TestIdentitySignInAfterRecoveryLink(t *testing.T) {
 		t.Fatalf("password sign-in after the link leads to %q", p.loc)
 	}
 }
+
+// TestThrottleTimeoutBlocks: a counter that does not answer in time (its
+// row held by a stuck transaction) refuses the sign-in after the limiter's
+// timeout; the right password is not checked and does not sign in.
+func TestThrottleTimeoutBlocks(t *testing.T) {
+	e := newEnv(t)
+	wantStatus(t, e.browser().login("demo", "mario.rossi", "sbagliata-davvero"), http.StatusUnprocessableEntity)
+	tx := e.store.DB().MustBegin()
+	defer tx.Rollback()
+	tx.MustExec(`SELECT * FROM throttles WHERE key = 'login:user:1:mario.rossi' FOR UPDATE`)
+	ops := password.Computations()
+	b := e.browser()
+	start := time.Now()
+	p := b.login("demo", "mario.rossi", "Mensa-Scuola-2026")
+	wantStatus(t, p, http.StatusServiceUnavailable)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Fatalf("the refusal took %v", took)
+	}
+	if n := password.Computations() - ops; n != 0 {
+		t.Fatalf("%d verifications without counting", n)
+	}
+	tx.Rollback()
+	if p = b.get("/demo/famiglia"); !strings.HasPrefix(p.loc, "/demo/accesso") {
+		t.Fatalf("signed in although the attempt was not counted: %d %q", p.status, p.loc)
+	}
+	wantStatus(t, b.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
+}
