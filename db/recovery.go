@@ -125,16 +125,18 @@ func (s *Store) SetTempPassword(ctx context.Context, installationID, accountID i
 	return nil
 }
 
-// ConsumeTempPassword spends the temporary password whose hash was just
-// verified: it is cleared (one use) and the account must change its password.
-// false means it was no longer there or had expired (a concurrent use won).
-func (s *Store) ConsumeTempPassword(ctx context.Context, installationID, accountID int64, hash string) (bool, error) {
+// UseTempPassword records a sign-in with the temporary password whose hash
+// was just verified: the account must change its password. The temporary
+// password stays valid until it expires or a new password is chosen, so a
+// parent who leaves the change page can come back with it. false means it
+// was replaced or expired meanwhile.
+func (s *Store) UseTempPassword(ctx context.Context, installationID, accountID int64, hash string) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `
-		UPDATE accounts SET temp_password_hash = NULL, temp_password_expires_at = NULL, must_change_password = true
+		UPDATE accounts SET must_change_password = true
 		WHERE installation_id = $1 AND id = $2 AND temp_password_hash = $3 AND temp_password_expires_at > now()`,
 		installationID, accountID, hash)
 	if err != nil {
-		return false, fmt.Errorf("consume temporary password: %w", err)
+		return false, fmt.Errorf("use temporary password: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil

@@ -4,64 +4,57 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"portalegenitori/internal/throttle"
 )
 
-// Hit counts one event against key in a fixed window. When the count reaches
-// limit, the key is blocked for block. It returns the time the key is blocked
-// until (zero when it is not blocked). Counters live in PostgreSQL so every
-// app server shares them.
-func (s *Store) Hit(ctx context.Context, key string, limit int, window, block time.Duration) (time.Time, error) {
-	var hits int
-	var blocked *time.Time
+// throttleFresh tells, inside the upsert, whether the counter starts a new
+// window: its lockout is over, or (not locked) its window is.
+const throttleFresh = `(CASE WHEN t.blocked_until IS NOT NULL THEN t.blocked_until <= now()
+	ELSE t.window_start <= now() - $3 * interval '1 second' END)`
+
+// ReserveAttempt counts one attempt against key in one statement (the row
+// lock of the upsert orders concurrent attempts): a new window when the last
+// one or its lockout is over; the attempt that reaches limit locks the key
+// for lockout; attempts while locked are counted too, always above limit
+// (so the caller's "hits <= limit" is exact even if limit was raised since).
+// Counters live in
+// PostgreSQL so every app server shares them.
+func (s *Store) ReserveAttempt(ctx context.Context, key string, limit int, window, lockout time.Duration) (throttle.Count, error) {
+	var c throttle.Count
+	var blocked float64
 	err := s.db.QueryRowxContext(ctx, `
-		INSERT INTO throttles AS t (key, hits, window_start) VALUES ($1, 1, now())
+		INSERT INTO throttles AS t (key, hits, window_start, blocked_until)
+		VALUES ($1, 1, now(), CASE WHEN $2 <= 1 THEN now() + $4 * interval '1 second' END)
 		ON CONFLICT (key) DO UPDATE SET
-			hits = CASE WHEN t.window_start < now() - $2 * interval '1 second'
-			            AND (t.blocked_until IS NULL OR t.blocked_until < now()) THEN 1 ELSE t.hits + 1 END,
-			window_start = CASE WHEN t.window_start < now() - $2 * interval '1 second'
-			            AND (t.blocked_until IS NULL OR t.blocked_until < now()) THEN now() ELSE t.window_start END,
-			blocked_until = CASE WHEN t.blocked_until IS NOT NULL AND t.blocked_until < now() THEN NULL ELSE t.blocked_until END
-		RETURNING hits, blocked_until`, key, window.Seconds()).Scan(&hits, &blocked)
+			hits = CASE WHEN `+throttleFresh+` THEN 1
+				WHEN t.blocked_until IS NOT NULL THEN greatest(t.hits + 1, $2 + 1)
+				ELSE t.hits + 1 END,
+			window_start = CASE WHEN `+throttleFresh+` THEN now() ELSE t.window_start END,
+			blocked_until = CASE
+				WHEN `+throttleFresh+` THEN CASE WHEN $2 <= 1 THEN now() + $4 * interval '1 second' END
+				WHEN t.blocked_until IS NOT NULL THEN t.blocked_until
+				WHEN t.hits + 1 >= $2 THEN now() + $4 * interval '1 second'
+			END
+		RETURNING hits, window_start, coalesce(extract(epoch FROM blocked_until - now()), 0)::float8`,
+		key, limit, window.Seconds(), lockout.Seconds()).Scan(&c.Hits, &c.WindowStart, &blocked)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("throttle hit %s: %w", key, err)
+		return c, fmt.Errorf("reserve attempt: %w", err)
 	}
-	if blocked != nil {
-		return *blocked, nil
-	}
-	if hits >= limit {
-		var until time.Time
-		err := s.db.QueryRowxContext(ctx, `
-			UPDATE throttles SET blocked_until = now() + $2 * interval '1 second' WHERE key = $1
-			RETURNING blocked_until`, key, block.Seconds()).Scan(&until)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("throttle block %s: %w", key, err)
-		}
-		return until, nil
-	}
-	return time.Time{}, nil
+	c.Blocked = time.Duration(max(blocked, 0) * float64(time.Second))
+	return c, nil
 }
 
-// BlockedUntil tells whether key is blocked now, without counting.
-func (s *Store) BlockedUntil(ctx context.Context, key string) (time.Time, error) {
-	var until *time.Time
-	err := s.db.GetContext(ctx, &until,
-		`SELECT blocked_until FROM throttles WHERE key = $1 AND blocked_until > now()`, key)
+// ReleaseAttempt gives back one attempt of the window that started at
+// windowStart (a later window is left alone), lifting the lockout when the
+// count falls below limit.
+func (s *Store) ReleaseAttempt(ctx context.Context, key string, windowStart time.Time, limit int) error {
+	_, err := s.db.ExecContext(ctx, `
+		UPDATE throttles SET hits = greatest(hits - 1, 0),
+			blocked_until = CASE WHEN hits - 1 < $3 THEN NULL ELSE blocked_until END
+		WHERE key = $1 AND window_start = $2`, key, windowStart, limit)
 	if err != nil {
-		if notFound(err) == ErrNotFound {
-			return time.Time{}, nil
-		}
-		return time.Time{}, fmt.Errorf("throttle check %s: %w", key, err)
-	}
-	if until == nil {
-		return time.Time{}, nil
-	}
-	return *until, nil
-}
-
-// ResetThrottle forgets the counter of key (after a successful sign-in).
-func (s *Store) ResetThrottle(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM throttles WHERE key = $1`, key); err != nil {
-		return fmt.Errorf("throttle reset %s: %w", key, err)
+		return fmt.Errorf("release attempt: %w", err)
 	}
 	return nil
 }

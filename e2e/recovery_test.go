@@ -93,7 +93,8 @@ func TestRecoveryEmailLinkJourney(t *testing.T) {
 }
 
 // TestRecoveryTempPasswordJourney: by username (second entry of the menu),
-// the SMS temporary password signs in straight to the forced change.
+// the SMS temporary password signs in straight to the forced change, which
+// says until when it stays valid; after «Esci» it still signs in.
 func TestRecoveryTempPasswordJourney(t *testing.T) {
 	t.Parallel()
 	rs := startRegServer(t)
@@ -119,7 +120,16 @@ func TestRecoveryTempPasswordJourney(t *testing.T) {
 	p.login(marioUser, temp, false)
 	p.waitPath("forced change", func(s string) bool { return s == "/demo/cambio-password" })
 	p.expectText("main", "Prima di continuare devi scegliere una nuova password")
+	p.expectText("main .alert-warning", "La password temporanea resta valida fino al")
 	axeCheck(p, "forced change after the temporary password")
+
+	// «Esci» without changing it: the temporary password still works, and
+	// leads to the change again
+	p.logout()
+	p.waitPath("login page", func(s string) bool { return strings.HasPrefix(s, "/demo/accesso") })
+	p.login(marioUser, temp, false)
+	p.waitPath("forced change again", func(s string) bool { return s == "/demo/cambio-password" })
+	p.expectText("main .alert-warning", "La password temporanea resta valida fino al")
 }
 
 // TestRecoveryMissingContactJourney: giulia.bianchi's paying adult has no

@@ -3,18 +3,14 @@ package handlers
 import (
 	"crypto/x509"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
 	"portalegenitori/internal/identity/cns"
+	"portalegenitori/internal/throttle"
 )
-
-// cnsRefusalLimit refused cards from one address within loginWindow block
-// that address for loginBlock.
-const cnsRefusalLimit = 20
 
 // cnsSignIn answers GET /{inst}/cns/entra, the certificate endpoint. It is a
 // GET because the button is a link to another origin (the card listener's
@@ -28,20 +24,25 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 		h.cnsDisabled(c)
 		return
 	}
-	// refused cards count against the address, like failed passwords
-	ipKey := "cns:ip:" + c.ClientIP()
-	if until, err := h.store.BlockedUntil(c.Request.Context(), ipKey); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	} else if !until.IsZero() {
+	// refused cards count against the address, like failed passwords: the
+	// attempt is counted before the card is checked, and given back if the
+	// card is accepted
+	ctx := c.Request.Context()
+	attempt := h.limits.Reserve(ctx, throttle.CNSRefusal.For(c.ClientIP()))
+	if !attempt.Allowed {
+		if attempt.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
+			return
+		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "cns_attempt", Outcome: "throttled"})
-		c.Header("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
+		retryAfter(c, attempt)
 		h.identityError(c, http.StatusTooManyRequests, "cns.error.throttled.title", "cns.error.throttled.body")
 		return
 	}
 	chain, mode, err := h.cnsPresented(c.Request)
 	if mode == "" {
 		if h.cfg.CNS.Listener() {
+			h.releaseAttempt(ctx, attempt) // nothing was checked
 			// reached on the main listener: go where the browser is asked for the card
 			h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "cns_attempt", Outcome: "redirected",
 				Detail: map[string]any{"mode": "none"}})
@@ -74,9 +75,6 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 		h.log.Info("cns sign-in refused", "reason", kind.String(), "mode", mode, "err", err)
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "rejected",
 			Detail: map[string]any{"method": "cns", "reason": kind.String(), "mode": mode}})
-		if _, err := h.store.Hit(c.Request.Context(), ipKey, cnsRefusalLimit, loginWindow, loginBlock); err != nil {
-			h.log.Error("cns throttle", "err", err)
-		}
 		status := http.StatusForbidden
 		if kind == cns.Missing || kind == cns.Unreadable || kind == 0 {
 			status = http.StatusBadRequest
@@ -88,6 +86,7 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 		h.identityError(c, status, "cns.error."+name+".title", "cns.error."+name+".body")
 		return
 	}
+	h.releaseAttempt(ctx, attempt)
 	h.identitySignIn(c, "cns", cf, nil)
 }
 

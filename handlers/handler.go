@@ -11,6 +11,7 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/fragments"
 	"portalegenitori/internal/config"
+	"portalegenitori/internal/throttle"
 	"portalegenitori/static"
 )
 
@@ -27,6 +28,7 @@ type Handler struct {
 	// self-registration: jobs enqueued with the account, captcha HMAC key
 	enqueue    *delivery.Enqueuer
 	captchaKey string
+	limits     *throttle.Limiter // every rate limit (internal/throttle)
 	// SP keys, IdP lists and the demo IdPs, loaded on first use (saml_service.go)
 	saml *samlService
 }
@@ -58,6 +60,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		sessions:   NewSessionStore(store, cfg),
 		enqueue:    enq,
 		captchaKey: key,
+		limits:     throttle.New(store),
 	}
 	h.saml = newSAMLService(h)
 	return h, nil

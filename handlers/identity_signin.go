@@ -51,7 +51,11 @@ func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extr
 		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
 		return
 	}
-	if err := h.startSession(c, inst, acc, extra); err != nil {
+	values := map[string]any{keySignIn: method}
+	for k, v := range extra {
+		values[k] = v
+	}
+	if err := h.startSession(c, inst, acc, values); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
@@ -75,7 +79,7 @@ func (h *Handler) staffIdentitySignIn(c *gin.Context, method string, acc *db.Acc
 		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
 		return
 	}
-	values := map[string]any{keySecondFactor: true}
+	values := map[string]any{keySecondFactor: true, keySignIn: method}
 	for k, v := range extra {
 		values[k] = v
 	}

@@ -2,10 +2,7 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -13,22 +10,8 @@ import (
 
 	"portalegenitori/db"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/throttle"
 )
-
-// Sign-in throttling: per username (whether or not it exists, so the limit
-// does not reveal accounts) and per client address.
-const (
-	loginUserLimit = 5
-	loginIPLimit   = 30
-	loginWindow    = 15 * time.Minute
-	loginBlock     = 15 * time.Minute
-)
-
-func loginUserKey(instID int64, username string) string {
-	return fmt.Sprintf("login:user:%d:%s", instID, strings.ToLower(username))
-}
-
-func loginIPKey(ip string) string { return "login:ip:" + ip }
 
 func (h *Handler) loginSubmit(c *gin.Context) {
 	inst := installation(c)
@@ -63,19 +46,17 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 
-	ip := c.ClientIP()
-	userKey, ipKey := loginUserKey(inst.ID, truncate(username, 64)), loginIPKey(ip)
-	for _, key := range []string{userKey, ipKey} {
-		until, err := h.store.BlockedUntil(ctx, key)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
+	// the attempt is counted before the password is checked: per typed
+	// username (existing or not, so the limit reveals nothing) and per address
+	attempt := h.limits.Reserve(ctx, throttle.LoginUsername.For(inst.ID, truncate(username, 64)), throttle.LoginAddress.For(c.ClientIP()))
+	if !attempt.Allowed {
+		if attempt.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
 			return
 		}
-		if !until.IsZero() {
-			h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: truncate(username, 64), Action: "login", Outcome: "throttled"})
-			h.loginThrottled(c, v, until)
-			return
-		}
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: truncate(username, 64), Action: "login", Outcome: "throttled"})
+		h.loginThrottled(c, v, attempt)
+		return
 	}
 
 	var acc *db.Account
@@ -83,27 +64,35 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		var err error
 		acc, err = h.store.AccountByUsername(ctx, inst.ID, username)
 		if err != nil && !errors.Is(err, db.ErrNotFound) {
+			h.releaseAttempt(ctx, attempt)
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
 	}
-	var err error
-	ok := false
-	if acc != nil && acc.PasswordHash.Valid && len(pw) <= 256 {
-		ok, err = password.Verify(pw, acc.PasswordHash.String)
-		if err != nil {
-			h.log.Error("password hash unreadable", "account", acc.ID, "err", err)
-			ok = false
+	// exactly two argon2id verifications on every path (permanent and
+	// temporary password, or the dummy in their place): the time tells
+	// neither whether the account exists nor whether a temporary password
+	// (recovery, generated at registration) is pending
+	var permanent, temporary string
+	if acc != nil && len(pw) <= 256 {
+		permanent = acc.PasswordHash.String
+		if acc.TempPasswordExpiresAt.Valid && acc.TempPasswordExpiresAt.Time.After(time.Now()) {
+			temporary = acc.TempPasswordHash.String
 		}
-	} else {
-		password.VerifyDummy(pw) // same time whether or not the account exists
 	}
-	// a temporary password (recovery, generated at registration) works once
-	// within its 24 hours, besides the permanent one (recovery.go)
-	usedTemp := false
-	if !ok && acc != nil && acc.TempPasswordHash.Valid && acc.TempPasswordExpiresAt.Time.After(time.Now()) && len(pw) <= 256 {
-		usedTemp, _ = password.Verify(pw, acc.TempPasswordHash.String)
-		ok = usedTemp
+	okPermanent, usedTemp := password.VerifySignIn(truncate(pw, 256), permanent, temporary)
+	usedTemp = usedTemp && !okPermanent
+	ok := okPermanent || usedTemp
+	if ok && usedTemp {
+		// the temporary password stays valid until it expires or a new
+		// password is chosen; signing in with it leads to the forced change
+		var err error
+		if ok, err = h.store.UseTempPassword(ctx, inst.ID, acc.ID, acc.TempPasswordHash.String); err != nil {
+			h.releaseAttempt(ctx, attempt)
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		acc.MustChangePassword = true
 	}
 	if !ok {
 		var accID int64
@@ -111,30 +100,17 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 			accID = acc.ID
 		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: truncate(username, 64), Action: "login", Outcome: "failure"})
-		var blocked time.Time
-		for _, k := range []struct {
-			key   string
-			limit int
-		}{{userKey, loginUserLimit}, {ipKey, loginIPLimit}} {
-			until, err := h.store.Hit(ctx, k.key, k.limit, loginWindow, loginBlock)
-			if err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-			if until.After(blocked) {
-				blocked = until
-			}
-		}
-		if !blocked.IsZero() {
+		if attempt.Last {
 			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: truncate(username, 64), Action: "login", Outcome: "lock",
-				Detail: map[string]any{"until": blocked.UTC().Format(time.RFC3339)}})
-			h.loginThrottled(c, v, blocked)
+				Detail: map[string]any{"until": time.Now().Add(attempt.RetryAfter).UTC().Format(time.RFC3339), "limit": attempt.Refusing.Name}})
+			h.loginThrottled(c, v, attempt)
 			return
 		}
 		v.FormError = v.T("login.error.generic")
 		h.render(c, http.StatusUnprocessableEntity, "login", v)
 		return
 	}
+	h.releaseAttempt(ctx, attempt) // a success costs no attempt
 	if acc.LockedAt.Valid {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "locked"})
 		v.FormError = v.T("login.error.locked")
@@ -142,24 +118,8 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		return
 	}
 
-	if usedTemp { // spent now, once: a concurrent use loses
-		if spent, err := h.store.ConsumeTempPassword(ctx, inst.ID, acc.ID, acc.TempPasswordHash.String); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		} else if !spent {
-			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "failure",
-				Detail: map[string]any{"reason": "temporary password already used"}})
-			v.FormError = v.T("login.error.generic")
-			h.render(c, http.StatusUnprocessableEntity, "login", v)
-			return
-		}
-		acc.MustChangePassword = true
-	}
-	if err := h.store.ResetThrottle(ctx, userKey); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	if err := h.startSession(c, inst, acc, nil); err != nil { // a new session ID at every sign-in
+	method := map[bool]string{false: "password", true: "temp_password"}[usedTemp]
+	if err := h.startSession(c, inst, acc, map[string]any{keySignIn: method}); err != nil { // a new session ID at every sign-in
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
@@ -169,7 +129,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		}
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
-		Detail: map[string]any{"method": map[bool]string{false: "password", true: "temp_password"}[usedTemp]}})
+		Detail: map[string]any{"method": method}})
 	if acc.MustChangePassword {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
@@ -177,12 +137,7 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 	redirect(c, nextWithin(inst, v.Next, homeOf(inst, acc)))
 }
 
-func (h *Handler) loginThrottled(c *gin.Context, v LoginView, until time.Time) {
-	minutes := int(math.Ceil(time.Until(until).Minutes()))
-	if minutes < 1 {
-		minutes = 1
-	}
-	v.FormError = v.T("login.error.throttled", minutes)
-	c.Header("Retry-After", fmt.Sprint(minutes*60))
+func (h *Handler) loginThrottled(c *gin.Context, v LoginView, d *throttle.Decision) {
+	v.FormError = v.T("login.error.throttled", retryAfter(c, d))
 	h.render(c, http.StatusTooManyRequests, "login", v)
 }

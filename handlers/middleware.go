@@ -181,7 +181,7 @@ func (h *Handler) requireAccount(c *gin.Context) {
 		redirect(c, target)
 		return
 	}
-	if acc.MustChangePassword && !strings.HasSuffix(c.Request.URL.Path, "/cambio-password") {
+	if acc.MustChangePassword && !provenIdentity(c) && !strings.HasSuffix(c.Request.URL.Path, "/cambio-password") {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
 	}

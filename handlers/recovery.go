@@ -8,11 +8,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
-	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -22,6 +19,7 @@ import (
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/throttle"
 )
 
 // "Problemi con l'accesso" (/{inst}/recupero-accesso): the parent picks
@@ -40,21 +38,6 @@ import (
 // after a correct answer. Residual signals, documented in docs/recovery.md: a
 // custom question is never a decoy, and the neutral message marks a profile
 // without a question.
-
-// Rate limits of recovery.
-const (
-	recoverIPLimit     = 30 // requests (both steps) per address per hour
-	recoverValueLimit  = 10 // first steps per typed value per hour
-	recoverAnswerLimit = 5  // wrong answers per value and per account per hour
-	recoverSendLimit   = 5  // recoveries sent per account per day
-	recoverWindow      = time.Hour
-	recoverBlock       = time.Hour
-	recoverSendWindow  = 24 * time.Hour
-)
-
-// recoveryArgonOps counts the argon2 operations of the recovery steps, so a
-// test can check that every path of a step does the same expensive work.
-var recoveryArgonOps atomic.Int64
 
 // RecoveryView is the recovery page in each of its states.
 type RecoveryView struct {
@@ -154,20 +137,6 @@ func normalizeRecoveryValue(key, value string) (string, string) {
 	}
 }
 
-func recoveryValueKey(instID int64, key, value string) string {
-	return fmt.Sprintf("recover:value:%d:%s:%s", instID, key, value)
-}
-func recoveryAnswerKey(instID int64, key, value string) string {
-	return fmt.Sprintf("recover:answer:%d:%s:%s", instID, key, value)
-}
-func recoveryAccountAnswerKey(instID, accID int64) string {
-	return fmt.Sprintf("recover:answer-account:%d:%d", instID, accID)
-}
-func recoverySendKey(instID, accID int64) string {
-	return fmt.Sprintf("recover:send:%d:%d", instID, accID)
-}
-func recoveryIPKey(ip string) string { return "recover:ip:" + ip }
-
 // auditActor is what the audit log keeps of the typed value: a username as
 // typed (as for sign-in), a masked e-mail, the first six letters of a CF.
 func auditActor(key, value string) string {
@@ -213,14 +182,14 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 	v.fillKeys()
 	answerStep := c.PostForm("step") == "risposta"
 
-	ip := c.ClientIP()
-	if until, err := h.store.Hit(ctx, recoveryIPKey(ip), recoverIPLimit, recoverWindow, recoverBlock); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	} else if !until.IsZero() {
+	if d := h.limits.Reserve(ctx, throttle.RecoveryAddress.For(c.ClientIP())); !d.Allowed {
+		if d.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, d.Err)
+			return
+		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: auditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "throttled",
 			Detail: map[string]any{"key": v.Key, "limit": "ip"}})
-		h.recoveryThrottled(c, v, "recovery.error.throttled", until)
+		h.recoveryThrottled(c, v, "recovery.error.throttled", d)
 		return
 	}
 
@@ -249,13 +218,14 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 		return
 	}
 
-	if until, err := h.store.Hit(ctx, recoveryValueKey(inst.ID, v.Key, value), recoverValueLimit, recoverWindow, recoverBlock); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	} else if !until.IsZero() {
+	if d := h.limits.Reserve(ctx, throttle.RecoveryValue.For(inst.ID, v.Key, value)); !d.Allowed {
+		if d.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, d.Err)
+			return
+		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_request", Outcome: "throttled",
 			Detail: map[string]any{"key": v.Key, "limit": "value"}})
-		h.recoveryThrottled(c, v, "recovery.error.throttled", until)
+		h.recoveryThrottled(c, v, "recovery.error.throttled", d)
 		return
 	}
 
@@ -306,9 +276,8 @@ func (h *Handler) renderNeutral(c *gin.Context, v RecoveryView) {
 	h.render(c, http.StatusOK, "recovery", v)
 }
 
-func (h *Handler) recoveryThrottled(c *gin.Context, v RecoveryView, key string, until time.Time) {
-	minutes := max(1, int(math.Ceil(time.Until(until).Minutes())))
-	c.Header("Retry-After", fmt.Sprint(minutes*60))
+func (h *Handler) recoveryThrottled(c *gin.Context, v RecoveryView, key string, d *throttle.Decision) {
+	minutes := retryAfter(c, d)
 	v.Step = "error"
 	v.Tone = "danger"
 	v.Messages = []string{v.T(key, minutes, v.Office)}
@@ -332,30 +301,26 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 	} else {
 		question = h.decoyQuestion(inst.ID, v.Key, value)
 	}
-	keys := []string{recoveryAnswerKey(inst.ID, v.Key, value)}
-	if hasQuestion {
-		keys = append(keys, recoveryAccountAnswerKey(inst.ID, acc.ID))
-	}
-	for _, k := range keys {
-		until, err := h.store.BlockedUntil(ctx, k)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		if !until.IsZero() {
-			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "throttled",
-				Detail: map[string]any{"key": v.Key}})
-			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", until)
-			return
-		}
-	}
 	if strings.TrimSpace(answer) == "" {
 		v.Errors["answer"] = v.T("recovery.error.answer_required")
 		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
 		return
 	}
+	// the answer is counted before it is checked, per value as typed (like
+	// the username at sign-in): a lock on one value says nothing about
+	// which other values belong to the same profile
+	attempt := h.limits.Reserve(ctx, throttle.RecoveryAnswer.For(inst.ID, v.Key, value))
+	if !attempt.Allowed {
+		if attempt.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
+			return
+		}
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "throttled",
+			Detail: map[string]any{"key": v.Key}})
+		h.recoveryThrottled(c, v, "recovery.error.answer_throttled", attempt)
+		return
+	}
 	ok := false
-	recoveryArgonOps.Add(1)
 	if hasQuestion && len(answer) <= 256 {
 		var err error
 		if ok, err = password.Verify(normalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
@@ -366,33 +331,17 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 		password.VerifyDummy(normalizeAnswer(truncate(answer, 256)))
 	}
 	if !ok {
-		var blocked time.Time
-		for _, k := range keys {
-			until, err := h.store.Hit(ctx, k, recoverAnswerLimit, recoverWindow, recoverBlock)
-			if err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-			if until.After(blocked) {
-				blocked = until
-			}
-		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "failure",
 			Detail: map[string]any{"key": v.Key, "account_found": hasQuestion}})
-		if !blocked.IsZero() {
-			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", blocked)
+		if attempt.Last {
+			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", attempt)
 			return
 		}
-		v.Errors["answer"] = v.T("recovery.error.answer_wrong", recoverAnswerLimit)
+		v.Errors["answer"] = v.T("recovery.error.answer_wrong", throttle.RecoveryAnswer.Limit)
 		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
 		return
 	}
-	for _, k := range keys {
-		if err := h.store.ResetThrottle(ctx, k); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-	}
+	h.releaseAttempt(ctx, attempt)
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery_answer", Outcome: "success",
 		Detail: map[string]any{"key": v.Key}})
 
@@ -463,11 +412,9 @@ func (h *Handler) startRecovery(ctx context.Context, inst *db.Installation, acc 
 		detail["missing"] = strings.Join(missing, "+")
 		return "missing_contact", detail, nil
 	}
-	until, err := h.store.Hit(ctx, recoverySendKey(inst.ID, acc.ID), recoverSendLimit, recoverSendWindow, recoverSendWindow)
-	if err != nil {
-		return "", nil, err
-	}
-	if !until.IsZero() {
+	if d := h.limits.Reserve(ctx, throttle.RecoverySend.For(inst.ID, acc.ID)); d.Err != nil {
+		return "", nil, d.Err
+	} else if !d.Allowed {
 		return "throttled", detail, nil
 	}
 	if err := h.queueRecovery(ctx, inst.ID, acc.ID, channels); err != nil {

@@ -101,7 +101,7 @@ func (h *Handler) recoveryLinkSubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if err := h.startSession(c, inst, acc, nil); err != nil {
+	if err := h.startSession(c, inst, acc, map[string]any{keySignIn: "recovery_link"}); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}

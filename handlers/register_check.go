@@ -3,10 +3,8 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -15,32 +13,23 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/throttle"
 )
 
 // Live checks of the registration form (docs/architecture.md#rendering): each answers 200 with
 // the content of one persistent live region, never the focused input.
-// Availability and CF checks are rate-limited per client address.
-const (
-	checkIPLimit   = 60
-	checkWindow    = 10 * time.Minute
-	checkBlock     = 10 * time.Minute
-	submitIPLimit  = 20
-	submitWindow   = time.Hour
-	submitBlock    = time.Hour
-	strengthMaxLen = 128
-)
-
-func registerCheckKey(ip string) string  { return "register:check:ip:" + ip }
-func registerSubmitKey(ip string) string { return "register:submit:ip:" + ip }
+// Availability and CF checks are rate-limited per client address
+// (throttle.RegisterCheck).
+const strengthMaxLen = 128
 
 // throttleCheck counts one live check; it returns the minutes to wait when
-// the address is blocked.
-func (h *Handler) throttleCheck(c *gin.Context, key string, limit int, window, block time.Duration) (int, error) {
-	until, err := h.store.Hit(c.Request.Context(), key, limit, window, block)
-	if err != nil || until.IsZero() {
-		return 0, err
+// the address is blocked (and sets Retry-After).
+func (h *Handler) throttleCheck(c *gin.Context) (int, error) {
+	d := h.limits.Reserve(c.Request.Context(), throttle.RegisterCheck.For(c.ClientIP()))
+	if d.Err != nil || d.Allowed {
+		return 0, d.Err
 	}
-	return max(1, int(math.Ceil(time.Until(until).Minutes()))), nil
+	return retryAfter(c, d), nil
 }
 
 // oneValue reads a single form value for a live check: "" and false when it
@@ -90,11 +79,10 @@ func (h *Handler) registerUsername(c *gin.Context) {
 		h.renderBlock(c, http.StatusOK, "register", "username_status", v)
 		return
 	}
-	if wait, err := h.throttleCheck(c, registerCheckKey(c.ClientIP()), checkIPLimit, checkWindow, checkBlock); err != nil {
+	if wait, err := h.throttleCheck(c); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	} else if wait > 0 {
-		c.Header("Retry-After", fmt.Sprint(wait*60))
 		v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
 		h.renderBlock(c, http.StatusOK, "register", "username_status", v)
 		return
@@ -199,7 +187,7 @@ func (h *Handler) registerFiscalCode(c *gin.Context) {
 		h.renderBlock(c, http.StatusOK, "register", "cf_status", v)
 		return
 	}
-	if wait, err := h.throttleCheck(c, registerCheckKey(c.ClientIP()), checkIPLimit, checkWindow, checkBlock); err != nil {
+	if wait, err := h.throttleCheck(c); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	} else if wait > 0 {

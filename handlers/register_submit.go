@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/throttle"
 )
 
 // registerSubmit is "Conferma" (and, without JavaScript, "Verifica
@@ -45,7 +44,7 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	// Without JavaScript, "Verifica disponibilità" posts the whole form:
 	// answer the availability, keep the input, create nothing.
 	if f.Check {
-		if wait, err := h.throttleCheck(c, registerCheckKey(ip), checkIPLimit, checkWindow, checkBlock); err != nil {
+		if wait, err := h.throttleCheck(c); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		} else if wait > 0 {
@@ -66,15 +65,13 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	}
 
 	// submissions per address
-	until, err := h.store.Hit(ctx, registerSubmitKey(ip), submitIPLimit, submitWindow, submitBlock)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	d := h.limits.Reserve(ctx, throttle.RegisterSubmit.For(ip))
+	if d.Err != nil {
+		h.renderError(c, http.StatusServiceUnavailable, d.Err)
 		return
 	}
-	if !until.IsZero() {
-		minutes := max(1, int(math.Ceil(time.Until(until).Minutes())))
-		c.Header("Retry-After", fmt.Sprint(minutes*60))
-		v.FormError = v.T("register.error.throttled", minutes)
+	if !d.Allowed {
+		v.FormError = v.T("register.error.throttled", retryAfter(c, d))
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "register", Outcome: "throttled"})
 		h.renderRegisterForm(c, http.StatusTooManyRequests, &v)
 		return
@@ -171,6 +168,7 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	if adult != nil {
 		na.AdultID = adult.ID
 	}
+	var err error
 	na.SecurityQuestion = f.Question
 	if f.Question == customQuestion {
 		na.SecurityQuestion = f.CustomQuestion

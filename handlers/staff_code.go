@@ -12,16 +12,13 @@ import (
 
 	"portalegenitori/db"
 	"portalegenitori/internal/secondfactor"
+	"portalegenitori/internal/throttle"
 )
 
 // Staff sign-in, second step: after the password, a staff session is only
 // "pending" (middleware.go) until the account gives a time-based one-time
 // code. At the first sign-in the account enrols: the page shows the secret
 // once, as text and as a QR code, and the first good code confirms it.
-const (
-	codeLimit = 5 // wrong codes per account per window
-)
-
 // StaffCodeView is the second-step page.
 type StaffCodeView struct {
 	Base
@@ -139,17 +136,20 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		v.Error = v.T(msgKey, args...)
 		h.render(c, status, "staff_code", v)
 	}
-	throttle := fmt.Sprintf("totp:%d:%d", inst.ID, acc.ID)
-	if until, err := h.store.BlockedUntil(ctx, throttle); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	} else if !until.IsZero() {
+	// the code is counted before it is checked, per account
+	attempt := h.limits.Reserve(ctx, throttle.StaffCode.For(inst.ID, acc.ID))
+	if !attempt.Allowed {
+		if attempt.Err != nil {
+			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
+			return
+		}
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "throttled"})
-		fail(http.StatusTooManyRequests, "staff.code.throttled", int(time.Until(until).Minutes())+1)
+		fail(http.StatusTooManyRequests, "staff.code.throttled", retryAfter(c, attempt))
 		return
 	}
 	t, err := h.store.StaffTOTPOf(ctx, inst.ID, acc.ID)
 	if err != nil {
+		h.releaseAttempt(ctx, attempt)
 		if errors.Is(err, db.ErrNotFound) {
 			redirect(c, "/"+inst.Code+"/operatori/codice")
 			return
@@ -161,6 +161,7 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 	secret, reseal, err := key.Open(t.Secret, totpBound(acc))
 	if err != nil {
 		h.log.Error("second-factor secret unreadable", "account", acc.ID, "err", err)
+		h.releaseAttempt(ctx, attempt)
 		fail(http.StatusInternalServerError, "staff.code.unreadable")
 		return
 	}
@@ -174,14 +175,15 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		}
 		ok, err = h.store.AcceptTOTPStep(ctx, inst.ID, acc.ID, step, resealed)
 		if err != nil {
+			h.releaseAttempt(ctx, attempt)
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
 	}
 	if !ok {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "failure"})
-		if _, err := h.store.Hit(ctx, throttle, codeLimit, loginWindow, loginBlock); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
+		if attempt.Last {
+			fail(http.StatusTooManyRequests, "staff.code.throttled", retryAfter(c, attempt))
 			return
 		}
 		key := "staff.code.wrong"
@@ -191,7 +193,7 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		fail(http.StatusUnprocessableEntity, key)
 		return
 	}
-	_ = h.store.ResetThrottle(ctx, throttle)
+	h.releaseAttempt(ctx, attempt)
 	sess := sessions.Default(c)
 	sess.Set(keySecondFactor, true)
 	sess.Set(keyRenew, true) // a new session ID now that the sign-in is complete

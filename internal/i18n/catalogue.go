@@ -169,6 +169,8 @@ var messages = map[string][2]string{
 	// password change
 	"password.title":             {"Cambia la password", "Change your password"},
 	"password.forced":            {"Prima di continuare devi scegliere una nuova password personale.", "Before you continue you must choose a new personal password."},
+	"password.forced.temp_valid": {"La password temporanea resta valida fino al %s: se esci senza cambiarla, potrai rientrare con la stessa password fino ad allora e ti sarà chiesto di nuovo di cambiarla.", "The temporary password stays valid until %s: if you leave without changing it, you can sign in with it again until then, and you will be asked again to change it."},
+	"password.forced.link_used":  {"Il collegamento che hai usato vale una sola volta: scegli adesso la nuova password. Se esci senza cambiarla, per rientrare dovrai usare la password di prima oppure chiedere un nuovo recupero da «Problemi con l'accesso».", "The link you used works only once: choose your new password now. If you leave without changing it, to sign in again you will need your previous password or a new recovery from «Problems signing in»."},
 	"password.current":           {"Password attuale", "Current password"},
 	"password.new":               {"Nuova password", "New password"},
 	"password.confirm":           {"Digita ancora la password", "Type the password again"},

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -80,9 +81,17 @@ func Verify(secret, encoded string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrMalformed
 	}
+	computations.Add(1)
 	got := idKey([]byte(secret), salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
+
+// computations counts the argon2id computations of Verify, so tests can
+// check that every path of a check does the same expensive work.
+var computations atomic.Int64
+
+// Computations is the number of argon2id verifications made so far.
+func Computations() int64 { return computations.Load() }
 
 var dummyHash = sync.OnceValue(func() string {
 	h, err := Hash("portale-genitori-dummy-password")
@@ -96,6 +105,28 @@ var dummyHash = sync.OnceValue(func() string {
 // response time does not tell whether an account exists.
 func VerifyDummy(secret string) {
 	_, _ = Verify(secret, dummyHash())
+}
+
+// VerifySignIn checks secret against an account's permanent and temporary
+// hashes with exactly two argon2id computations, whatever is stored: an
+// empty or unreadable hash (no account, no temporary password pending) is
+// replaced by the dummy, so the time tells nothing about the account.
+// Hashes made with heavier parameters than Default cost more; every hash
+// of the portal is made with Default.
+func VerifySignIn(secret, permanent, temporary string) (permanentOK, temporaryOK bool) {
+	check := func(hash string) bool {
+		if hash != "" {
+			ok, err := Verify(secret, hash)
+			if err == nil {
+				return ok
+			}
+		}
+		VerifyDummy(secret)
+		return false
+	}
+	permanentOK = check(permanent)
+	temporaryOK = check(temporary)
+	return permanentOK, temporaryOK
 }
 
 // Problem is a reason a new password is refused; Key is a message key of

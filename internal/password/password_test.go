@@ -74,3 +74,30 @@ func TestRandom(t *testing.T) {
 		seen[r] = true
 	}
 }
+
+// TestVerifySignInSameWork: two argon2id computations whatever is stored.
+func TestVerifySignInSameWork(t *testing.T) {
+	perm, _ := Hash("permanente-1")
+	temp, _ := Hash("temporanea-1")
+	for _, c := range []struct {
+		pw, perm, temp string
+		wantP, wantT   bool
+	}{
+		{"x", "", "", false, false},
+		{"x", "not a hash", "", false, false},
+		{"x", perm, "", false, false},
+		{"x", perm, temp, false, false},
+		{"permanente-1", perm, temp, true, false},
+		{"temporanea-1", perm, temp, false, true},
+		{"temporanea-1", "", temp, false, true},
+	} {
+		before := Computations()
+		p, tm := VerifySignIn(c.pw, c.perm, c.temp)
+		if n := Computations() - before; n != 2 {
+			t.Errorf("%+v: %d computations, want 2", c, n)
+		}
+		if p != c.wantP || tm != c.wantT {
+			t.Errorf("%+v: got %v %v", c, p, tm)
+		}
+	}
+}
