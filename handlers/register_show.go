@@ -59,7 +59,10 @@ type RegisterDoneView struct {
 	Email     string // masked
 	Mobile    string // masked
 	Generated bool
-	Linked    bool
+	// the link to the family: the masked registry contacts the code went
+	// to, or "" when the office confirms it
+	CodeTo      string
+	CodeMinutes int
 }
 
 // registrationOpen answers the page for installations where registration is
@@ -138,9 +141,11 @@ func (h *Handler) registerShow(c *gin.Context) {
 	h.render(c, http.StatusOK, "register", v)
 }
 
-// lockedContacts computes the contacts block for a registry adult.
+// lockedContacts computes the contacts block for a registry adult. A
+// generated password goes only to contacts the registry has for the adult,
+// so it locks them too.
 func lockedContacts(inst *db.Installation, adult *db.Adult, payer bool) ContactsState {
-	if adult == nil || !payer || !inst.LockRegistryContacts {
+	if adult == nil || !(payer && inst.LockRegistryContacts || !inst.PasswordRequired) {
 		return ContactsState{}
 	}
 	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile)}
