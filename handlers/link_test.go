@@ -52,6 +52,24 @@ func (d *deliveryEnv) mailCode(t *testing.T, addr string, n int) string {
 	return codes[n-1]
 }
 
+// smsMatching waits until n SMS match re and returns their first groups.
+func (d *deliveryEnv) smsMatching(t *testing.T, re *regexp.Regexp, n int) []string {
+	t.Helper()
+	var out []string
+	waitFor(t, fmt.Sprintf("%d SMS matching %s", n, re), func() bool {
+		d.sms.mu.Lock()
+		defer d.sms.mu.Unlock()
+		out = out[:0]
+		for _, m := range d.sms.sent {
+			if g := re.FindStringSubmatch(m["text"]); g != nil {
+				out = append(out, g[1])
+			}
+		}
+		return len(out) >= n
+	})
+	return out
+}
+
 // smsTo are the texts the SMS gateway received for a number.
 func (d *deliveryEnv) smsTo(to string) []string {
 	d.sms.mu.Lock()
