@@ -227,13 +227,15 @@ func (p *Page) enterLinkCode(prefix, code string) {
 	p.fillField("#codice", "000000x")
 	p.tab()
 	p.expectFocus(`main form button.btn-primary`)
-	p.enter()
+	if resp := p.enter(); resp.Status != 422 {
+		p.t.Fatalf("malformed code: status %d", resp.Status)
+	}
 	p.expectText("#codice-error", "6 cifre")
+	p.expectFocus("#codice")
 	if got := p.attr("#codice", "aria-invalid"); got != "true" {
 		p.t.Errorf("wrong code: #codice aria-invalid=%q", got)
 	}
 	axeCheck(p, "link page with an error")
-	p.tabTo("#codice")
 	p.key(kb.End)
 	for range len("000000x") {
 		p.key(kb.Backspace)
