@@ -26,6 +26,7 @@ type Notice struct {
 // registry's contacts (shown masked) when the CF is a paying adult's.
 type ContactsState struct {
 	Locked                     bool
+	ForPassword                bool // locked because the generated password goes to the registry only
 	MaskedEmail, MaskedMobile  string
 	MissingEmail, MissingPhone bool // required but absent in the registry
 	OOB                        bool // render as an htmx out-of-band swap
@@ -148,7 +149,8 @@ func lockedContacts(inst *db.Installation, adult *db.Adult, payer bool) Contacts
 	if adult == nil || !(payer && inst.LockRegistryContacts || !inst.PasswordRequired) {
 		return ContactsState{}
 	}
-	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile)}
+	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile),
+		ForPassword: !(payer && inst.LockRegistryContacts)}
 	st.MissingEmail = adult.Email == "" && (inst.EmailRequired || inst.DeliveryChannel == "email")
 	st.MissingPhone = adult.Mobile == "" && (inst.MobileRequired || inst.DeliveryChannel == "sms")
 	if adult.Email == "" && adult.Mobile == "" {

@@ -494,7 +494,7 @@ func TestRegisterContactsLock(t *testing.T) {
 	// lago locks no contacts, but generates the password, which goes only
 	// to the registry's contacts: locked all the same
 	p = b.post("/lago/registrazione/codice-fiscale", url.Values{"fiscal_code": {db.DemoRegistrationCF["lago"]}}, "HX-Request", "true")
-	mustContain(t, p, "trovato nell&#39;anagrafica", "readonly")
+	mustContain(t, p, "trovato nell&#39;anagrafica", "readonly", "la password generata sarà inviata solo")
 	// locking off and a password to choose: the adult is found, nothing locked
 	e.store.DB().MustExec(`UPDATE installations SET password_required = true WHERE code = 'lago'`)
 	p = b.post("/lago/registrazione/codice-fiscale", url.Values{"fiscal_code": {db.DemoRegistrationCF["lago"]}}, "HX-Request", "true")
