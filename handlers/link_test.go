@@ -487,3 +487,49 @@ func TestLinkIdentityClosesRequests(t *testing.T) {
 		t.Fatalf("request on the adult is %q after the identity sign-in", status)
 	}
 }
+
+// TestLinkReproductionLago: the finding as observed in lago (contacts not
+// locked, generated password by SMS): an intruder with Carla Galli's codice
+// fiscale and their own mobile gets nothing; the temporary password and the
+// code go to Carla's registry mobile only, and the account has no family.
+func TestLinkReproductionLago(t *testing.T) {
+	e := newEnv(t)
+	d := startDelivery(t, e)
+	b := e.browser()
+	f := url.Values{
+		"first_name": {"Carla"}, "last_name": {"Galli"}, "fiscal_code": {db.DemoRegistrationCF["lago"]},
+		"mobile": {intruderMobile}, "username": {"intruso"},
+		"security_question": {"sq.pet"}, "security_answer": {"Fido"},
+	}
+	// without the live check the form says first that the registry's contacts are used
+	p := b.post("/lago/registrazione", f)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "solo ai recapiti registrati dal Comune")
+	f.Set("contacts_locked", "1") // "Conferma" again, as the re-rendered form posts it
+	p = b.post("/lago/registrazione", f)
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "&#43;39•••••••567")
+	mustNotContain(t, p, "877")
+	d.smsMatching(t, tempPassRE, 1)
+	d.smsMatching(t, linkCodeRE, 1)
+	jobsSettled(t, e)
+	if got := d.smsTo(intruderMobile); len(got) != 0 {
+		t.Fatalf("SMS to the intruder's mobile: %q", got)
+	}
+	if got := d.smsTo("+393471234567"); len(got) != 2 {
+		t.Fatalf("SMS to the registry mobile: %q", got)
+	}
+	var lago int64
+	e.store.DB().Get(&lago, `SELECT id FROM installations WHERE code = 'lago'`)
+	acc, err := e.store.AccountByUsername(context.Background(), lago, "intruso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.AdultID.Valid || acc.Mobile != "+393471234567" {
+		t.Fatalf("intruder's account: %+v", acc)
+	}
+	// only the holder of the registry's mobile can sign in
+	if p := b.login("lago", "intruso", "Indovinata-1"); p.status == http.StatusSeeOther {
+		t.Fatal("signed in without the temporary password")
+	}
+}
