@@ -446,6 +446,9 @@ func TestLinkOfficeQueue(t *testing.T) {
 	e.store.DB().Get(&annaReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'anna.verdi'`)
 	e.store.DB().Get(&otherReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'fuori.anagrafe'`)
 
+	var annaID int64
+	e.store.DB().Get(&annaID, `SELECT id FROM adults WHERE fiscal_code = $1`, annaCF)
+	mustContain(t, s.get(fmt.Sprintf("/demo/operatori/adulti/%d", annaID)), "Profili in attesa di collegamento a questo adulto: 1")
 	// a CF the registry does not have cannot be linked
 	p = s.post(fmt.Sprintf("/demo/operatori/collegamenti/%d/collega", otherReq), url.Values{"codice_fiscale": {"CCCFBA85D03L219P"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
@@ -464,6 +467,9 @@ func TestLinkOfficeQueue(t *testing.T) {
 		t.Fatalf("approved account: %+v", acc)
 	}
 	mustContain(t, b.get("/demo/famiglia"), "Marco")
+	p = s.get(fmt.Sprintf("/demo/operatori/adulti/%d", annaID))
+	mustContain(t, p, "anna.verdi", "Collegamento dimostrato con", "conferma dell&#39;ufficio")
+	mustNotContain(t, p, "Profili in attesa di collegamento a questo adulto")
 	b2.login("demo", "fuori.anagrafe", strongPass)
 	p = b2.get("/demo/famiglia")
 	mustContain(t, p, "non è collegato a nessun adulto")

@@ -58,6 +58,16 @@ var linkMessages = map[string][2]string{
 	"staff.links.gone":             {"La richiesta non è più in attesa.", "The request is no longer waiting."},
 	"staff.links.adult_unknown":    {"Nessun adulto dell'anagrafica con questo codice fiscale.", "No adult of the registry has this fiscal code."},
 	"staff.links.adult_taken":      {"Questo adulto ha già un profilo collegato.", "This adult already has a linked profile."},
+	"staff.adult.pending_links":    {"Profili in attesa di collegamento a questo adulto: %d.", "Profiles waiting to be linked to this adult: %d."},
+	"staff.account.link_proof":     {"Collegamento dimostrato con", "Link proven by"},
+	"link.proof.contact_code":      {"codice di verifica inviato ai recapiti dell'anagrafica", "verification code sent to the registry's contacts"},
+	"link.proof.spid":              {"SPID", "SPID"},
+	"link.proof.cie":               {"CIE", "CIE"},
+	"link.proof.cns":               {"CNS/CRS", "CNS/CRS"},
+	"link.proof.cst":               {"Centro Servizi Territoriali", "Territorial Services Centre"},
+	"link.proof.identity":          {"SPID, CIE o CNS", "SPID, CIE or CNS"},
+	"link.proof.office":            {"conferma dell'ufficio", "the office's confirmation"},
+	"link.proof.seed":              {"dati dimostrativi", "demo data"},
 	"staff.home.links":             {"Profili in attesa di collegamento: %d.", "Profiles waiting to be linked: %d."},
 }
 
