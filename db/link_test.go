@@ -38,14 +38,21 @@ func TestMigrationUnprovenLinks(t *testing.T) {
 	s.DB().Get(&intruder, `INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, email)
 		VALUES ($1, 'intruso', 'x', 'parent', $2, $3, 'intruso@example.org') RETURNING id`, inst, anna, annaCF)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, inst, intruder)
-	s.DB().Get(&byMessage, `INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code)
-		VALUES ($1, 'carla.galli', 'x', 'parent', $2, $3) RETURNING id`, lago, carla, carlaCF)
+	// generated password not changed yet: no password_hash, like an identity account
+	s.DB().Get(&byMessage, `INSERT INTO accounts (installation_id, username, must_change_password, role, adult_id, linked_fiscal_code,
+			temp_password_hash, temp_password_expires_at)
+		VALUES ($1, 'carla.galli', true, 'parent', $2, $3, 'x', now() + interval '1 day') RETURNING id`, lago, carla, carlaCF)
 	s.DB().MustExec(`INSERT INTO messages (installation_id, account_id, kind, channel, recipient, outcome)
 		VALUES ($1, $2, 'registration', 'sms', '+393471234567', 'sent')`, lago, byMessage)
 	s.DB().Get(&outside, `INSERT INTO accounts (installation_id, username, password_hash, role, linked_fiscal_code)
 		VALUES ($1, 'fuori', 'x', 'parent', 'CCCFBA85D03L219P') RETURNING id`, lago)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, lago, outside)
 	s.DB().MustExec(`UPDATE accounts SET password_hash = NULL WHERE username = 'laura.rossi'`) // as an identity account
+	// self-registered, then signed in to with SPID by its holder: proven
+	var giulia int64
+	s.DB().Get(&giulia, `SELECT id FROM accounts WHERE username = 'giulia.bianchi'`)
+	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, inst, giulia)
+	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome, detail) VALUES ($1, $2, 'login', 'success', '{"method": "spid"}')`, inst, giulia)
 
 	if err := goose.UpContext(ctx, s.DB().DB, "."); err != nil {
 		t.Fatal(err)
@@ -61,7 +68,7 @@ func TestMigrationUnprovenLinks(t *testing.T) {
 		SELECT a.username, a.adult_id, a.link_proof,
 		       (SELECT r.status || ':' || r.source || ':' || r.fiscal_code || ':' || coalesce(r.adult_id::text, '-')
 		        FROM link_requests r WHERE r.account_id = a.id AND r.installation_id = a.installation_id) AS request
-		FROM accounts a WHERE a.username IN ('intruso', 'carla.galli', 'fuori', 'laura.rossi', 'mario.rossi')`); err != nil {
+		FROM accounts a WHERE a.username IN ('intruso', 'carla.galli', 'fuori', 'laura.rossi', 'mario.rossi', 'giulia.bianchi')`); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]row{}
@@ -75,11 +82,12 @@ func TestMigrationUnprovenLinks(t *testing.T) {
 		return *p
 	}
 	for user, want := range map[string][2]string{
-		"intruso":     {"", "pending:migration:" + annaCF + ":"},
-		"carla.galli": {"", "pending:migration:" + carlaCF + ":"},
-		"fuori":       {"", "pending:migration:CCCFBA85D03L219P:-"},
-		"laura.rossi": {"identity", ""},
-		"mario.rossi": {"office", ""},
+		"intruso":        {"", "pending:migration:" + annaCF + ":"},
+		"carla.galli":    {"", "pending:migration:" + carlaCF + ":"},
+		"fuori":          {"", "pending:migration:CCCFBA85D03L219P:-"},
+		"laura.rossi":    {"identity", ""},
+		"giulia.bianchi": {"identity", ""},
+		"mario.rossi":    {"office", ""},
 	} {
 		r := got[user]
 		req := str(r.Request)

@@ -52,10 +52,6 @@ CREATE UNIQUE INDEX link_requests_pending ON link_requests (installation_id, acc
 CREATE INDEX link_requests_queue ON link_requests (installation_id, created_at) WHERE status = 'pending';
 CREATE INDEX link_requests_adult ON link_requests (installation_id, adult_id) WHERE status = 'pending';
 
--- Links proven by an identity provider: such accounts have no local password.
-UPDATE accounts SET link_proof = 'identity'
-WHERE adult_id IS NOT NULL AND password_hash IS NULL AND role = 'parent';
-
 -- Links and codice fiscale claims made by the self-registration before this
 -- migration were never proven: they become requests for the office's queue
 -- (the parent can also prove them with a code), and the account stops seeing
@@ -66,12 +62,15 @@ SELECT a.installation_id, a.id AS account_id, a.adult_id,
        coalesce(a.linked_fiscal_code, ad.fiscal_code) AS fiscal_code, a.display_name, a.email, a.mobile, a.created_at
 FROM accounts a
 LEFT JOIN adults ad ON ad.installation_id = a.installation_id AND ad.id = a.adult_id
-WHERE a.role = 'parent' AND a.link_proof IS NULL
+WHERE a.role = 'parent'
   AND (a.adult_id IS NOT NULL OR a.linked_fiscal_code IS NOT NULL)
   AND (EXISTS (SELECT 1 FROM audit_log l WHERE l.installation_id = a.installation_id AND l.account_id = a.id
                 AND l.action = 'register' AND l.outcome = 'success')
     OR EXISTS (SELECT 1 FROM messages m WHERE m.installation_id = a.installation_id AND m.account_id = a.id
-                AND m.kind = 'registration'));
+                AND m.kind = 'registration'))
+  -- unless the holder has since signed in to it with SPID, CIE, CNS or CST
+  AND NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.installation_id = a.installation_id AND l.account_id = a.id
+                AND l.action = 'login' AND l.outcome = 'success' AND l.detail->>'method' IN ('spid', 'cie', 'cns', 'cst'));
 
 INSERT INTO link_requests (installation_id, account_id, adult_id, fiscal_code, first_name, email, mobile, source, created_at)
 SELECT installation_id, account_id, adult_id, fiscal_code, display_name, email, mobile, 'migration', created_at
@@ -79,6 +78,15 @@ FROM unproven;
 
 UPDATE accounts a SET adult_id = NULL, linked_fiscal_code = NULL
 FROM unproven u WHERE a.installation_id = u.installation_id AND a.id = u.account_id;
+
+-- Links proven by an identity provider: accounts it created have no local
+-- password (a self-registered one with a generated password has none either
+-- until it is changed: those were moved above), and accounts it signed in to.
+UPDATE accounts a SET link_proof = 'identity'
+WHERE a.adult_id IS NOT NULL AND a.role = 'parent'
+  AND (a.password_hash IS NULL
+    OR EXISTS (SELECT 1 FROM audit_log l WHERE l.installation_id = a.installation_id AND l.account_id = a.id
+                AND l.action = 'login' AND l.outcome = 'success' AND l.detail->>'method' IN ('spid', 'cie', 'cns', 'cst')));
 
 -- Every other existing link was made by the Comune (staff, import, seed).
 UPDATE accounts SET link_proof = 'office' WHERE adult_id IS NOT NULL AND link_proof IS NULL;
