@@ -279,6 +279,8 @@ func TestLinkCodeJourney(t *testing.T) {
 	p = b.get("/demo/collegamento")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Codice di verifica", "a•••i@example.it, &#43;39•••••••233", "Invia un nuovo codice", `autocomplete="one-time-code"`)
+	p = b.get("/demo/collegamento", "Accept-Language", "en")
+	mustContain(t, p, "Link the profile to the children&#39;s profiles", "Verification code", "Send a new code")
 	p = b.post("/demo/collegamento", url.Values{"codice": {"12a"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, "Scrivi le 6 cifre", `aria-invalid="true"`, `value="12a"`)
