@@ -408,7 +408,8 @@ func TestLinkOfficeQueue(t *testing.T) {
 	e.store.DB().MustExec(`UPDATE adults SET email = '', mobile = '' WHERE fiscal_code = $1`, annaCF)
 	b := e.browser()
 	f := annaForm("")
-	p := b.post("/demo/registrazione", f)
+	// a browser name that is not UTF-8 is kept as evidence, made safe
+	p := b.post("/demo/registrazione", f, "User-Agent", "Navigatore \xff\xfe/1.0")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "l&#39;ufficio del Comune lo collegherà")
 	// a CF outside the registry: allowed, no family
@@ -442,7 +443,7 @@ func TestLinkOfficeQueue(t *testing.T) {
 	mustContain(t, p, "Profili in attesa di collegamento: 2")
 	p = s.get("/demo/operatori/collegamenti")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "anna.verdi", customEmail, "&#43;393339998877", "127.0.0.1", "Nessun recapito in anagrafica",
+	mustContain(t, p, "anna.verdi", customEmail, "&#43;393339998877", "127.0.0.1", "Navigatore", "Nessun recapito in anagrafica",
 		"fuori.anagrafe", "fuori@example.org", "Il codice fiscale non è nell&#39;anagrafica")
 	var annaReq, otherReq int64
 	e.store.DB().Get(&annaReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'anna.verdi'`)

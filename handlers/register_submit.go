@@ -175,7 +175,7 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	if f.CF != "" {
 		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
 			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
-			IP: ip, UserAgent: c.Request.UserAgent()}
+			IP: ip, UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
 		if adult != nil {
 			na.Claim.AdultID = adult.ID
 			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
