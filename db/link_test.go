@@ -2,10 +2,12 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/pressly/goose/v3"
 
+	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
 	"portalegenitori/migrations"
 )
@@ -98,5 +100,40 @@ func TestMigrationUnprovenLinks(t *testing.T) {
 		if want[0] == "" && r.Adult != nil {
 			t.Errorf("%s: still linked to adult %d", user, *r.Adult)
 		}
+	}
+}
+
+// TestRecoveryByEmailPrefersTheLinkedProfile: a profile waiting for its
+// link may carry the registry e-mail of the adult it claims (contacts
+// locked); recovery by that e-mail goes to the profile linked to the
+// registry, not "ambiguous". Two unlinked profiles stay ambiguous.
+func TestRecoveryByEmailPrefersTheLinkedProfile(t *testing.T) {
+	s, _ := dbtest.New(t)
+	ctx := context.Background()
+	inst := demoID(t, s)
+	var anna int64
+	var annaCF string
+	s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`).Scan(&anna, &annaCF)
+	const email = "anna.verdi@example.it"
+	if _, err := s.CreateAccount(ctx, db.NewAccount{InstallationID: inst, Username: "intruso", PasswordHash: "x", FiscalCode: annaCF,
+		Email: email, Claim: &db.LinkClaim{AdultID: anna}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.DB().MustExec(`INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, link_proof, email)
+		VALUES ($1, 'anna.verdi', 'x', 'parent', $2, $3, 'contact_code', $4)`, inst, anna, annaCF, email)
+	acc, err := s.AccountForRecovery(ctx, inst, db.RecoverByEmail, email)
+	if err != nil || acc.Username != "anna.verdi" {
+		t.Fatalf("recovery by e-mail: %+v, %v", acc, err)
+	}
+	if _, err := s.CreateAccount(ctx, db.NewAccount{InstallationID: inst, Username: "altro", PasswordHash: "x",
+		Email: "stesso@example.org"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAccount(ctx, db.NewAccount{InstallationID: inst, Username: "altro2", PasswordHash: "x",
+		Email: "stesso@example.org"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AccountForRecovery(ctx, inst, db.RecoverByEmail, "stesso@example.org"); !errors.Is(err, db.ErrAmbiguous) {
+		t.Fatalf("two unlinked profiles: %v", err)
 	}
 }
