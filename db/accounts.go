@@ -29,6 +29,7 @@ type Account struct {
 	PasswordChangedAt  sql.NullTime   `db:"password_changed_at"`
 	LastLoginAt        sql.NullTime   `db:"last_login_at"`
 	StaffFiscalCode    sql.NullString `db:"staff_fiscal_code"` // staff only: for SPID/CIE sign-in
+	LinkProof          sql.NullString `db:"link_proof"`        // how the link to AdultID was proven (00009)
 	// a temporary password (recovery, generated at registration), 00006
 	TempPasswordHash      sql.NullString `db:"temp_password_hash"`
 	TempPasswordExpiresAt sql.NullTime   `db:"temp_password_expires_at"`

@@ -82,8 +82,14 @@ func (s *Store) AccountForRecovery(ctx context.Context, installationID int64, ke
 		return nil, fmt.Errorf("recovery key %q: %w", key, ErrNotFound)
 	}
 	var rows []RecoveryAccount
-	if err := s.db.SelectContext(ctx, &rows, recoverySelect+cond+` ORDER BY a.id LIMIT 2`, installationID, value); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, recoverySelect+cond+` ORDER BY a.adult_id IS NULL, a.id LIMIT 2`, installationID, value); err != nil {
 		return nil, fmt.Errorf("account for recovery: %w", err)
+	}
+	// Profiles still waiting for their link (link.go) may carry the registry
+	// e-mail of the adult they claim: the one profile linked to the registry
+	// is the owner's.
+	if len(rows) > 1 && rows[0].AdultID.Valid && !rows[1].AdultID.Valid {
+		rows = rows[:1]
 	}
 	switch len(rows) {
 	case 0:

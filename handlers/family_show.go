@@ -1,25 +1,33 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/calendar"
 )
 
 // FamilyView is the family home.
 type FamilyView struct {
 	Base
-	Name       string
-	Linked     bool
-	StaleLink  bool
-	SchoolYear int
-	YearLabel  string // "2026/2027"
-	Month      calendar.Month
-	Children   []FamilyChild
+	Name      string
+	Linked    bool
+	StaleLink bool
+	// not linked yet: a code was sent to the registry's contacts (masked in
+	// LinkSentTo), or the office is to confirm the link
+	LinkCode    bool
+	LinkOffice  bool
+	LinkSentTo  string
+	LinkMinutes int
+	SchoolYear  int
+	YearLabel   string // "2026/2027"
+	Month       calendar.Month
+	Children    []FamilyChild
 }
 
 // FamilyChild is one child's card: school, services of the school year,
@@ -64,6 +72,18 @@ func (h *Handler) familyShow(c *gin.Context) {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}
+		}
+	}
+	if !acc.AdultID.Valid {
+		r, err := h.store.PendingLink(ctx, inst.ID, acc.ID)
+		switch {
+		case err == nil:
+			v.LinkCode = r.AdultID.Valid && len(delivery.LinkTargets(inst, r.AdultEmail.String, r.AdultMobile.String)) > 0
+			v.LinkOffice = !v.LinkCode
+			v.LinkSentTo, v.LinkMinutes = r.CodeSentTo, int(delivery.LinkCodeTTL.Minutes())
+		case !errors.Is(err, db.ErrNotFound):
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
 		}
 	}
 	if v.Name == "" {

@@ -162,6 +162,9 @@ func (h *Handler) cfNotice(c *gin.Context, b Base, typed string) (*Notice, Conta
 		if st.MissingEmail || st.MissingPhone {
 			return &Notice{Tone: "error", Text: b.T("register.cf.locked_missing", officeOf(inst))}, st, nil
 		}
+		if st.ForPassword {
+			return &Notice{Tone: "ok", Text: b.T("register.cf.found_locked_password")}, st, nil
+		}
 		return &Notice{Tone: "ok", Text: b.T("register.cf.found_locked")}, st, nil
 	}
 	return &Notice{Tone: "ok", Text: b.T("register.cf.found")}, st, nil
