@@ -3,15 +3,13 @@ package handlers
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"math"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
+	"portalegenitori/internal/throttle"
 )
 
 // linkResend sends a new code ("Invia un nuovo codice"), within the daily
@@ -29,32 +27,20 @@ func (h *Handler) linkResend(c *gin.Context) {
 		h.render(c, http.StatusConflict, "link", v)
 		return
 	}
-	blocked := func(until time.Time) {
-		hours := max(1, int(math.Ceil(time.Until(until).Hours())))
-		c.Header("Retry-After", fmt.Sprint(int(math.Ceil(time.Until(until).Seconds()))))
+	d := h.limits.Reserve(ctx, throttle.LinkSendAccount.For(inst.ID, acc.ID), throttle.LinkSendAdult.For(inst.ID, r.AdultID.Int64))
+	if d.Err != nil {
+		h.renderError(c, http.StatusServiceUnavailable, d.Err)
+		return
+	}
+	if !d.Allowed {
+		hours := max(1, (retryAfter(c, d)+59)/60)
 		v.Errors["resend"] = v.T("link.error.resend_throttled", hours, officeOf(inst))
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "link_resend", Outcome: "throttled",
 			Detail: map[string]any{"request": r.ID}})
 		h.renderLink(c, http.StatusTooManyRequests, v)
-	}
-	until, err := h.store.Hit(ctx, linkAccountKey(inst.ID, acc.ID), linkSendsPerAccount, linkSendWindow, linkSendWindow)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if !until.IsZero() {
-		blocked(until)
-		return
-	}
-	if until, err = h.store.Hit(ctx, linkAdultKey(inst.ID, r.AdultID.Int64), linkSendsPerAdult, linkSendWindow, linkSendWindow); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	if !until.IsZero() {
-		blocked(until)
-		return
-	}
-	err = h.store.InTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := h.store.InTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return h.enqueue.LinkCode(ctx, tx, delivery.LinkCodeArgs{InstallationID: inst.ID, AccountID: acc.ID})
 	})
 	if err != nil {

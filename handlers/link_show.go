@@ -2,32 +2,20 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
+	"portalegenitori/internal/throttle"
 )
 
 // Account linking: a self-registered profile sees no family data until the
 // parent enters the code sent to the registry's contacts of the adult
 // ("Collega il profilo"), or the office confirms the link (staff_links.go).
-const (
-	linkCodeAttempts = 5 // wrong codes per code
-	// codes sent per profile and per adult in a day, the first included
-	// (Hit blocks when the count reaches the limit)
-	linkSendsPerAccount = 6
-	linkSendsPerAdult   = 11
-	linkSendWindow      = 24 * time.Hour
-)
-
-func linkAccountKey(inst, account int64) string {
-	return fmt.Sprintf("link:code:account:%d:%d", inst, account)
-}
-func linkAdultKey(inst, adult int64) string { return fmt.Sprintf("link:code:adult:%d:%d", inst, adult) }
+// Codes sent are limited by throttle.LinkSendAccount and LinkSendAdult.
+const linkCodeAttempts = 5 // wrong codes per code
 
 // LinkView is "Collega il profilo".
 type LinkView struct {
@@ -48,9 +36,8 @@ func (h *Handler) linkCodeTargets(c *gin.Context, inst *db.Installation, adult *
 	if len(ts) == 0 {
 		return nil, nil
 	}
-	until, err := h.store.Hit(c.Request.Context(), linkAdultKey(inst.ID, adult.ID), linkSendsPerAdult, linkSendWindow, linkSendWindow)
-	if err != nil || !until.IsZero() {
-		return nil, err
+	if d := h.limits.Reserve(c.Request.Context(), throttle.LinkSendAdult.For(inst.ID, adult.ID)); !d.Allowed {
+		return nil, d.Err
 	}
 	return ts, nil
 }

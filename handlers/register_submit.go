@@ -169,6 +169,7 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	// family and asks for the link, which a code sent to the registry's own
 	// contacts of the adult proves, or the office confirms (link_*.go).
 	var codeTo []delivery.Target
+	var err error
 	if f.CF != "" {
 		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
 			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
@@ -181,7 +182,6 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 			}
 		}
 	}
-	var err error
 	na.SecurityQuestion = f.Question
 	if f.Question == customQuestion {
 		na.SecurityQuestion = f.CustomQuestion
