@@ -352,12 +352,21 @@ func newPassword(inst *db.Installation) (pw, hash string, err error) {
 // for up to 30 seconds (e.g. while PostgreSQL restarts), because without it
 // a retry of the job would send the message again.
 func recordMessage(ctx context.Context, store *db.Store, m db.Message) error {
+	if m.Outcome != "sent" {
+		return store.RecordMessage(context.WithoutCancel(ctx), m)
+	}
+	return persist(ctx, func(ctx context.Context) error { return store.RecordMessage(ctx, m) })
+}
+
+// persist runs a write that must not be lost when the job's context ends,
+// nor while the database restarts: it is retried for up to 30 seconds.
+func persist(ctx context.Context, write func(context.Context) error) error {
 	ctx = context.WithoutCancel(ctx)
 	deadline := time.Now().Add(30 * time.Second)
 	wait := 100 * time.Millisecond
 	for {
-		err := store.RecordMessage(ctx, m)
-		if err == nil || m.Outcome != "sent" || time.Now().After(deadline) {
+		err := write(ctx)
+		if err == nil || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(wait)

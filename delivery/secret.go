@@ -115,10 +115,13 @@ func (d jobDeps) earlierSecret(ctx context.Context, installationID, accountID, j
 	return row, clear, nil
 }
 
-// wipe deletes the job's sealed secret; a failure is only logged, because
-// the sweep deletes it once the job has ended.
+// wipe deletes the job's sealed secret, retrying while the database
+// restarts; a failure is only logged, because the sweep deletes it once the
+// job has ended.
 func (d jobDeps) wipe(ctx context.Context, installationID, jobID int64) {
-	if err := d.store.WipeDeliverySecret(context.WithoutCancel(ctx), installationID, jobID); err != nil {
+	if err := persist(ctx, func(ctx context.Context) error {
+		return d.store.WipeDeliverySecret(ctx, installationID, jobID)
+	}); err != nil {
 		d.log.Warn("sealed delivery secret not wiped; the sweep will", "job", jobID, "err", err)
 	}
 }
