@@ -58,7 +58,6 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	river.AddWorker(workers, &credentialsWorker{}) // lets River check the kinds it inserts
 	river.AddWorker(workers, &recoveryWorker{})
 	river.AddWorker(workers, &noticeWorker{})
-	river.AddWorker(workers, &sweepWorker{})
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -359,7 +358,9 @@ func recordMessage(ctx context.Context, store *db.Store, m db.Message) error {
 }
 
 // persist runs a write that must not be lost when the job's context ends,
-// nor while the database restarts: it is retried for up to 30 seconds.
+// nor while the database restarts: it is retried for up to 30 seconds, at
+// most half a second apart, so that it lands as soon as the database is
+// back (until then, a crash means the message goes again).
 func persist(ctx context.Context, write func(context.Context) error) error {
 	ctx = context.WithoutCancel(ctx)
 	deadline := time.Now().Add(30 * time.Second)
@@ -370,6 +371,6 @@ func persist(ctx context.Context, write func(context.Context) error) error {
 			return err
 		}
 		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
+		wait = min(2*wait, 500*time.Millisecond)
 	}
 }

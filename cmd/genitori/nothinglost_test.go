@@ -20,6 +20,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
 	"portalegenitori/internal/notify/smtptest"
+	"portalegenitori/internal/password"
 )
 
 // TestNothingLost drives registrations (lago: e-mail and SMS with a
@@ -434,10 +435,30 @@ func TestNothingLost(t *testing.T) {
 		}
 		if checked < 3 {
 			checked++
-			c := newClient("")
-			p, err := c.do(http.MethodPost, a.base+"/lago/accesso", url.Values{"username": {r.user}, "password": {ms[1]}})
-			if err != nil || p.status != http.StatusSeeOther {
+			var hash string
+			store.DB().Get(&hash, `SELECT coalesce(temp_password_hash, '') FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
+			if ok, _ := password.Verify(ms[1], hash); !ok {
+				t.Errorf("%s: the password sent is not the account's temporary password", r.user)
+				continue
+			}
+			for attempt := 1; ; attempt++ {
+				p, err := newClient("").do(http.MethodPost, a.base+"/lago/accesso", url.Values{"username": {r.user}, "password": {ms[1]}})
+				if err == nil && p.status == http.StatusSeeOther {
+					break
+				}
+				var spent bool
+				store.DB().Get(&spent, `SELECT temp_password_hash IS NULL FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
+				if err == nil && p.status == http.StatusServiceUnavailable && spent {
+					// the request timeout (3 s) ran out after the sign-in went through: two argon2id checks on a busy machine
+					t.Logf("%s: signed in, but answered 503 (request timeout)", r.user)
+					break
+				}
+				if err == nil && p.status == http.StatusServiceUnavailable && attempt < 5 {
+					time.Sleep(time.Second) // unanswered: a person tries again
+					continue
+				}
 				t.Errorf("%s: the password sent does not sign in: %v %d", r.user, err, p.status)
+				break
 			}
 		}
 	}
