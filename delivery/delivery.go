@@ -94,6 +94,9 @@ type Options struct {
 // Worker works the queue until Stop.
 type Worker struct {
 	client *river.Client[*sql.Tx]
+	sweep  func(context.Context) // secret.go
+	stop   context.CancelFunc    // ends the sweep
+	done   chan struct{}         // closed when the sweep has ended
 }
 
 // NewWorker builds a working River client: poll-only, because lib/pq under
@@ -108,7 +111,6 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	river.AddWorker(workers, &credentialsWorker{jobDeps: deps})
 	river.AddWorker(workers, &recoveryWorker{jobDeps: deps}) // recovery.go
 	river.AddWorker(workers, &noticeWorker{jobDeps: deps})
-	river.AddWorker(workers, &sweepWorker{jobDeps: deps}) // secret.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -126,20 +128,36 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 		JobTimeout:           o.JobTimeout,
 		RescueStuckJobsAfter: o.RescueStuckJobsAfter,
 		Logger:               log.With("component", "river"),
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker: %w", err)
 	}
-	return &Worker{client: cl}, nil
+	return &Worker{client: cl, sweep: deps.sweepSecrets}, nil
 }
 
-// Start starts working jobs in the background.
-func (w *Worker) Start(ctx context.Context) error { return w.client.Start(ctx) }
+// Start starts working jobs, and sweeping the sealed secrets left behind,
+// in the background.
+func (w *Worker) Start(ctx context.Context) error {
+	if err := w.client.Start(ctx); err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	w.stop, w.done = stop, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		w.sweep(sctx)
+	}()
+	return nil
+}
 
 // Stop waits for running jobs to finish (bounded by ctx).
-func (w *Worker) Stop(ctx context.Context) error { return w.client.Stop(ctx) }
+func (w *Worker) Stop(ctx context.Context) error {
+	if w.stop != nil {
+		w.stop()
+		<-w.done
+	}
+	return w.client.Stop(ctx)
+}
 
 // credentialsWorker sends a CredentialsArgs job.
 type credentialsWorker struct {

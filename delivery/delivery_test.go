@@ -239,7 +239,7 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	}
 	cmd.Wait()
 	var state string
-	store.DB().Get(&state, `SELECT state FROM river_job ORDER BY id DESC LIMIT 1`)
+	store.DB().Get(&state, `SELECT state FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
 	if state != "running" {
 		t.Fatalf("job state after the crash %q, want running", state)
 	}

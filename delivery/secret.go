@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"portalegenitori/db"
@@ -126,28 +125,26 @@ func (d jobDeps) wipe(ctx context.Context, installationID, jobID int64) {
 	}
 }
 
-// SweepArgs is the periodic job that deletes the sealed secrets that expired
-// or whose job has ended without wiping them.
-type SweepArgs struct{}
-
-// Kind is River's job kind.
-func (SweepArgs) Kind() string { return "delivery_secrets_sweep" }
-
-// sweepEvery is how often the sweep runs.
+// sweepEvery is how often each worker deletes the sealed secrets that
+// expired or whose job ended without wiping them (it gave up, or its
+// process died before it could).
 const sweepEvery = 15 * time.Minute
 
-type sweepWorker struct {
-	river.WorkerDefaults[SweepArgs]
-	jobDeps
-}
-
-func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[SweepArgs]) error {
-	n, err := w.store.SweepDeliverySecrets(ctx)
-	if err != nil {
-		return err
+// sweepSecrets sweeps now, then every sweepEvery, until ctx ends. It is not
+// a River job, so that it adds nothing to the queue.
+func (d jobDeps) sweepSecrets(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		if n, err := d.store.SweepDeliverySecrets(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("sweep of sealed delivery secrets failed", "err", err)
+		} else if n > 0 {
+			d.log.Info("sealed delivery secrets swept", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
 	}
-	if n > 0 {
-		w.log.Info("sealed delivery secrets swept", "count", n)
-	}
-	return nil
 }

@@ -339,3 +339,44 @@ func TestNewSecretWhenKeyChanged(t *testing.T) {
 		t.Fatal("the new password must be the one that works")
 	}
 }
+
+// TestSweepLeftoverSecrets: a worker deletes, when it starts, the sealed
+// secrets that expired or whose job is gone, and keeps the others.
+func TestSweepLeftoverSecrets(t *testing.T) {
+	store, _ := dbtest.New(t)
+	ctx := context.Background()
+	inst, acc := newAccount(t, store, "demo", "spazzatura", true)
+	store.DB().MustExec(`DELETE FROM river_job`) // its job is gone
+	var live int64
+	if err := store.DB().Get(&live, `INSERT INTO river_job (kind, args, max_attempts, queue, state, scheduled_at)
+		VALUES ('credentials', '{}', 12, 'paused_for_test', 'available', now() + interval '1 day') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range []int64{live, live + 1000, live + 2000} {
+		d := &db.DeliverySecret{InstallationID: inst, AccountID: acc, JobID: job, Sealed: "v1:x", Ref: "h", ExpiresAt: time.Now().Add(time.Hour)}
+		if err := store.CreateTempPassword(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store.DB().MustExec(`UPDATE delivery_secrets SET expires_at = now() - interval '1 second' WHERE job_id = $1`, live+2000)
+	store.DB().MustExec(`INSERT INTO river_job (id, kind, args, max_attempts, queue, state, scheduled_at) OVERRIDING SYSTEM VALUE
+		VALUES ($1, 'credentials', '{}', 12, 'paused_for_test', 'available', now() + interval '1 day')`, live+2000) // expired, though its job lives on
+	w := worker(t, store, 1, "http://127.0.0.1:1", delivery.Options{})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	var left []int64
+	for time.Now().Before(deadline) {
+		left = nil
+		store.DB().Select(&left, `SELECT job_id FROM delivery_secrets ORDER BY job_id`)
+		if len(left) == 1 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(left) != 1 || left[0] != live {
+		t.Fatalf("secrets left %v, want only the one of the live job %d", left, live)
+	}
+}
