@@ -102,6 +102,10 @@ type linkCodeWorker struct {
 // again (the message says it replaces the earlier ones); once every target
 // went through, a retry sends nothing.
 func (w *linkCodeWorker) Work(ctx context.Context, job *river.Job[LinkCodeArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *linkCodeWorker) work(ctx context.Context, job *river.Job[LinkCodeArgs]) error {
 	a := job.Args
 	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
 	if err != nil {
@@ -158,7 +162,10 @@ func (w *linkCodeWorker) Work(ctx context.Context, job *river.Job[LinkCodeArgs])
 	}
 	var failed []error
 	for _, t := range targets {
-		sendErr, err := deliver(ctx, w.senders, t.Channel, r.Lang, t.To, d, notify.LinkCodeMail, notify.LinkCodeSMS)
+		// Each attempt makes a new code, so each attempt is a new message:
+		// its attempt number stands in the key for the secret's ID.
+		key := messageKey(job.JobRow, int64(job.Attempt), t.Channel)
+		sendErr, err := deliver(ctx, w.senders, t.Channel, r.Lang, t.To, key, d, notify.LinkCodeMail, notify.LinkCodeSMS)
 		if err != nil {
 			return err
 		}
