@@ -172,6 +172,8 @@ var staffMessages = map[string][2]string{
 	"staff.register.not_enrolled": {"Il bambino non è iscritto al servizio in questo giorno.", "The child is not enrolled in the service on this day."},
 	"staff.register.closed":       {"Il servizio è chiuso in questo giorno.", "The service is closed on this day."},
 	"staff.register.closed_day":   {"Servizio chiuso in questo giorno: %s.", "Service closed on this day: %s."},
+	"staff.register.no_service":  {"Nessun servizio in questo giorno: il registro elenca solo i giorni di servizio, dal lunedì al venerdì.", "No service on this day: the register lists service days only, Monday to Friday."},
+	"staff.register.notified":    {"Assenza comunicata dal genitore: resta così se non scegli Presente o Assente.", "Absence notified by the parent: it stays so unless you choose Present or Absent."},
 	"staff.register.empty":        {"Nessun bambino iscritto a questo servizio in questo giorno.", "No child enrolled in this service on this day."},
 	"staff.register.save_all":     {"Salva il registro", "Save the register"},
 	"staff.register.saved":        {"Presenze salvate: %d.", "Attendance saved: %d."},
