@@ -22,8 +22,8 @@ import (
 // the browser's text size at 200%, and fails when
 //   - the page scrolls sideways (WCAG 1.4.10; a data table may scroll inside
 //     its own wrapper),
-//   - a piece of text wraps inside a box narrower than about 8 characters of
-//     its font (one syllable per line: unreadable though nothing overflows),
+//   - a piece of text wraps inside a box narrower than 8 average characters
+//     ("abcdefgh") of its font (one syllable per line: unreadable though nothing overflows),
 //   - an interactive target is smaller than 24×24 px without the spacing
 //     WCAG 2.5.8 allows (a 24 px circle on its centre touching no other
 //     target nor the circle of another small target; links inside a
@@ -133,6 +133,7 @@ const layoutJS = `(() => {
 		!n.parentElement.closest('dialog:not([open])') && !hidden(n.parentElement) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
 	const range = document.createRange();
 	const squeezedSeen = new Set();
+	const measure = document.createElement('canvas').getContext('2d'); // 8 average characters of a font
 	for (let n; (n = walker.nextNode());) {
 		range.selectNodeContents(n);
 		const rects = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
@@ -142,9 +143,10 @@ const layoutJS = `(() => {
 		if (lines.size < 2) continue;
 		let box = n.parentElement;
 		while (box.parentElement && getComputedStyle(box).display.startsWith('inline') && !getComputedStyle(box).display.startsWith('inline-')) box = box.parentElement;
-		const cs = getComputedStyle(box), font = parseFloat(getComputedStyle(n.parentElement).fontSize);
+		const cs = getComputedStyle(box), pcs = getComputedStyle(n.parentElement), font = parseFloat(pcs.fontSize);
 		const width = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-		if (width < 4 * font && !squeezedSeen.has(box)) {
+		measure.font = pcs.fontStyle + ' ' + pcs.fontWeight + ' ' + pcs.fontSize + ' ' + pcs.fontFamily;
+		if (width < measure.measureText('abcdefgh').width && !squeezedSeen.has(box)) {
 			squeezedSeen.add(box);
 			report.Squeezed.push(desc(box) + ' "' + short(box.innerText) + '": ' + Math.round(width) + ' px wide for a ' +
 				Math.round(font) + ' px font, ' + lines.size + ' lines');
