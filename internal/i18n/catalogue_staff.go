@@ -156,7 +156,7 @@ var staffMessages = map[string][2]string{
 	"staff.register.day":          {"Giorno", "Day"},
 	"staff.register.all_classes":  {"Tutte le classi", "All classes"},
 	"staff.register.show":         {"Mostra l'elenco", "Show the list"},
-	"staff.register.help":         {"Segna Presente o Assente per ogni bambino: ogni scelta si salva subito e la colonna Stato lo conferma. Senza JavaScript usa «Salva il registro».", "Mark Present or Absent for each child: each choice is saved at once and the State column confirms it. Without JavaScript use «Save the register»."},
+	"staff.register.help":         {"Segna Presente o Assente per ogni bambino: ogni scelta si salva subito e lo Stato della riga lo conferma. Senza JavaScript usa «Salva il registro»: salva solo le righe che hai cambiato.", "Mark Present or Absent for each child: each choice is saved at once and the row's State confirms it. Without JavaScript use «Save the register»: it saves only the rows you changed."},
 	"staff.register.child":        {"Bambino", "Child"},
 	"staff.register.mark":         {"Presenza", "Attendance"},
 	"staff.register.state":        {"Stato", "State"},
