@@ -49,6 +49,14 @@
     w.onerror = function () { status.textContent = box.getAttribute('data-msg-failed'); };
     w.postMessage(ch);
   }
-  function init() { privacyDialog(); captcha(); }
+  // With htmx the availability check answers under the field: no new tab.
+  function usernameCheck() {
+    var b = document.getElementById('username-check');
+    if (!b || !window.htmx) return;
+    b.removeAttribute('formtarget');
+    var note = b.querySelector('[data-nojs-note]');
+    if (note) note.remove();
+  }
+  function init() { privacyDialog(); captcha(); usernameCheck(); }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();
