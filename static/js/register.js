@@ -57,6 +57,18 @@
     var note = b.querySelector('[data-nojs-note]');
     if (note) note.remove();
   }
-  function init() { privacyDialog(); captcha(); usernameCheck(); }
+  // A live check that cannot reach the server says so in the page's status
+  // region (#net-status in the layout), as on the signed-in pages.
+  function networkErrors() {
+    var b = document.getElementById('net-status');
+    if (!b) return;
+    ['htmx:sendError', 'htmx:timeout', 'htmx:responseError'].forEach(function (t) {
+      document.addEventListener(t, function (e) {
+        b.textContent = e.type === 'htmx:responseError' ? b.getAttribute('data-server') : b.getAttribute('data-offline');
+      });
+    });
+    document.addEventListener('htmx:beforeRequest', function () { b.textContent = ''; });
+  }
+  function init() { privacyDialog(); captcha(); usernameCheck(); networkErrors(); }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();
