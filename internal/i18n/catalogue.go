@@ -12,7 +12,7 @@ var messages = map[string][2]string{
 	"site.lang.en":          {"English", "English"},
 	"site.footer":           {"Piè di pagina", "Footer"},
 	"site.privacy":          {"Informativa Privacy", "Privacy notice"},
-	"site.accessibility":    {"ACCESSIBILITÁ – RISPETTO DEI REQUISITI PREVISTI DALLA LEGGE 4/2004", "ACCESSIBILITY – COMPLIANCE WITH THE REQUIREMENTS OF ITALIAN LAW 4/2004"},
+	"site.accessibility":    {"Dichiarazione di accessibilità", "Accessibility statement"}, // AgID's wording for the footer link
 	"site.footer.note":      {"Servizi scolastici del %s", "School services of %s"},
 	"nav.family":            {"La mia famiglia", "My family"},
 	"nav.staff":             {"Area operatori", "Staff area"},
