@@ -28,7 +28,8 @@ import (
 //     WCAG 2.5.8 allows (a 24 px circle on its centre touching no other
 //     target nor the circle of another small target; links inside a
 //     sentence are exempt),
-//   - text overlaps other text or a control.
+//   - text overlaps other text or a control,
+//   - two landmarks of the same kind have the same name.
 // A screenshot of each page state goes to e2e/artifacts/layout/.
 
 // layoutMode is one screen: a viewport width and a text size.
@@ -63,6 +64,7 @@ type LayoutReport struct {
 	Squeezed                 []string // wrapping text in a box narrower than 8 characters
 	SmallTargets             []string // under 24×24 px without the spacing 2.5.8 allows
 	Overlaps                 []string // text over text or over a control
+	Landmarks                []string // two landmarks of the same kind and name
 }
 
 func (r LayoutReport) problems() []string {
@@ -79,6 +81,9 @@ func (r LayoutReport) problems() []string {
 	}
 	for _, s := range r.Overlaps {
 		out = append(out, "overlap: "+s)
+	}
+	for _, s := range r.Landmarks {
+		out = append(out, "landmarks with the same name: "+s)
 	}
 	return out
 }
@@ -109,7 +114,7 @@ const layoutJS = `(() => {
 		hiddenCache.set(e, h);
 		return h;
 	};
-	const report = {ScrollWidth: d.scrollWidth, ClientWidth: vw, Sideways: [], Squeezed: [], SmallTargets: [], Overlaps: []};
+	const report = {ScrollWidth: d.scrollWidth, ClientWidth: vw, Sideways: [], Squeezed: [], SmallTargets: [], Overlaps: [], Landmarks: []};
 
 	// 1. past the right edge, outside a scrolling box
 	for (const e of document.querySelectorAll('body *')) {
@@ -213,6 +218,18 @@ const layoutJS = `(() => {
 			if (a.rects.some(ra => overlap(ra, c.r))) { report.Overlaps.push('"' + short(a.node.nodeValue) + '" (' + desc(a.el) + ') under ' + desc(c.e)); break; }
 		}
 	}
+	// 5. landmarks a screen reader lists: no two of a kind with one name
+	const seenMarks = new Map();
+	for (const e of document.querySelectorAll('nav, aside, [role=region], [role=search], section[aria-label], section[aria-labelledby], form[aria-label], form[aria-labelledby]')) {
+		if (e.closest('[hidden], dialog:not([open])')) continue;
+		const role = e.getAttribute('role') || ({NAV: 'navigation', ASIDE: 'complementary', SECTION: 'region', FORM: 'form'})[e.tagName];
+		const name = (e.getAttribute('aria-label') || (e.getAttribute('aria-labelledby') || '').split(/\s+/)
+			.map(id => { const l = document.getElementById(id); return l ? l.textContent : ''; }).join(' ')).replace(/\s+/g, ' ').trim();
+		const key = role + ' "' + name + '"';
+		if (seenMarks.has(key)) report.Landmarks.push(key + ': ' + seenMarks.get(key) + ' and ' + desc(e));
+		else seenMarks.set(key, desc(e));
+	}
+	report.Landmarks = [...new Set(report.Landmarks)];
 	return report;
 })()`
 

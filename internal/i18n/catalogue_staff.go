@@ -119,6 +119,8 @@ var staffMessages = map[string][2]string{
 	"staff.msg.none":                    {"Nessun messaggio inviato.", "No message sent."},
 
 	// ledger
+	"staff.ledger.table":           {"Movimenti di %s %s", "Entries of %s %s"},
+	"staff.child.enrollments_of":   {"Iscrizioni di %s %s", "Enrollments of %s %s"},
 	"staff.ledger":                 {"Saldo e movimenti", "Balance and entries"},
 	"staff.ledger.none":            {"Nessun movimento.", "No entries."},
 	"staff.entry.new":              {"Registra un movimento allo sportello", "Record an entry at the counter"},
