@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -258,9 +262,7 @@ func (r *layoutRun) check(name string) {
 	for _, pr := range rep.problems() {
 		p.t.Errorf("%s [%s] (%s): %s", name, r.mode.name, p.path(), pr)
 	}
-	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	img, err := p.screenshot()
 	if err != nil {
 		p.t.Errorf("%s [%s]: screenshot: %v", name, r.mode.name, err)
 		return
@@ -270,9 +272,46 @@ func (r *layoutRun) check(name string) {
 		p.t.Fatal(err)
 	}
 	file := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(name), "-"), "-") + ".png"
-	if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, file), img, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// screenshot is the whole page as a PNG, stitched from screenfuls: a
+// capture beyond the viewport would lay the page out again at the default
+// text size (it resets Page.setFontSizes).
+func (p *Page) screenshot() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, 2*stepTimeout)
+	defer cancel()
+	type size struct{ W, H, VH int }
+	sz, err := chromedp.Run(ctx, chromedp.Evaluate[size](`({W: document.documentElement.clientWidth,
+		H: Math.min(document.documentElement.scrollHeight, 20000), VH: window.innerHeight})`))
+	if err != nil {
+		return nil, err
+	}
+	out := image.NewRGBA(image.Rect(0, 0, sz.W, sz.H))
+	for y := 0; y < sz.H; y += sz.VH {
+		at, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`(window.scrollTo(0, %d), Math.round(window.scrollY))`, y)))
+		if err != nil {
+			return nil, err
+		}
+		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			return nil, err
+		}
+		part, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			return nil, err
+		}
+		draw.Draw(out, part.Bounds().Add(image.Pt(0, at)), part, image.Point{}, draw.Src)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.scrollTo(0, 0), true)`)); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	err = enc.Encode(&buf, out)
+	return buf.Bytes(), err
 }
 
 // visit opens path and checks it.
