@@ -424,6 +424,7 @@ func walkStaff(r *layoutRun) {
 	r.check("staff home after the live search")
 	r.visit("adult card", adult)
 	r.visit("view as family", adult+"/come-famiglia")
+	r.visit("view as family, calendar", p.calendarHref(1)+"?mese=2026-10&giorno=2026-10-12")
 	r.visit("view as family, payments", adult+"/come-famiglia/pagamenti")
 	r.visit("view as family, statement", adult+"/come-famiglia/pagamenti/estratto")
 	r.visit("child card", child)
