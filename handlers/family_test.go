@@ -61,6 +61,7 @@ func balanceOf(t *testing.T, e *env, adult int64) int64 {
 }
 
 func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	bal := balanceOf(t, e, f.mario)
@@ -89,6 +90,7 @@ func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
 }
 
 func TestFamilyHomeEnglishLabels(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	b.get("/lingua/en?next=/demo/famiglia")
@@ -97,6 +99,7 @@ func TestFamilyHomeEnglishLabels(t *testing.T) {
 }
 
 func TestCalendarMonth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -130,6 +133,7 @@ func TestCalendarMonth(t *testing.T) {
 }
 
 func TestCalendarFragmentAndDayDetails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026") // a guardian who does not pay reads the same
@@ -167,6 +171,7 @@ func TestCalendarFragmentAndDayDetails(t *testing.T) {
 }
 
 func TestPaymentsListFilterPaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -203,6 +208,7 @@ func TestPaymentsListFilterPaging(t *testing.T) {
 }
 
 func TestPaymentsCSVAndStatement(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -252,6 +258,7 @@ func TestPaymentsCSVAndStatement(t *testing.T) {
 }
 
 func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	// Mario also pays for a child of another relationship, whom Laura does not guard.

@@ -48,6 +48,7 @@ func hostile(r *rand.Rand) string {
 // TestHostileForms posts seeded random hostile input to every form of the
 // foundation, signed in and not: never a 5xx, never a stored half-record.
 func TestHostileForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := rand.New(rand.NewPCG(2026, 11))
 	forms := []struct {
@@ -122,6 +123,7 @@ func TestHostileForms(t *testing.T) {
 // table of records (a half-written registration, person, enrollment or
 // ledger entry would show up here).
 func TestHostileFormsEveryEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := rand.New(rand.NewPCG(2026, 12))
 	var adminPW string

@@ -20,6 +20,7 @@ func addLocalInstallation(t *testing.T, e *env) {
 }
 
 func TestAccountCannotSignInAtAnotherInstallation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()
@@ -30,6 +31,7 @@ func TestAccountCannotSignInAtAnotherInstallation(t *testing.T) {
 }
 
 func TestSessionRefusedAtAnotherInstallation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()
@@ -59,6 +61,7 @@ func TestSessionRefusedAtAnotherInstallation(t *testing.T) {
 }
 
 func TestStaffAreaRefusesParents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()

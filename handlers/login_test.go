@@ -8,6 +8,7 @@ import (
 )
 
 func TestLoginPageShowsEnabledMethods(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/accesso")
@@ -35,6 +36,7 @@ func TestLoginPageShowsEnabledMethods(t *testing.T) {
 }
 
 func TestLoginSuccessAndGenericFailure(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	before := b.get("/demo/accesso")
@@ -86,6 +88,7 @@ func TestLoginSuccessAndGenericFailure(t *testing.T) {
 }
 
 func TestGuardianSeesChildren(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "laura.rossi", "Diario-Scuola-2026"), http.StatusSeeOther)
@@ -94,6 +97,7 @@ func TestGuardianSeesChildren(t *testing.T) {
 }
 
 func TestStaleLinkHidesChildren(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "paolo.neri", "Profilo-Vecchio-2026"), http.StatusSeeOther)
@@ -104,6 +108,7 @@ func TestStaleLinkHidesChildren(t *testing.T) {
 }
 
 func TestThrottlePerAccountAndIP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	for i := 0; i < 4; i++ {
@@ -143,6 +148,7 @@ func TestThrottlePerAccountAndIP(t *testing.T) {
 }
 
 func TestLockedAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	if _, err := e.store.DB().Exec(`UPDATE accounts SET locked_at = now() WHERE username = 'mario.rossi'`); err != nil {
@@ -159,6 +165,7 @@ func TestLockedAccount(t *testing.T) {
 }
 
 func TestNextParameterStaysInside(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/sessioni")

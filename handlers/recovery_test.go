@@ -50,6 +50,7 @@ func jobCount(t *testing.T, s *db.Store, kind string) int {
 // the profile, shows its question, refuses a wrong answer and accepts the
 // right one however it is capitalised or spaced.
 func TestRecoveryLookupKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/accesso")
@@ -96,6 +97,7 @@ func TestRecoveryLookupKeys(t *testing.T) {
 // POST signs in once to the forced change; the change ends the other
 // sessions, voids the temporary password and sends a notice without secret.
 func TestRecoveryLinkJourney(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	other := e.browser()
@@ -224,6 +226,7 @@ func accountID(t *testing.T, s *db.Store, username string) int64 {
 // once, straight to the forced change; reused it fails; expired it fails;
 // the old password keeps working meanwhile.
 func TestRecoveryTempPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()
@@ -268,6 +271,7 @@ func TestRecoveryTempPassword(t *testing.T) {
 // TestRecoveryErrorCases: the seed's errors appear only after the right
 // answer, with what to do; nothing is enqueued.
 func TestRecoveryErrorCases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	// giulia.bianchi: the registry has her e-mail but no mobile (demo sends both)
@@ -310,6 +314,7 @@ func TestRecoveryErrorCases(t *testing.T) {
 // exists; every answer step does exactly one argon2 operation and the first
 // step none; the cool-down reads the same. A profile without a question
 // gets the neutral message, which says what happens and whom to contact.
+// Not parallel: the argon2 count is per process.
 func TestRecoveryNoEnumeration(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
@@ -397,6 +402,7 @@ func TestRecoveryNoEnumeration(t *testing.T) {
 
 // TestRecoveryRateLimits: per typed value and per address.
 func TestRecoveryRateLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	var p page
@@ -432,6 +438,7 @@ func TestRecoveryRateLimits(t *testing.T) {
 // TestRecoveryCSTMode: no link in CST mode; the login page and the route
 // send parents to the Comune's office.
 func TestRecoveryCSTMode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/valle/accesso")
@@ -447,6 +454,7 @@ func TestRecoveryCSTMode(t *testing.T) {
 // TestTempPasswordRegistrationExpiry: the password generated at
 // registration is a temporary password: it expires after 24 hours.
 func TestTempPasswordRegistrationExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	// a session exists before login (flash after preferences, say): plant one
@@ -57,6 +58,7 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.login("demo", "mario.rossi", "Mensa-Scuola-2026")
@@ -77,6 +79,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestIdleAndAbsoluteExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
@@ -96,6 +99,7 @@ func TestIdleAndAbsoluteExpiry(t *testing.T) {
 }
 
 func TestSessionsListAndRevoke(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	phone, laptop := e.browser(), e.browser()
 	wantStatus(t, phone.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
@@ -128,6 +132,7 @@ func TestSessionsListAndRevoke(t *testing.T) {
 }
 
 func TestForcedPasswordChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, other := e.browser(), e.browser()
 	wantStatus(t, other.login("demo", "giulia.bianchi", "Primo-Accesso-2026"), http.StatusSeeOther)
@@ -179,6 +184,7 @@ func TestForcedPasswordChange(t *testing.T) {
 }
 
 func TestVoluntaryPasswordChangeNeedsCurrent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.login("demo", "mario.rossi", "Mensa-Scuola-2026")

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	form := url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}}
@@ -26,6 +27,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.browser().get("/demo/accesso")
 	csp := p.header.Get("Content-Security-Policy")
@@ -50,6 +52,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestFragmentOrFullPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	full := b.get("/demo/privacy")
@@ -69,6 +72,7 @@ func TestFragmentOrFullPage(t *testing.T) {
 }
 
 func TestStaticAssetsHashedAndCompressed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	page := b.get("/demo/accesso")
@@ -101,6 +105,7 @@ func TestStaticAssetsHashedAndCompressed(t *testing.T) {
 }
 
 func TestNotFoundPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/nessuno/accesso")
@@ -117,6 +122,7 @@ func TestNotFoundPages(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	mustContain(t, b.get("/demo/accesso", "Accept-Language", "en-GB,en;q=0.9"), `<html lang="en">`, "Sign in", "Problems signing in")
@@ -134,6 +140,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit": {"1"}})
@@ -164,6 +171,7 @@ func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
 }
 
 func TestOversizedAndMalformedForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	huge := strings.Repeat("a", 100<<10)

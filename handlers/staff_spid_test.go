@@ -11,6 +11,7 @@ import (
 // fiscale and allows SPID for staff; that member then signs in by SPID
 // straight into the staff area (no TOTP step), and only while allowed.
 func TestStaffSignInWithSPID(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	const staffCF = "GDASDV00A01H501J" // nobody in the registry
 	var opID int64

@@ -16,6 +16,7 @@ import (
 )
 
 func TestStaffSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.login("demo", "operatore", "Ufficio-Scuola-2026")
@@ -59,6 +60,7 @@ func TestStaffSecondFactor(t *testing.T) {
 }
 
 func TestStaffEnrolmentAtFirstSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.store.DB().MustExec(`DELETE FROM staff_totp WHERE account_id = (SELECT id FROM accounts WHERE username = 'operatore')`)
 	b := e.browser()
@@ -106,6 +108,7 @@ func staffRoutesForTest(f famIDs) [][2]string {
 }
 
 func TestStaffRoutesRefuseOthers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	addLocalInstallation(t, e)
@@ -159,6 +162,7 @@ func TestStaffRoutesRefuseOthers(t *testing.T) {
 }
 
 func TestStaffRelinkAfterCFChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	demoFamily(t, e)
 	var paolo int64
@@ -198,6 +202,7 @@ func TestStaffRelinkAfterCFChange(t *testing.T) {
 }
 
 func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -258,6 +263,7 @@ func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
 }
 
 func TestStaffReversal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -311,6 +317,7 @@ func mustDay(s string) time.Time {
 }
 
 func TestStaffSearchAndPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "amministratore", "Impostazioni-Comune-2026")
@@ -362,6 +369,7 @@ func cf(surname, name, birth string, female bool, place string) string {
 }
 
 func TestStaffImportAllOrNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
 	good1 := fmt.Sprintf("%s;Giorgio;Galli;2018-05-04;\"Scuola primaria \"\"Gianni Rodari\"\"\";2ª A;%s;Carla;Galli;carla@example.it;+393330001111;pagante;mensa;2026-09-07;2027-06-30;;Tariffa intera;4,80;giornaliero\n",

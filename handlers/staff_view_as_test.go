@@ -11,6 +11,7 @@ import (
 // it — home, calendar, payments, CSV, statement — with every link kept under
 // the view-as path, each read audited; parents cannot use these routes.
 func TestStaffViewAsFamily(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var marioAdult int64
 	e.store.DB().Get(&marioAdult, `SELECT adult_id FROM accounts WHERE username = 'mario.rossi'`)
