@@ -31,7 +31,11 @@ func NewCluster(t testing.TB, prefix string) *Cluster {
 		t.Fatalf(".ci/pg start %s: %v\n%s", c.name, err, stderr)
 	}
 	c.URL = strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command(c.script, "destroy", c.name).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command(c.script, "destroy", c.name).CombinedOutput(); err != nil {
+			t.Logf(".ci/pg destroy %s: %v\n%s", c.name, err, out)
+		}
+	})
 	return c
 }
 

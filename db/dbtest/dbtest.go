@@ -142,7 +142,8 @@ func ensureTemplate(ctx context.Context, admin string, today time.Time) (string,
 	if _, err := lock.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, templateLock); err != nil {
 		return "", fmt.Errorf("wait for the template lock: %w", err)
 	}
-	defer lock.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, templateLock)
+	// Closing the session (deferred above) releases the lock too.
+	defer func() { _, _ = lock.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, templateLock) }()
 	ready, err := templateReady(ctx, conn, name)
 	if err != nil {
 		return "", err
@@ -221,7 +222,7 @@ func dropStaleTemplates(ctx context.Context, conn *sqlx.DB, current string) {
 		if n == current || (h == hash && d >= yesterday) {
 			continue
 		}
-		dropDatabase(ctx, conn, n)
+		_ = dropDatabase(ctx, conn, n)
 	}
 }
 
