@@ -93,7 +93,12 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	defer func() {
+		if srv.Process.Signal(os.Interrupt) != nil {
+			_ = srv.Process.Kill() // gone already, or Wait below returns anyway
+		}
+		_ = srv.Wait() // the exit status of a stopped server says nothing more
+	}()
 	if err := waitHTTP(base+"/healthz", 30*time.Second); err != nil {
 		return fmt.Errorf("rush: the server did not start: %w", err)
 	}
@@ -109,10 +114,6 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	close(queue)
 
 	steps := []string{"login page (GET)", "sign-in (POST, argon2id)", "family home", "calendar month (full page)", "payments"}
-	type sample struct {
-		d  time.Duration
-		ok bool
-	}
 	var mu sync.Mutex
 	lat := make([][]time.Duration, len(steps))
 	fails := make([]int, len(steps))
@@ -249,9 +250,9 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 					if err != nil {
 						continue
 					}
-					io.Copy(io.Discard, resp.Body)
+					_, err = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode == http.StatusOK {
+					if err == nil && resp.StatusCode == http.StatusOK {
 						local = append(local, time.Since(t0))
 					}
 				}
