@@ -20,6 +20,7 @@ func demoID(t *testing.T, s *db.Store) int64 {
 }
 
 func TestIdentityAccount(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	inst := demoID(t, s)

@@ -39,6 +39,7 @@ func lookupDemo(t *testing.T, s *db.Store) demoIDs {
 }
 
 func TestDemoBalanceIsTheSumOfEntries(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -78,6 +79,7 @@ func TestDemoBalanceIsTheSumOfEntries(t *testing.T) {
 }
 
 func TestOneChargePerMealEaten(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -137,6 +139,7 @@ func TestOneChargePerMealEaten(t *testing.T) {
 }
 
 func TestTopUpReplayIsIdempotent(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -164,6 +167,7 @@ func TestTopUpReplayIsIdempotent(t *testing.T) {
 }
 
 func TestLedgerFilterAndGuardianView(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)

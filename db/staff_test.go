@@ -15,6 +15,7 @@ import (
 // of the file (a negative tariff, past the handler's checks) rolls back the
 // rows before it; the dry run lists it and writes nothing.
 func TestImportRegistryAllOrNothing(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	ctx := context.Background()
 	if err := store.SeedDemo(ctx); err != nil {
@@ -66,6 +67,7 @@ func TestImportRegistryAllOrNothing(t *testing.T) {
 // TestMarkAttendanceIdempotent: one live charge per day present, whatever
 // the sequence of marks; reversals never delete.
 func TestMarkAttendanceIdempotent(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	ctx := context.Background()
 	if err := store.SeedDemo(ctx); err != nil {

@@ -101,6 +101,7 @@ func messages(t *testing.T, store *db.Store, inst, acc int64) []db.Message {
 // retries; the SMS that went through is not sent again; the record keeps
 // both outcomes.
 func TestRetryWithBackoff(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	s, err := smtptest.Start()
 	if err != nil {
@@ -173,6 +174,7 @@ var tempRE = regexp.MustCompile(`Password temporanea: (\S+)`)
 // sending; the job stays in PostgreSQL; once a worker is back, the message
 // is delivered, once, with a generated password that works.
 func TestDeliveredAfterCrash(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("DELIVERY_CRASH_HELPER") == "1" {
 		t.Skip()
 	}

@@ -25,6 +25,7 @@ var tempPassRE = regexp.MustCompile(`(?i)password temporanea:?\s*(\S+)`)
 // are shared, and every registration's message is sent once per channel
 // although both workers poll the same queue.
 func TestTwoServeProcesses(t *testing.T) {
+	t.Parallel()
 	store, dbURL := dbtest.New(t)
 	smtp, err := smtptest.Start()
 	if err != nil {

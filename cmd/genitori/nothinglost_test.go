@@ -34,6 +34,7 @@ import (
 // password that works, and the paying adult's balance moved by exactly the
 // stored top-ups and the charges of the days marked.
 func TestNothingLost(t *testing.T) {
+	t.Parallel()
 	cluster := dbtest.NewCluster(t, "test-nl")
 	dbURL := cluster.URL
 	ctx := context.Background()
