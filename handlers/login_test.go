@@ -56,7 +56,7 @@ func TestLoginSuccessAndGenericFailure(t *testing.T) {
 
 	empty := b.post("/demo/accesso", url.Values{"username": {" "}, "password": {""}})
 	wantStatus(t, empty, http.StatusUnprocessableEntity)
-	mustContain(t, empty, `id="username-error"`, "Scrivi lo Username.", `id="password-error"`, "Scrivi la Password.")
+	mustContain(t, empty, `id="username-error"`, italian("login.error.username"), `id="password-error"`, italian("login.error.password"))
 
 	ok := b.login("demo", "MARIO.ROSSI", "Mensa-Scuola-2026") // usernames are case-insensitive
 	wantStatus(t, ok, http.StatusSeeOther)

@@ -109,7 +109,7 @@ func TestSessionsListAndRevoke(t *testing.T) {
 
 	p := laptop.get("/demo/sessioni")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Questo dispositivo", "Termina tutti gli altri accessi")
+	mustContain(t, p, italian("sessions.current"), italian("sessions.end_others"))
 	forms := regexp.MustCompile(`/demo/sessioni/(\d+)/termina`).FindAllStringSubmatch(p.body, -1)
 	if len(forms) != 1 {
 		t.Fatalf("want 1 other session listed, got %d", len(forms))
@@ -119,11 +119,11 @@ func TestSessionsListAndRevoke(t *testing.T) {
 	e.store.DB().Get(&lauraID, `SELECT s.public_id::text FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'laura.rossi'`)
 	p = laptop.post("/demo/sessioni/"+lauraID+"/termina", nil)
 	wantStatus(t, p, http.StatusSeeOther)
-	mustContain(t, laptop.get("/demo/sessioni"), "non esiste più")
+	mustContain(t, laptop.get("/demo/sessioni"), italian("sessions.not_found"))
 	wantStatus(t, other.get("/demo/famiglia"), http.StatusOK)
 
 	wantStatus(t, laptop.post("/demo/sessioni/"+forms[0][1]+"/termina", nil), http.StatusSeeOther)
-	mustContain(t, laptop.get("/demo/sessioni"), "Accesso terminato.")
+	mustContain(t, laptop.get("/demo/sessioni"), italian("sessions.ended"))
 	wantStatus(t, phone.get("/demo/famiglia"), http.StatusSeeOther)
 	wantStatus(t, laptop.get("/demo/famiglia"), http.StatusOK)
 	if n := auditCount(t, e.store, "session_revoke", "success"); n != 1 {
@@ -190,7 +190,7 @@ func TestVoluntaryPasswordChangeNeedsCurrent(t *testing.T) {
 	b.login("demo", "mario.rossi", "Mensa-Scuola-2026")
 	p := b.post("/demo/cambio-password", url.Values{"current": {"sbagliata"}, "password": {"Nuova-Chiave-Lunga"}, "confirm": {"Nuova-Chiave-Lunga"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "La password attuale non è corretta.")
+	mustContain(t, p, italian("password.current_wrong"))
 	p = b.post("/demo/cambio-password", url.Values{"current": {"Mensa-Scuola-2026"}, "password": {"Nuova-Chiave-Lunga"}, "confirm": {"Nuova-Chiave-Lunga"}})
 	wantStatus(t, p, http.StatusSeeOther)
 }

@@ -110,10 +110,10 @@ func TestNotFoundPages(t *testing.T) {
 	b := e.browser()
 	p := b.get("/nessuno/accesso")
 	wantStatus(t, p, http.StatusNotFound)
-	mustContain(t, p, "Pagina non trovata")
+	mustContain(t, p, italian("error.notfound.title"))
 	p = b.get("/demo/non-esiste")
 	wantStatus(t, p, http.StatusNotFound)
-	mustContain(t, p, "Pagina non trovata")
+	mustContain(t, p, italian("error.notfound.title"))
 	p = b.get("/")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Comune di Esempio", "Comune di Valle Serena", `href="/demo/accesso"`)
@@ -160,7 +160,7 @@ func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
 		t.Fatalf("preferences went to %q", p.loc)
 	}
 	s := other.get("/demo/sessioni")
-	mustContain(t, s, `<body class="fit-tables">`, "Controllo dimensioni attivato.")
+	mustContain(t, s, `<body class="fit-tables">`, italian("fit.saved.on"))
 	third := e.browser()
 	wantStatus(t, third.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit": {"1"}}), http.StatusSeeOther)
 	var on bool
