@@ -72,8 +72,12 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 		*parents = 2 * families
 	}
 	var attRows, ledgerRows int64
-	store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`)
-	store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`)
+	if err := store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`); err != nil {
+		return fmt.Errorf("rush: count attendance rows: %w", err)
+	}
+	if err := store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`); err != nil {
+		return fmt.Errorf("rush: count ledger rows: %w", err)
+	}
 
 	// the server: this very binary, `genitori serve`, as its own process
 	exe, err := os.Executable()
