@@ -32,7 +32,10 @@ type gateway struct {
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var m map[string]string
-	json.NewDecoder(r.Body).Decode(&m)
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	g.mu.Lock()
 	g.sent = append(g.sent, m)
 	g.mu.Unlock()
@@ -122,7 +125,7 @@ func TestRetryWithBackoff(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer stopWorker(t, w)
 	if got := s.Wait(1, 30*time.Second); len(got) != 1 {
 		t.Fatalf("mail not delivered after retry")
 	}
@@ -204,15 +207,15 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	select {
 	case <-stall.Stalled:
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill() // the test fails anyway
 		t.Fatal("the helper worker never reached the SMTP DATA")
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	_ = cmd.Wait() // killed: the exit status says so
 	var state string
-	store.DB().Get(&state, `SELECT state FROM river_job ORDER BY id DESC LIMIT 1`)
+	dbtest.Get(t, store.DB(), &state, `SELECT state FROM river_job ORDER BY id DESC LIMIT 1`)
 	if state != "running" {
 		t.Fatalf("job state after the crash %q, want running", state)
 	}
@@ -229,7 +232,7 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer stopWorker(t, w)
 	got := good.Wait(1, 90*time.Second)
 	if len(got) != 1 {
 		t.Fatalf("message not delivered after the worker came back")
@@ -253,5 +256,12 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	msgs := messages(t, store, inst, acc)
 	if len(msgs) != 1 || msgs[0].Outcome != "sent" || !msgs[0].TempPassword || msgs[0].Attempt != 2 {
 		t.Fatalf("record: %+v", msgs)
+	}
+}
+
+func stopWorker(t *testing.T, w *delivery.Worker) {
+	t.Helper()
+	if err := w.Stop(context.Background()); err != nil {
+		t.Errorf("stop the worker: %v", err)
 	}
 }

@@ -73,7 +73,7 @@ func budgetCheck(p *Page, label, path string) {
 		t.Fatalf("budget %s: read cookies: %v", label, err)
 	}
 	q := newPage(t, p.base)
-	defer chromedp.Cancel(q.ctx)
+	defer func() { _ = chromedp.Cancel(q.ctx) }() // closes the tab; newPage's cleanup does too
 	var params []*network.CookieParam
 	for _, c := range cookies.Cookies {
 		params = append(params, &network.CookieParam{
