@@ -110,7 +110,7 @@ func newCNSEnv(t *testing.T, o cnsOpts) *cnsEnv {
 		must(err)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		must(err)
-		go cs.ServeTLS(ln, "", "")
+		go func() { _ = cs.ServeTLS(ln, "", "") }() // returns when Close below stops it
 		t.Cleanup(func() { cs.Close() })
 		e.cnsURL = "https://" + ln.Addr().String()
 	}

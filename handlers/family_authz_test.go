@@ -142,8 +142,8 @@ func TestAnotherInstallationsIDs(t *testing.T) {
 		SELECT installation_id, 'leo.bianco', $1, 'parent', id, fiscal_code FROM adults WHERE installation_id = `+terzo, hash)
 	q.MustExec(`INSERT INTO accounts (installation_id, username, password_hash, role) VALUES (`+terzo+`, 'senza.profilo', $1, 'parent')`, hash)
 	var marta, refezione int64
-	q.Get(&marta, `SELECT id FROM children WHERE first_name = 'Marta'`)
-	q.Get(&refezione, `SELECT id FROM services WHERE name = 'Refezione'`)
+	mustGet(t, q, &marta, `SELECT id FROM children WHERE first_name = 'Marta'`)
+	mustGet(t, q, &refezione, `SELECT id FROM services WHERE name = 'Refezione'`)
 
 	leo := e.browser()
 	wantStatus(t, leo.login("terzo", "leo.bianco", "Altro-Comune-2026"), http.StatusSeeOther)

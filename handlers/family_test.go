@@ -56,7 +56,7 @@ func signedIn(t *testing.T, e *env, user, pass string) *browser {
 func balanceOf(t *testing.T, e *env, adult int64) int64 {
 	t.Helper()
 	var b int64
-	e.store.DB().Get(&b, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE adult_id = $1`, adult)
+	mustGet(t, e.store.DB(), &b, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE adult_id = $1`, adult)
 	return b
 }
 
@@ -232,7 +232,9 @@ func TestPaymentsCSVAndStatement(t *testing.T) {
 	for _, r := range rows {
 		cols := strings.Split(r, ";")
 		var eur, cents int64
-		fmt.Sscanf(strings.Replace(strings.TrimPrefix(cols[len(cols)-1], "-"), ",", " ", 1), "%d %d", &eur, &cents)
+		if _, err := fmt.Sscanf(strings.Replace(strings.TrimPrefix(cols[len(cols)-1], "-"), ",", " ", 1), "%d %d", &eur, &cents); err != nil {
+			t.Fatalf("amount of %q: %v", r, err)
+		}
 		v := eur*100 + cents
 		if strings.HasPrefix(cols[len(cols)-1], "-") {
 			v = -v
@@ -266,7 +268,7 @@ func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
 	q.MustExec(`INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date)
 		SELECT installation_id, 'RSSGNN15A01F205X', 'Giovanni', 'Rossi', '2015-01-01' FROM adults WHERE id = $1`, f.mario)
 	var gio int64
-	q.Get(&gio, `SELECT id FROM children WHERE first_name = 'Giovanni'`)
+	mustGet(t, q, &gio, `SELECT id FROM children WHERE first_name = 'Giovanni'`)
 	q.MustExec(`INSERT INTO guardianships (installation_id, child_id, adult_id, role) SELECT installation_id, $1, id, 'payer' FROM adults WHERE id = $2`, gio, f.mario)
 	q.MustExec(`INSERT INTO ledger_entries (installation_id, adult_id, kind, amount_cents, entry_date, child_id, service_id, reason, idempotency_key)
 		SELECT installation_id, id, 'charge', -7777, '2026-11-20', $1, $3, 'Gita di Giovanni', 'test:gio' FROM adults WHERE id = $2`, gio, f.mario, f.mensa)

@@ -79,9 +79,9 @@ func TestLoginSuccessAndGenericFailure(t *testing.T) {
 		t.Fatal("a password reached the logs")
 	}
 	var leaks int
-	e.store.DB().Get(&leaks, `SELECT count(*) FROM audit_log WHERE detail::text LIKE '%sbagliata%' OR actor LIKE '%sbagliata%'`)
+	mustGet(t, e.store.DB(), &leaks, `SELECT count(*) FROM audit_log WHERE detail::text LIKE '%sbagliata%' OR actor LIKE '%sbagliata%'`)
 	var hashes int
-	e.store.DB().Get(&hashes, `SELECT count(*) FROM accounts WHERE password_hash NOT LIKE '$argon2id$%'`)
+	mustGet(t, e.store.DB(), &hashes, `SELECT count(*) FROM accounts WHERE password_hash NOT LIKE '$argon2id$%'`)
 	if leaks != 0 || hashes != 0 {
 		t.Fatalf("secrets stored: %d audit leaks, %d non-argon2id hashes", leaks, hashes)
 	}

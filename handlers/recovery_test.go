@@ -82,7 +82,7 @@ func TestRecoveryLookupKeys(t *testing.T) {
 	}
 	// a job carries no secret and no contact
 	var args string
-	e.store.DB().Get(&args, `SELECT string_agg(args::text, ' ') FROM river_job WHERE kind = 'recovery'`)
+	mustGet(t, e.store.DB(), &args, `SELECT string_agg(args::text, ' ') FROM river_job WHERE kind = 'recovery'`)
 	if strings.Contains(args, "@") || strings.Contains(args, "+39") || strings.Contains(args, "password") {
 		t.Fatalf("job args: %s", args)
 	}
@@ -134,9 +134,9 @@ func TestRecoveryLinkJourney(t *testing.T) {
 	}
 	// no secret in clear anywhere: queue, records, accounts, tokens, logs
 	var dump string
-	e.store.DB().Get(&dump, `SELECT coalesce(string_agg(args::text || coalesce(errors::text, ''), ' '), '') FROM river_job`)
+	mustGet(t, e.store.DB(), &dump, `SELECT coalesce(string_agg(args::text || coalesce(errors::text, ''), ' '), '') FROM river_job`)
 	var rest string
-	e.store.DB().Get(&rest, `SELECT (SELECT string_agg(m::text, ' ') FROM messages m) || (SELECT string_agg(a::text, ' ') FROM accounts a)
+	mustGet(t, e.store.DB(), &rest, `SELECT (SELECT string_agg(m::text, ' ') FROM messages m) || (SELECT string_agg(a::text, ' ') FROM accounts a)
 		|| (SELECT string_agg(r::text, ' ') FROM recovery_tokens r) || (SELECT string_agg(l::text, ' ') FROM audit_log l)`)
 	for _, secret := range []string{token, temp} {
 		if strings.Contains(dump, secret) || strings.Contains(rest, secret) || strings.Contains(e.logs.String(), secret) {
@@ -207,7 +207,7 @@ func TestRecoveryLinkJourney(t *testing.T) {
 		t.Fatal("audit rows missing")
 	}
 	var details string
-	e.store.DB().Get(&details, `SELECT string_agg(actor || detail::text, ' ') FROM audit_log WHERE action LIKE 'recovery%'`)
+	mustGet(t, e.store.DB(), &details, `SELECT string_agg(actor || detail::text, ' ') FROM audit_log WHERE action LIKE 'recovery%'`)
 	if strings.Contains(strings.ToLower(details), "fido") || strings.Contains(details, cf) {
 		t.Fatalf("audit holds the answer or the whole CF: %s", details)
 	}
@@ -286,7 +286,7 @@ func TestRecoveryErrorCases(t *testing.T) {
 	// paolo.neri: the registry's CF changed, the profile was not regenerated;
 	// found by the old (linked) CF and by the registry's current one
 	var newCF string
-	e.store.DB().Get(&newCF, `SELECT ad.fiscal_code FROM adults ad JOIN accounts a ON a.adult_id = ad.id WHERE a.username = 'paolo.neri'`)
+	mustGet(t, e.store.DB(), &newCF, `SELECT ad.fiscal_code FROM adults ad JOIN accounts a ON a.adult_id = ad.id WHERE a.username = 'paolo.neri'`)
 	for _, cf := range []string{linkedCF(t, e.store, "paolo.neri"), newCF} {
 		p = recoverStart(b, "demo", db.RecoverByFiscalCode, cf)
 		mustContain(t, p, "primo animale domestico")
@@ -466,7 +466,7 @@ func TestTempPasswordRegistrationExpiry(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	temp := tempPassRE.FindStringSubmatch(d.sms.wait(t, 1)[0]["text"])[1]
 	var hasPermanent bool
-	e.store.DB().Get(&hasPermanent, `SELECT password_hash IS NOT NULL FROM accounts WHERE username = 'carla.galli'`)
+	mustGet(t, e.store.DB(), &hasPermanent, `SELECT password_hash IS NOT NULL FROM accounts WHERE username = 'carla.galli'`)
 	if hasPermanent {
 		t.Fatal("the generated password must be stored as a temporary one")
 	}

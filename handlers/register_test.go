@@ -99,7 +99,9 @@ func startDelivery(t *testing.T, e *env) *deliveryEnv {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		w.Stop(ctx)
+		if err := w.Stop(ctx); err != nil {
+			t.Errorf("stop the worker: %v", err)
+		}
 	})
 	return &deliveryEnv{smtp: s, sms: g}
 }
@@ -269,9 +271,9 @@ func TestRegisterGeneratedPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	var msgs string
-	e.store.DB().Get(&msgs, `SELECT coalesce(string_agg(m::text, ' '), '') FROM messages m`)
+	mustGet(t, e.store.DB(), &msgs, `SELECT coalesce(string_agg(m::text, ' '), '') FROM messages m`)
 	var accs string
-	e.store.DB().Get(&accs, `SELECT string_agg(a::text, ' ') FROM accounts a`)
+	mustGet(t, e.store.DB(), &accs, `SELECT string_agg(a::text, ' ') FROM accounts a`)
 	for what, s := range map[string]string{"river_job": dump, "messages": msgs, "accounts": accs} {
 		if strings.Contains(s, temp) {
 			t.Fatalf("temporary password in clear in %s", what)
@@ -422,7 +424,7 @@ func TestRegisterUsernameRace(t *testing.T) {
 		t.Fatalf("%d registrations won the race, want exactly 1", wins)
 	}
 	var count int
-	e.store.DB().Get(&count, `SELECT count(*) FROM accounts WHERE lower(username) = 'nome.conteso'`)
+	mustGet(t, e.store.DB(), &count, `SELECT count(*) FROM accounts WHERE lower(username) = 'nome.conteso'`)
 	if count != 1 {
 		t.Fatalf("%d accounts", count)
 	}

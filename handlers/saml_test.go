@@ -65,7 +65,9 @@ func newSAMLEnv(t *testing.T) *samlEnv {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755)
+			if err := os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(cfg.SAML.IdPDir, fed, "test.xml"), md, 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -24,13 +24,13 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 		t.Fatalf("session ID not renewed at login: %q → %q", first, second)
 	}
 	var rows int
-	e.store.DB().Get(&rows, `SELECT count(*) FROM sessions`)
+	mustGet(t, e.store.DB(), &rows, `SELECT count(*) FROM sessions`)
 	if rows != 1 {
 		t.Fatalf("%d session rows, want 1 (old one deleted)", rows)
 	}
 	// the token itself is not stored
 	var stored int
-	e.store.DB().Get(&stored, `SELECT count(*) FROM sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, second)
+	mustGet(t, e.store.DB(), &stored, `SELECT count(*) FROM sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, second)
 	if stored != 0 {
 		t.Fatal("raw session token stored in the database")
 	}
@@ -47,7 +47,7 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 		t.Fatalf("logout went to %q", p.loc)
 	}
 	mustContain(t, b.get(p.loc), "Sei uscito dal portale")
-	e.store.DB().Get(&rows, `SELECT count(*) FROM sessions`)
+	mustGet(t, e.store.DB(), &rows, `SELECT count(*) FROM sessions`)
 	if rows != 0 {
 		t.Fatal("logout left the session row")
 	}
@@ -116,14 +116,14 @@ func TestSessionsListAndRevoke(t *testing.T) {
 	}
 	// Laura's session is not listed and cannot be revoked by Mario
 	var lauraID string
-	e.store.DB().Get(&lauraID, `SELECT s.public_id::text FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'laura.rossi'`)
+	mustGet(t, e.store.DB(), &lauraID, `SELECT s.public_id::text FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'laura.rossi'`)
 	p = laptop.post("/demo/sessioni/"+lauraID+"/termina", nil)
 	wantStatus(t, p, http.StatusSeeOther)
 	mustContain(t, laptop.get("/demo/sessioni"), italian("sessions.not_found"))
 	wantStatus(t, other.get("/demo/famiglia"), http.StatusOK)
 
 	wantStatus(t, laptop.post("/demo/sessioni/"+forms[0][1]+"/termina", nil), http.StatusSeeOther)
-	mustContain(t, laptop.get("/demo/sessioni"), italian("sessions.ended"))
+	mustContain(t, laptop.get("/demo/sessioni"), "Accesso terminato.")
 	wantStatus(t, phone.get("/demo/famiglia"), http.StatusSeeOther)
 	wantStatus(t, laptop.get("/demo/famiglia"), http.StatusOK)
 	if n := auditCount(t, e.store, "session_revoke", "success"); n != 1 {

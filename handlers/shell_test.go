@@ -164,7 +164,7 @@ func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
 	third := e.browser()
 	wantStatus(t, third.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit": {"1"}}), http.StatusSeeOther)
 	var on bool
-	e.store.DB().Get(&on, `SELECT fit_tables FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &on, `SELECT fit_tables FROM accounts WHERE username = 'mario.rossi'`)
 	if !on {
 		t.Fatal("preference not stored on the account")
 	}
