@@ -115,7 +115,7 @@ func (p *Page) stepWithin(d time.Duration, what string, actions ...chromedp.Acti
 	ctx, cancel := context.WithTimeout(p.ctx, d)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		p.t.Fatalf("%s: %v (%s; page %s)", what, err, p.deadlineNote(ctx, d), p.url())
+		p.t.Fatalf("%s: %v (%s; focus on %s, page %s)", what, err, p.deadlineNote(ctx, d), p.focused(), p.url())
 	}
 }
 
@@ -262,14 +262,14 @@ func (p *Page) space()    { p.t.Helper(); p.key(" ") }
 func (p *Page) typeText(s string) {
 	p.t.Helper()
 	p.stepWithin(stepTimeout+time.Duration(len(s))*50*time.Millisecond,
-		fmt.Sprintf("type %d characters into %s", len(s), p.focused()), chromedp.KeyEvent(s))
+		fmt.Sprintf("type %d characters", len(s)), chromedp.KeyEvent(s))
 }
 
 // paste puts text into the focused field at once, as pasting it does
 // (an input event, no key events).
 func (p *Page) paste(s string) {
 	p.t.Helper()
-	p.step(fmt.Sprintf("paste %d characters into %s", len(s), p.focused()),
+	p.step(fmt.Sprintf("paste %d characters", len(s)),
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: s})
 			return err
@@ -337,6 +337,17 @@ func (p *Page) focusMatches(sel string) bool {
 	return evalJS[bool](p, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%s)`, jsString(sel)))
 }
 
+// focusedMatching returns the focused element and whether it matches the
+// CSS selector, in one round trip to the browser.
+func (p *Page) focusedMatching(sel string) (Focused, bool) {
+	p.t.Helper()
+	r := evalJS[struct {
+		F     Focused
+		Match bool
+	}](p, fmt.Sprintf(`(() => { const f = %s; const e = document.activeElement; return { F: f, Match: !!e && e.matches(%s) }; })()`, focusedJS, jsString(sel)))
+	return r.F, r.Match
+}
+
 // tabTo presses Tab until the focused element
 // matches sel; it fails, listing the focus path, if it never does.
 func (p *Page) tabTo(sel string) Focused {
@@ -344,10 +355,11 @@ func (p *Page) tabTo(sel string) Focused {
 	var seen []string
 	for range maxTabs {
 		p.tab()
-		if p.focusMatches(sel) {
-			return p.focused()
+		f, ok := p.focusedMatching(sel)
+		if ok {
+			return f
 		}
-		seen = append(seen, p.focused().String())
+		seen = append(seen, f.String())
 	}
 	p.t.Fatalf("Tab never reached %s on %s; focus went through:\n  %s", sel, p.path(), strings.Join(seen, "\n  "))
 	return Focused{}
