@@ -141,7 +141,7 @@ func budgetCheck(p *Page, label, path string) {
 	// The load event waits for every resource; give the last loadingFinished
 	// events a moment to arrive.
 	var res []resource
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	for deadline := time.Now().Add(stepTimeout); ; {
 		mu.Lock()
 		done := len(order) > 0
 		for _, id := range order {

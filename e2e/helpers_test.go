@@ -157,7 +157,7 @@ func evalJS[T any](p *Page, expr string) T {
 }
 
 func (p *Page) url() string {
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	u, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
@@ -322,7 +322,7 @@ const focusedJS = `(() => { const e = document.activeElement || document.body; r
 
 // focused returns the element that has the focus.
 func (p *Page) focused() Focused {
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	f, err := chromedp.Run(ctx, chromedp.Evaluate[Focused](focusedJS))
 	if err != nil {
@@ -368,8 +368,9 @@ func (p *Page) tabTo(sel string) Focused {
 // expectFocus fails unless the focused element matches sel.
 func (p *Page) expectFocus(sel string) {
 	p.t.Helper()
-	// autofocus is applied after the load event: allow it a moment
-	deadline := time.Now().Add(2 * time.Second)
+	// autofocus is applied after the load event: allow it a moment (a
+	// long one on a busy machine; it costs nothing when the focus is right)
+	deadline := time.Now().Add(stepTimeout)
 	for !p.focusMatches(sel) {
 		if time.Now().After(deadline) {
 			p.t.Errorf("focus on %s, want %s (page %s)", p.focused(), sel, p.path())
