@@ -67,7 +67,9 @@ func newSAMLEnv(t *testing.T) *samlEnv {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755)
+			if err := os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(cfg.SAML.IdPDir, fed, "test.xml"), md, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -188,6 +190,7 @@ func verifySigned(t *testing.T, raw []byte, cert *saml.KeyPair) *etree.Element {
 }
 
 func TestSPIDMetadataSigned(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	for _, fed := range []string{"spid", "cie"} {
@@ -216,6 +219,7 @@ func TestSPIDMetadataSigned(t *testing.T) {
 }
 
 func TestSPIDAuthnRequest(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	list := b.get("/demo/spid")
@@ -251,6 +255,7 @@ func TestSPIDAuthnRequest(t *testing.T) {
 }
 
 func TestSPIDSignInExistingAccount(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -275,6 +280,7 @@ func TestSPIDSignInExistingAccount(t *testing.T) {
 }
 
 func TestSPIDReplayOfTheSameBytes(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -292,6 +298,7 @@ func TestSPIDReplayOfTheSameBytes(t *testing.T) {
 }
 
 func TestSPIDFirstVisitCreatesAccount(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -313,6 +320,7 @@ func TestSPIDFirstVisitCreatesAccount(t *testing.T) {
 }
 
 func TestSPIDUnknownFiscalCode(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -327,6 +335,7 @@ func TestSPIDUnknownFiscalCode(t *testing.T) {
 // Every check of the ACS, through the HTTP endpoint: refused with 403, no
 // session, audited.
 func TestSPIDACSNegative(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	other, err := spidtest.NewKey("attacker")
 	if err != nil {
@@ -386,6 +395,7 @@ func TestSPIDACSNegative(t *testing.T) {
 }
 
 func TestSPIDUnsolicitedResponse(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	r := se.answer("spid", started{req: &spidtest.ParsedRequest{ID: "_never-sent", Level: saml.SpidL2}}, nil)
@@ -399,6 +409,7 @@ func TestSPIDUnsolicitedResponse(t *testing.T) {
 }
 
 func TestSPIDErrorCodes(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	for code, want := range map[string]string{"19": "ripetuti inserimenti", "20": "livello di sicurezza", "21": "non è stata completata in tempo",
 		"22": "consenso", "23": "sospesa o revocata", "25": "Hai annullato l'accesso"} {
@@ -418,6 +429,7 @@ func TestSPIDErrorCodes(t *testing.T) {
 }
 
 func TestSPIDCrossOriginOnlyForACS(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	// The ACS accepts the IdP's cross-site POST (it answers with the SAML
@@ -432,6 +444,7 @@ func TestSPIDCrossOriginOnlyForACS(t *testing.T) {
 }
 
 func TestSPIDSingleLogoutSPInitiated(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -468,6 +481,7 @@ func TestSPIDSingleLogoutSPInitiated(t *testing.T) {
 }
 
 func TestSPIDSingleLogoutIdPInitiated(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -506,6 +520,7 @@ func TestSPIDSingleLogoutIdPInitiated(t *testing.T) {
 }
 
 func TestCIESignIn(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "cie")
@@ -524,6 +539,7 @@ func TestCIESignIn(t *testing.T) {
 }
 
 func TestSAMLWithoutKeyOrIdPs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t) // no keys, empty IdP folder
 	b := e.browser()
 	p := b.get("/demo/spid")
@@ -538,6 +554,7 @@ func TestSAMLWithoutKeyOrIdPs(t *testing.T) {
 // with the Comune's own IdP (no SPID level requested); the answer goes
 // through the same checks.
 func TestSAMLCSTMode(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	if err := saml.WriteKeyPair(filepath.Join(se.cfg.SAML.KeyDir, "valle"), se.spKey, false); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ import (
 // password that works, and the paying adult's balance moved by exactly the
 // stored top-ups and the charges of the days marked.
 func TestNothingLost(t *testing.T) {
+	t.Parallel()
 	cluster := dbtest.NewCluster(t, "test-nl")
 	dbURL := cluster.URL
 	ctx := context.Background()
@@ -63,7 +64,7 @@ func TestNothingLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var operatore int64
-	store.DB().Get(&operatore, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'operatore'`, demo.ID)
+	dbtest.Get(t, store.DB(), &operatore, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'operatore'`, demo.ID)
 
 	// the days the "register" marks: past school days of Mario's children, billed daily
 	type dayKey struct {
@@ -83,9 +84,9 @@ func TestNothingLost(t *testing.T) {
 		t.Fatalf("no day to mark: %v", err)
 	}
 	netOf := func(k dayKey) (net int64, live int) {
-		store.DB().Get(&net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`,
+		dbtest.Get(t, store.DB(), &net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`,
 			demo.ID, k.Child, k.Service, k.Day)
-		store.DB().Get(&live, `SELECT count(*) FROM ledger_entries l WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4 AND kind = 'charge'
+		dbtest.Get(t, store.DB(), &live, `SELECT count(*) FROM ledger_entries l WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4 AND kind = 'charge'
 			AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.installation_id = l.installation_id AND r.reverses_id = l.id)`, demo.ID, k.Child, k.Service, k.Day)
 		return
 	}
@@ -484,7 +485,7 @@ func TestNothingLost(t *testing.T) {
 		Cents int64  `db:"amount_cents"`
 	}
 	var entries []entry
-	store.DB().Select(&entries, `SELECT idempotency_key, amount_cents FROM ledger_entries WHERE installation_id = $1 AND idempotency_key LIKE 'staff:nothing-lost-token-%'`, demo.ID)
+	dbtest.Select(t, store.DB(), &entries, `SELECT idempotency_key, amount_cents FROM ledger_entries WHERE installation_id = $1 AND idempotency_key LIKE 'staff:nothing-lost-token-%'`, demo.ID)
 	byKey := map[string]int{}
 	var topSum int64
 	for _, e := range entries {
@@ -514,7 +515,7 @@ func TestNothingLost(t *testing.T) {
 	var dayDelta int64
 	for k, status := range lastMark {
 		var got string
-		store.DB().Get(&got, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4`,
+		dbtest.Get(t, store.DB(), &got, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4`,
 			demo.ID, k.Child, k.Service, k.Day)
 		net, live := netOf(k)
 		if got != status {
@@ -535,7 +536,7 @@ func TestNothingLost(t *testing.T) {
 		t.Errorf("balance %d, want %d (before %d, top-ups %d, attendance %d)", got, want, balanceBefore, topSum, dayDelta)
 	}
 	var retried int
-	store.DB().Get(&retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
+	dbtest.Get(t, store.DB(), &retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
 	if killedMidSend && retried == 0 {
 		t.Errorf("the worker was killed mid-send, yet no job was retried")
 	}
