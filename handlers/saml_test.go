@@ -651,7 +651,7 @@ func TestSAMLResponseBoundToBrowser(t *testing.T) {
 			t.Fatalf("%s: refusal not audited", who)
 		}
 		var reason string
-		se.store.DB().Get(&reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1`)
+		mustGet(t, se.store.DB(), &reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1`)
 		if reason != "other_browser" {
 			t.Fatalf("%s: audited reason %q", who, reason)
 		}
