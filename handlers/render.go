@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/angelofallars/htmx-go"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/lib/pq"
@@ -103,11 +102,6 @@ func (h *Handler) base(c *gin.Context) Base {
 		b.pending = &pendingFlash{c: c}
 	}
 	return b
-}
-
-// wantsFragment follows docs/architecture.md#rendering: a fragment only for a plain htmx request.
-func wantsFragment(r *http.Request) bool {
-	return htmx.IsHTMX(r) && !htmx.IsBoosted(r) && !htmx.IsHistoryRestoreRequest(r)
 }
 
 // render writes the full page, or its "content" block for an htmx request.
