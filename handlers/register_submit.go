@@ -259,9 +259,7 @@ func (h *Handler) renderRegisterForm(c *gin.Context, status int, v *RegisterView
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if wantsFragment(c.Request) && status >= 400 {
-		status = http.StatusOK // htmx 2 swaps only 2xx
-	}
+	status = swappable(c, status)
 	h.render(c, status, "register", v)
 }
 

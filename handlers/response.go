@@ -60,3 +60,13 @@ func retryAfter(c *gin.Context, d *throttle.Decision) int {
 	c.Header("Retry-After", d.RetryAfterHeader())
 	return d.Minutes()
 }
+
+// swappable turns an error status into 200 for a request that wants a
+// fragment: htmx 2 swaps only 2xx answers, and a form re-rendered with its
+// errors must replace the one on screen.
+func swappable(c *gin.Context, status int) int {
+	if wantsFragment(c.Request) && status >= 400 {
+		return http.StatusOK
+	}
+	return status
+}
