@@ -19,6 +19,7 @@ import (
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -158,7 +159,7 @@ func (h *Handler) decoyQuestion(instID int64, key, value string) string {
 	m := hmac.New(sha256.New, []byte(h.captchaKey))
 	fmt.Fprintf(m, "recovery-decoy|%d|%s|%s", instID, key, value)
 	sum := m.Sum(nil)
-	return securityQuestions[binary.BigEndian.Uint32(sum[:4])%uint32(len(securityQuestions))]
+	return registration.SecurityQuestions[binary.BigEndian.Uint32(sum[:4])%uint32(len(registration.SecurityQuestions))]
 }
 
 // recoverySubmit handles both steps: the value ("step" empty) and the
@@ -323,12 +324,12 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 	ok := false
 	if hasQuestion && len(answer) <= 256 {
 		var err error
-		if ok, err = password.Verify(normalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
+		if ok, err = password.Verify(registration.NormalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
 			h.log.Error("security answer hash unreadable", "account", acc.ID, "err", err)
 			ok = false
 		}
 	} else {
-		password.VerifyDummy(normalizeAnswer(truncate(answer, 256)))
+		password.VerifyDummy(registration.NormalizeAnswer(truncate(answer, 256)))
 	}
 	if !ok {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "failure",

@@ -13,6 +13,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -55,7 +56,7 @@ func (h *Handler) usernameNotice(c *gin.Context, b Base, username string) (*Noti
 	switch {
 	case username == "":
 		return &Notice{Tone: "error", Text: b.T("register.error.username_required")}, nil
-	case !usernameRE.MatchString(username):
+	case !registration.ValidUsername(username):
 		return &Notice{Tone: "error", Text: b.T("register.error.username_format")}, nil
 	}
 	taken, err := h.store.UsernameTaken(c.Request.Context(), b.Inst.ID, username)

@@ -14,6 +14,7 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -37,7 +38,7 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		h.renderRegisterForm(c, status, &v)
 		return
 	}
-	f, ferrs, formErr := decodeRegisterForm(c.Request.PostForm, inst)
+	f, ferrs, formErr := registration.Decode(c.Request.PostForm, registrationSettings(inst))
 	v.F = f
 	ip := c.ClientIP()
 
@@ -183,10 +184,10 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		}
 	}
 	na.SecurityQuestion = f.Question
-	if f.Question == customQuestion {
+	if f.Question == registration.CustomQuestion {
 		na.SecurityQuestion = f.CustomQuestion
 	}
-	if na.SecurityAnswerHash, err = password.Hash(normalizeAnswer(f.Answer)); err != nil {
+	if na.SecurityAnswerHash, err = password.Hash(registration.NormalizeAnswer(f.Answer)); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
