@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"context"
+	"errors"
+
 	"portalegenitori/db"
 	"portalegenitori/internal/registration"
 )
@@ -36,5 +39,37 @@ func fieldArgs(v RegisterView, name, typ, value, autocomplete string, max int, h
 func registrationSettings(inst *db.Installation) registration.Settings {
 	return registration.Settings{EmailRequired: inst.EmailRequired, MobileRequired: inst.MobileRequired,
 		DeliveryChannel: inst.DeliveryChannel, PasswordRequired: inst.PasswordRequired,
-		PasswordMin: inst.PasswordMin, PasswordMax: inst.PasswordMax, PrivacyCheckbox: inst.PrivacyCheckbox}
+		PasswordMin: inst.PasswordMin, PasswordMax: inst.PasswordMax, PrivacyCheckbox: inst.PrivacyCheckbox,
+		LockRegistryContacts: inst.LockRegistryContacts, AllowUnlinkedAccounts: inst.AllowUnlinkedAccounts}
+}
+
+func registryAdult(a *db.Adult, payer bool) *registration.Adult {
+	return &registration.Adult{ID: a.ID, Email: a.Email, Mobile: a.Mobile, Payer: payer}
+}
+
+// registrationStore gives internal/registration the registry and the
+// accounts; it keeps the registry's adult it found.
+type registrationStore struct {
+	store *db.Store
+	adult *db.Adult
+}
+
+func (s *registrationStore) RegistryAdult(ctx context.Context, installationID int64, cf string) (*registration.Adult, error) {
+	a, payer, err := s.store.AdultByFiscalCode(ctx, installationID, cf)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.adult = a
+	return registryAdult(a, payer), nil
+}
+
+func (s *registrationStore) AccountExistsFor(ctx context.Context, installationID int64, cf string, adultID int64) (bool, error) {
+	return s.store.AccountExistsFor(ctx, installationID, cf, adultID)
+}
+
+func (s *registrationStore) UsernameTaken(ctx context.Context, installationID int64, username string) (bool, error) {
+	return s.store.UsernameTaken(ctx, installationID, username)
 }

@@ -147,15 +147,17 @@ func (h *Handler) registerShow(c *gin.Context) {
 // generated password goes only to contacts the registry has for the adult,
 // so it locks them too.
 func lockedContacts(inst *db.Installation, adult *db.Adult, payer bool) ContactsState {
-	if adult == nil || !(payer && inst.LockRegistryContacts || !inst.PasswordRequired) {
+	if adult == nil {
 		return ContactsState{}
 	}
-	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile),
-		ForPassword: !(payer && inst.LockRegistryContacts)}
-	st.MissingEmail = adult.Email == "" && (inst.EmailRequired || inst.DeliveryChannel == "email")
-	st.MissingPhone = adult.Mobile == "" && (inst.MobileRequired || inst.DeliveryChannel == "sms")
-	if adult.Email == "" && adult.Mobile == "" {
-		st.MissingEmail, st.MissingPhone = inst.DeliveryChannel != "sms", inst.DeliveryChannel != "email"
+	return contactsState(registration.Lock(registrationSettings(inst), registryAdult(adult, payer)), adult)
+}
+
+// contactsState is the contacts block for a lock decided by the rules.
+func contactsState(l registration.ContactLock, adult *db.Adult) ContactsState {
+	if !l.Locked {
+		return ContactsState{}
 	}
-	return st
+	return ContactsState{Locked: true, ForPassword: l.ForPassword, MaskedEmail: notify.Mask(adult.Email),
+		MaskedMobile: notify.Mask(adult.Mobile), MissingEmail: l.MissingEmail, MissingPhone: l.MissingPhone}
 }

@@ -78,62 +78,22 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		return
 	}
 
-	v.Errors = translateErrors(v.Base, ferrs)
-	if formErr != "" {
-		v.FormError = v.T(formErr)
+	// the registry: link, lock, refuse; one profile per person; the username
+	rs := &registrationStore{store: h.store}
+	chk, err := registration.Check(ctx, rs, inst.ID, registrationSettings(inst), f, ferrs, formErr, officeOf(inst))
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
 	}
-
-	// the registry: link, lock, refuse
-	var adult *db.Adult
-	if f.CF != "" {
-		a, payer, err := h.store.AdultByFiscalCode(ctx, inst.ID, f.CF)
-		switch {
-		case errors.Is(err, db.ErrNotFound):
-			if !inst.AllowUnlinkedAccounts {
-				v.Errors["fiscal_code"] = v.T("register.cf.unknown_refused", officeOf(inst))
-			}
-		case err != nil:
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		default:
-			adult = a
-			v.Contacts = lockedContacts(inst, a, payer)
-		}
-		var adultID int64
-		if adult != nil {
-			adultID = adult.ID
-		}
-		exists, err := h.store.AccountExistsFor(ctx, inst.ID, f.CF, adultID)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		if exists {
-			v.Errors["fiscal_code"] = v.T("register.cf.has_account")
-		}
+	adult := rs.adult // nil unless the registry has the codice fiscale
+	v.Errors = translateErrors(v.Base, chk.Errors)
+	if chk.FormError != "" {
+		v.FormError = v.T(chk.FormError)
 	}
-	if v.Contacts.Locked {
-		// whatever the browser sent, the registry's contacts are used
-		delete(v.Errors, "email")
-		delete(v.Errors, "mobile")
-		if v.Contacts.MissingEmail || v.Contacts.MissingPhone {
-			v.Errors["fiscal_code"] = v.T("register.cf.locked_missing", officeOf(inst))
-		} else if !f.ContactsLocked && ((f.Email != "" && !strings.EqualFold(f.Email, adult.Email)) || (f.Mobile != "" && f.Mobile != adult.Mobile)) {
-			// without JS the user could not see the lock: tell before using other contacts
-			v.FormError = v.T("register.contacts.locked_changed")
-		}
-		v.F.Email, v.F.Mobile = adult.Email, adult.Mobile
+	if adult != nil {
+		v.Contacts = contactsState(chk.Lock, adult)
 	}
-	if _, bad := v.Errors["username"]; !bad && f.Username != "" {
-		taken, err := h.store.UsernameTaken(ctx, inst.ID, f.Username)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		if taken {
-			v.Errors["username"] = v.T("register.username.taken")
-		}
-	}
+	v.F.Email, v.F.Mobile = chk.Email, chk.Mobile
 	var capKey string
 	var capExp time.Time
 	if inst.Captcha {
@@ -170,7 +130,6 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	// family and asks for the link, which a code sent to the registry's own
 	// contacts of the adult proves, or the office confirms (link_*.go).
 	var codeTo []delivery.Target
-	var err error
 	if f.CF != "" {
 		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
 			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),

@@ -51,6 +51,8 @@ type Settings struct {
 	PasswordRequired              bool   // the password is chosen, not generated
 	PasswordMin, PasswordMax      int
 	PrivacyCheckbox               bool
+	LockRegistryContacts          bool // a payer's contacts come from the registry
+	AllowUnlinkedAccounts         bool // a codice fiscale outside the registry may register
 }
 
 // ValidUsername tells whether s has the shape of a username.
