@@ -40,33 +40,16 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	}
 	f, ferrs, formErr := registration.Decode(c.Request.PostForm, registrationSettings(inst))
 	v.F = f
-	ip := c.ClientIP()
 
 	// Without JavaScript, "Verifica disponibilità" posts the whole form:
 	// answer the availability, keep the input, create nothing.
 	if f.Check {
-		if wait, err := h.throttleCheck(c); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		} else if wait > 0 {
-			v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
-		} else if fe, bad := ferrs["username"]; bad {
-			v.Username = &Notice{Tone: "error", Text: v.T(fe.Key, fe.Args...)}
-		} else {
-			n, err := h.usernameNotice(c, v.Base, f.Username)
-			if err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-			v.Username = n
-		}
-		h.restoreContacts(c, &v)
-		h.renderRegisterForm(c, http.StatusOK, &v)
+		h.registerAvailability(c, &v, ferrs)
 		return
 	}
 
 	// submissions per address
-	d := h.limits.Reserve(ctx, throttle.RegisterSubmit.For(ip))
+	d := h.limits.Reserve(ctx, throttle.RegisterSubmit.For(c.ClientIP()))
 	if d.Err != nil {
 		h.renderError(c, http.StatusServiceUnavailable, d.Err)
 		return
@@ -121,40 +104,10 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		}
 	}
 
-	na := db.NewAccount{
-		InstallationID: inst.ID, Username: f.Username, FiscalCode: f.CF,
-		DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName),
-		Email:       v.F.Email, Mobile: v.F.Mobile, Lang: v.Lang,
-	}
-	// A codice fiscale proves nothing: the account is created without a
-	// family and asks for the link, which a code sent to the registry's own
-	// contacts of the adult proves, or the office confirms (link_*.go).
-	var codeTo []delivery.Target
-	if f.CF != "" {
-		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
-			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
-			IP: ip, UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
-		if adult != nil {
-			na.Claim.AdultID = adult.ID
-			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-		}
-	}
-	na.SecurityQuestion = f.Question
-	if f.Question == registration.CustomQuestion {
-		na.SecurityQuestion = f.CustomQuestion
-	}
-	if na.SecurityAnswerHash, err = password.Hash(registration.NormalizeAnswer(f.Answer)); err != nil {
+	na, codeTo, err := h.newAccount(c, &v, f, adult)
+	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
-	}
-	if inst.PasswordRequired {
-		if na.PasswordHash, err = password.Hash(f.Password); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
 	}
 	id, err := h.store.CreateAccount(ctx, na, func(ctx context.Context, tx *sql.Tx, accountID int64) error {
 		if err := h.enqueue.Credentials(ctx, tx, delivery.CredentialsArgs{
@@ -196,6 +149,70 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		done.Mobile = notify.Mask(na.Mobile)
 	}
 	h.render(c, http.StatusOK, "register_done", done)
+}
+
+// registerAvailability answers "Verifica disponibilità" without
+// JavaScript, which posts the whole form: the availability, the input
+// kept, nothing created.
+func (h *Handler) registerAvailability(c *gin.Context, v *RegisterView, ferrs map[string]registration.FieldError) {
+	if wait, err := h.throttleCheck(c); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if wait > 0 {
+		v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
+	} else if fe, bad := ferrs["username"]; bad {
+		v.Username = &Notice{Tone: "error", Text: v.T(fe.Key, fe.Args...)}
+	} else {
+		n, err := h.usernameNotice(c, v.Base, v.F.Username)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		v.Username = n
+	}
+	h.restoreContacts(c, v)
+	h.renderRegisterForm(c, http.StatusOK, v)
+}
+
+// newAccount is the account the form makes (the contacts already the
+// registry's when locked), with the link code's targets when the registry
+// has the adult.
+func (h *Handler) newAccount(c *gin.Context, v *RegisterView, f registration.Form, adult *db.Adult) (db.NewAccount, []delivery.Target, error) {
+	inst := installation(c)
+	na := db.NewAccount{
+		InstallationID: inst.ID, Username: f.Username, FiscalCode: f.CF,
+		DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName),
+		Email:       v.F.Email, Mobile: v.F.Mobile, Lang: v.Lang,
+	}
+	// A codice fiscale proves nothing: the account is created without a
+	// family and asks for the link, which a code sent to the registry's own
+	// contacts of the adult proves, or the office confirms (link_*.go).
+	var codeTo []delivery.Target
+	var err error
+	if f.CF != "" {
+		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
+			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
+			IP: c.ClientIP(), UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
+		if adult != nil {
+			na.Claim.AdultID = adult.ID
+			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
+				return na, nil, err
+			}
+		}
+	}
+	na.SecurityQuestion = f.Question
+	if f.Question == registration.CustomQuestion {
+		na.SecurityQuestion = f.CustomQuestion
+	}
+	if na.SecurityAnswerHash, err = password.Hash(registration.NormalizeAnswer(f.Answer)); err != nil {
+		return na, nil, err
+	}
+	if inst.PasswordRequired {
+		if na.PasswordHash, err = password.Hash(f.Password); err != nil {
+			return na, nil, err
+		}
+	}
+	return na, codeTo, nil
 }
 
 // restoreContacts recomputes the lock for the "Verifica disponibilità"
