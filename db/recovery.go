@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"portalegenitori/internal/recovery"
+
 	"github.com/jmoiron/sqlx"
 )
 
@@ -20,9 +22,9 @@ var ErrAmbiguous = errors.New("the value matches more than one account")
 
 // Recovery lookup keys, as chosen in the form's menu.
 const (
-	RecoverByFiscalCode = "codice_fiscale"
-	RecoverByUsername   = "username"
-	RecoverByEmail      = "email"
+	RecoverByFiscalCode = recovery.ByFiscalCode
+	RecoverByUsername   = recovery.ByUsername
+	RecoverByEmail      = recovery.ByEmail
 )
 
 // RecoveryAccount is an account with what a recovery needs to decide where

@@ -196,12 +196,8 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		v.Day = d
 	}
 
-	if v.Swap {
-		// month navigation and day details swap only the calendar region
-		h.renderBlock(c, http.StatusOK, "attendance", "calendar", v)
-		return
-	}
-	h.render(c, http.StatusOK, "attendance", v)
+	// month navigation and day details swap only the calendar region
+	h.renderFragment(c, http.StatusOK, "attendance", "calendar", v)
 }
 
 // WeekdayShort is "Lun"; WeekdayLong is "lunedì".

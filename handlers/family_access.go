@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,31 +44,4 @@ func (h *Handler) familyAdult(c *gin.Context) *db.Adult {
 // must relink the profile before the account sees the children again.
 func staleLink(acc *db.Account, adult *db.Adult) bool {
 	return acc.LinkedFiscalCode.Valid && acc.LinkedFiscalCode.String != adult.FiscalCode
-}
-
-// idParam parses a positive numeric ID from the path; anything else is a
-// page that does not exist.
-func idParam(c *gin.Context, name string) (int64, bool) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	return id, err == nil && id > 0
-}
-
-// pathID is idParam for a handler: it answers 404 itself when the ID is
-// not a positive number.
-func (h *Handler) pathID(c *gin.Context, name string) (int64, bool) {
-	id, ok := idParam(c, name)
-	if !ok {
-		h.renderError(c, http.StatusNotFound, nil)
-	}
-	return id, ok
-}
-
-// notFoundOr answers 404 for db.ErrNotFound (another family's child, a
-// guessed ID: the same answer whether or not it exists), 500 otherwise.
-func (h *Handler) notFoundOr(c *gin.Context, err error) {
-	if errors.Is(err, db.ErrNotFound) {
-		h.renderError(c, http.StatusNotFound, nil)
-		return
-	}
-	h.renderError(c, http.StatusInternalServerError, err)
 }

@@ -98,8 +98,6 @@ func (h *Handler) linkSubmit(c *gin.Context) {
 }
 
 func (h *Handler) renderLink(c *gin.Context, status int, v LinkView) {
-	if wantsFragment(c.Request) && status >= 400 {
-		status = http.StatusOK // htmx 2 swaps only 2xx
-	}
+	status = swappable(c, status)
 	h.render(c, status, "link", v)
 }

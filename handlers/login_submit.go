@@ -1,34 +1,41 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
-	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
-	"portalegenitori/internal/password"
+	"portalegenitori/internal/signin"
 	"portalegenitori/internal/throttle"
 )
 
+// loginSubmit signs in with username and password; the rules are in
+// internal/signin.
 func (h *Handler) loginSubmit(c *gin.Context) {
 	inst := installation(c)
-	ctx := c.Request.Context()
-	if !inst.ShowsPasswordBoxes() {
+	in := signin.Input{InstallationID: inst.ID, PasswordBoxes: inst.ShowsPasswordBoxes(), Address: c.ClientIP()}
+	if in.PasswordBoxes { // where the boxes are not offered, the form is not read
+		in.Malformed = c.Request.ParseForm() != nil
+		// Invalid UTF-8 or a NUL would make PostgreSQL refuse the query: such a
+		// name cannot exist, so it is simply a wrong username.
+		in.Username, in.Password = formText(c, "username"), c.PostForm("password")
+	}
+	store := &signinStore{h: h, c: c}
+	svc := signin.Service{Store: store, Limits: h.limits, Log: h.log}
+	res := svc.Attempt(c.Request.Context(), in)
+	switch res.Outcome {
+	case signin.MethodDisabled:
 		h.renderError(c, http.StatusNotFound, nil)
 		return
-	}
-	if err := c.Request.ParseForm(); err != nil {
+	case signin.Malformed:
 		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
+
 	v := h.loginView(c)
-	// Invalid UTF-8 or a NUL would make PostgreSQL refuse the query: such a
-	// name cannot exist, so it is simply a wrong username.
-	username := formText(c, "username")
-	pw := c.PostForm("password")
 	v.Next = c.PostForm("next")
 	// «Controllo dimensioni»: a change of the box is a choice for this
 	// device and, once signed in, for the account; an untouched box says
@@ -40,107 +47,51 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 	if fitChanged {
 		h.setFitCookie(c, v.FitTables)
 	}
-	if len(username) <= 64 {
-		v.Username = username
+	if len(in.Username) <= 64 {
+		v.Username = in.Username
 	}
-	if username == "" {
-		v.Errors["username"] = v.T("login.error.username")
-	}
-	if pw == "" {
-		v.Errors["password"] = v.T("login.error.password")
-	}
-	if len(v.Errors) > 0 {
+	switch res.Outcome {
+	case signin.Missing:
+		for field, key := range res.Fields {
+			v.Errors[field] = v.T(key)
+		}
 		h.render(c, http.StatusUnprocessableEntity, "login", v)
 		return
-	}
-
-	// the attempt is counted before the password is checked: per typed
-	// username (existing or not, so the limit reveals nothing) and per address
-	attempt := h.limits.Reserve(ctx, throttle.LoginUsername.For(inst.ID, truncate(username, 64)), throttle.LoginAddress.For(c.ClientIP()))
-	if !attempt.Allowed {
-		if attempt.Err != nil {
-			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
-			return
-		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: truncate(username, 64), Action: "login", Outcome: "throttled"})
-		h.loginThrottled(c, v, attempt)
+	case signin.Unavailable:
+		h.renderError(c, http.StatusServiceUnavailable, res.Err)
 		return
-	}
-
-	var acc *db.Account
-	if utf8.RuneCountInString(username) <= 64 {
-		var err error
-		acc, err = h.store.AccountByUsername(ctx, inst.ID, username)
-		if err != nil && !errors.Is(err, db.ErrNotFound) {
-			h.releaseAttempt(ctx, attempt)
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-	}
-	// exactly two argon2id verifications on every path (permanent and
-	// temporary password, or the dummy in their place): the time tells
-	// neither whether the account exists nor whether a temporary password
-	// (recovery, generated at registration) is pending
-	var permanent, temporary string
-	if acc != nil && len(pw) <= 256 {
-		permanent = acc.PasswordHash.String
-		if acc.TempPasswordExpiresAt.Valid && acc.TempPasswordExpiresAt.Time.After(time.Now()) {
-			temporary = acc.TempPasswordHash.String
-		}
-	}
-	okPermanent, usedTemp := password.VerifySignIn(truncate(pw, 256), permanent, temporary)
-	usedTemp = usedTemp && !okPermanent
-	ok := okPermanent || usedTemp
-	if ok && usedTemp {
-		// the temporary password stays valid until it expires or a new
-		// password is chosen; signing in with it leads to the forced change
-		var err error
-		if ok, err = h.store.UseTempPassword(ctx, inst.ID, acc.ID, acc.TempPasswordHash.String); err != nil {
-			h.releaseAttempt(ctx, attempt)
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		acc.MustChangePassword = true
-	}
-	if !ok {
-		var accID int64
-		if acc != nil {
-			accID = acc.ID
-		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: truncate(username, 64), Action: "login", Outcome: "failure"})
-		if attempt.Last {
-			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: truncate(username, 64), Action: "login", Outcome: "lock",
-				Detail: map[string]any{"until": time.Now().Add(attempt.RetryAfter).UTC().Format(time.RFC3339), "limit": attempt.Refusing.Name}})
-			h.loginThrottled(c, v, attempt)
-			return
-		}
+	case signin.Failed:
+		h.renderError(c, http.StatusInternalServerError, res.Err)
+		return
+	case signin.Throttled:
+		h.loginThrottled(c, v, res.Throttle)
+		return
+	case signin.WrongCredentials:
 		v.FormError = v.T("login.error.generic")
 		h.render(c, http.StatusUnprocessableEntity, "login", v)
 		return
-	}
-	h.releaseAttempt(ctx, attempt) // a success costs no attempt
-	if acc.LockedAt.Valid {
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "locked"})
+	case signin.Locked:
 		v.FormError = v.T("login.error.locked")
 		h.render(c, http.StatusForbidden, "login", v)
 		return
 	}
 
-	method := map[bool]string{false: "password", true: "temp_password"}[usedTemp]
-	if err := h.startSession(c, inst, acc, map[string]any{keySignIn: method}); err != nil { // a new session ID at every sign-in
+	acc := store.acc // signin.OK or signin.ChangePassword
+	acc.MustChangePassword = res.Outcome == signin.ChangePassword
+	if err := h.startSession(c, inst, acc, map[string]any{keySignIn: res.Method}); err != nil { // a new session ID at every sign-in
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
 	if fitChanged && acc.FitTables != v.FitTables {
-		if err := h.store.SetFitTables(ctx, inst.ID, acc.ID, v.FitTables); err != nil {
+		if err := h.store.SetFitTables(c.Request.Context(), inst.ID, acc.ID, v.FitTables); err != nil {
 			h.log.Error("save fit preference", "err", err)
 		}
 	} else if !fitChanged {
 		h.setFitCookie(c, acc.FitTables) // the device follows the account's setting
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
-		Detail: map[string]any{"method": method}})
-	if acc.MustChangePassword {
+		Detail: map[string]any{"method": res.Method}})
+	if res.Outcome == signin.ChangePassword {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
 	}
@@ -150,4 +101,38 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 func (h *Handler) loginThrottled(c *gin.Context, v LoginView, d *throttle.Decision) {
 	v.FormError = v.T("login.error.throttled", retryAfter(c, d))
 	h.render(c, http.StatusTooManyRequests, "login", v)
+}
+
+// signinStore gives internal/signin the accounts of the database; it keeps
+// the account it found, which the handler signs in.
+type signinStore struct {
+	h   *Handler
+	c   *gin.Context
+	acc *db.Account
+}
+
+func (s *signinStore) Account(ctx context.Context, installationID int64, username string) (*signin.Account, error) {
+	a, err := s.h.store.AccountByUsername(ctx, installationID, username)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.acc = a
+	acc := &signin.Account{ID: a.ID, Username: a.Username, PasswordHash: a.PasswordHash.String,
+		TempPasswordHash: a.TempPasswordHash.String, Locked: a.LockedAt.Valid, MustChangePassword: a.MustChangePassword}
+	if a.TempPasswordExpiresAt.Valid {
+		acc.TempPasswordExpiry = a.TempPasswordExpiresAt.Time
+	}
+	return acc, nil
+}
+
+func (s *signinStore) UseTempPassword(ctx context.Context, installationID, accountID int64, hash string) (bool, error) {
+	return s.h.store.UseTempPassword(ctx, installationID, accountID, hash)
+}
+
+func (s *signinStore) Audit(_ context.Context, e signin.Event) {
+	s.h.audit(s.c, db.AuditEvent{InstallationID: e.InstallationID, AccountID: e.AccountID, Actor: e.Actor,
+		Action: "login", Outcome: e.Outcome, Detail: e.Detail})
 }

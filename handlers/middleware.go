@@ -67,13 +67,6 @@ func pickLang(c *gin.Context) string {
 	return i18n.FromAcceptLanguage(c.GetHeader("Accept-Language"))
 }
 
-func langOf(c *gin.Context) string {
-	if l, ok := c.Get(ctxLang); ok {
-		return l.(string)
-	}
-	return "it"
-}
-
 // logRequests writes one structured line per request: secrets of the path
 // and of the query string redacted (request_log.go), no form values, no
 // cookies.
@@ -154,17 +147,6 @@ func validInstallationCode(s string) bool {
 	return true
 }
 
-func installation(c *gin.Context) *db.Installation {
-	return c.MustGet(ctxInstallation).(*db.Installation)
-}
-
-func currentAccount(c *gin.Context) *db.Account {
-	if acc, ok := c.Get(ctxAccount); ok {
-		return acc.(*db.Account)
-	}
-	return nil
-}
-
 // requireAccount sends anonymous visitors to the login page, and accounts
 // that must change their password to the change page, whatever they asked.
 func (h *Handler) requireAccount(c *gin.Context) {
@@ -195,37 +177,6 @@ func (h *Handler) requireStaff(c *gin.Context) {
 		return
 	}
 	c.Next()
-}
-
-// redirect answers 303, or HX-Redirect for htmx so the whole page changes.
-func redirect(c *gin.Context, target string) {
-	if wantsFragment(c.Request) {
-		c.Header("HX-Redirect", target)
-		c.Status(http.StatusNoContent)
-		c.Abort()
-		return
-	}
-	c.Redirect(http.StatusSeeOther, target)
-	c.Abort()
-}
-
-// nextWithin keeps "next" inside the installation: a safe path (safeNext)
-// under /{inst}/, never back to the login or logout.
-func nextWithin(inst *db.Installation, next, fallback string) string {
-	prefix := "/" + inst.Code + "/"
-	if next = safeNext(next, ""); strings.HasPrefix(next, prefix) &&
-		!strings.HasPrefix(next, prefix+"accesso") && !strings.HasPrefix(next, prefix+"esci") {
-		return next
-	}
-	return fallback
-}
-
-// homeOf is where an account lands after sign-in.
-func homeOf(inst *db.Installation, acc *db.Account) string {
-	if acc.IsStaff() {
-		return "/" + inst.Code + "/operatori"
-	}
-	return "/" + inst.Code + "/famiglia"
 }
 
 // audit records an event; a failure to write it is logged, never shown.

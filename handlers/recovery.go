@@ -2,23 +2,19 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
-	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/recovery"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -100,65 +96,11 @@ func (h *Handler) recoveryShow(c *gin.Context) {
 		return
 	}
 	v := h.recoveryView(c)
-	if k := c.Query("chiave"); validRecoveryKey(k) {
+	if k := c.Query("chiave"); recovery.ValidKey(k) {
 		v.Key = k
 	}
 	v.fillKeys()
 	h.render(c, http.StatusOK, "recovery", v)
-}
-
-func validRecoveryKey(k string) bool {
-	return k == db.RecoverByFiscalCode || k == db.RecoverByUsername || k == db.RecoverByEmail
-}
-
-// normalizeRecoveryValue returns the value as it is looked up, or a message
-// key when it cannot be a value of that kind.
-func normalizeRecoveryValue(key, value string) (string, string) {
-	if value == "" {
-		return "", "recovery.error.value_required." + key
-	}
-	if utf8.RuneCountInString(value) > 254 {
-		return "", "recovery.error.value_long"
-	}
-	switch key {
-	case db.RecoverByFiscalCode:
-		cf := codicefiscale.Normalize(strings.Join(strings.Fields(value), "")) // "RSSMRA82 D12..." as printed on cards
-		if len(cf) != 16 {
-			return "", "recovery.error.cf_length"
-		}
-		return cf, ""
-	case db.RecoverByEmail:
-		if !strings.Contains(value, "@") || strings.ContainsAny(value, " \t") {
-			return "", "recovery.error.email"
-		}
-		return strings.ToLower(value), ""
-	default:
-		return strings.ToLower(value), ""
-	}
-}
-
-// auditActor is what the audit log keeps of the typed value: a username as
-// typed (as for sign-in), a masked e-mail, the first six letters of a CF.
-func auditActor(key, value string) string {
-	switch key {
-	case db.RecoverByEmail:
-		return truncate(notify.Mask(value), 64)
-	case db.RecoverByFiscalCode:
-		if len(value) > 6 {
-			return value[:6] + "…"
-		}
-		return value
-	}
-	return truncate(value, 64)
-}
-
-// decoyQuestion is the proposed question shown for a value that matches no
-// profile: stable for the value, unpredictable without the server key.
-func (h *Handler) decoyQuestion(instID int64, key, value string) string {
-	m := hmac.New(sha256.New, []byte(h.captchaKey))
-	fmt.Fprintf(m, "recovery-decoy|%d|%s|%s", instID, key, value)
-	sum := m.Sum(nil)
-	return securityQuestions[binary.BigEndian.Uint32(sum[:4])%uint32(len(securityQuestions))]
 }
 
 // recoverySubmit handles both steps: the value ("step" empty) and the
@@ -175,7 +117,7 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 		return
 	}
 	v.Key = c.PostForm("key")
-	if !validRecoveryKey(v.Key) {
+	if !recovery.ValidKey(v.Key) {
 		v.Key = db.RecoverByFiscalCode
 	}
 	v.Value = truncate(formText(c, "value"), 254)
@@ -187,16 +129,16 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 			h.renderError(c, http.StatusServiceUnavailable, d.Err)
 			return
 		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: auditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "throttled",
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: recovery.AuditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "throttled",
 			Detail: map[string]any{"key": v.Key, "limit": "ip"}})
 		h.recoveryThrottled(c, v, "recovery.error.throttled", d)
 		return
 	}
 
-	value, problem := normalizeRecoveryValue(v.Key, v.Value)
+	value, problem := recovery.NormalizeValue(v.Key, v.Value)
 	if problem != "" {
 		v.Errors["value"] = v.T(problem)
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: auditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "invalid",
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: recovery.AuditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "invalid",
 			Detail: map[string]any{"key": v.Key}})
 		h.render(c, http.StatusUnprocessableEntity, "recovery", v)
 		return
@@ -207,7 +149,7 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	actor := auditActor(v.Key, value)
+	actor := recovery.AuditActor(v.Key, value)
 	var accID int64
 	if acc != nil {
 		accID = acc.ID
@@ -236,7 +178,7 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 		if acc != nil {
 			q = acc.SecurityQuestion
 		} else {
-			q = h.decoyQuestion(inst.ID, v.Key, value)
+			q = recovery.DecoyQuestion(h.captchaKey, inst.ID, v.Key, value)
 			outcome = "no_account"
 			if ambiguous {
 				outcome = "ambiguous"
@@ -299,7 +241,7 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 	if hasQuestion {
 		question = acc.SecurityQuestion
 	} else {
-		question = h.decoyQuestion(inst.ID, v.Key, value)
+		question = recovery.DecoyQuestion(h.captchaKey, inst.ID, v.Key, value)
 	}
 	if strings.TrimSpace(answer) == "" {
 		v.Errors["answer"] = v.T("recovery.error.answer_required")
@@ -323,12 +265,12 @@ func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, a
 	ok := false
 	if hasQuestion && len(answer) <= 256 {
 		var err error
-		if ok, err = password.Verify(normalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
+		if ok, err = password.Verify(registration.NormalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
 			h.log.Error("security answer hash unreadable", "account", acc.ID, "err", err)
 			ok = false
 		}
 	} else {
-		password.VerifyDummy(normalizeAnswer(truncate(answer, 256)))
+		password.VerifyDummy(registration.NormalizeAnswer(truncate(answer, 256)))
 	}
 	if !ok {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "failure",

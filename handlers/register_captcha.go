@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"portalegenitori/internal/registration"
+
 	altcha "github.com/altcha-org/altcha-lib-go"
 )
 
@@ -80,7 +82,7 @@ func (h *Handler) captchaMAC(parts ...string) string {
 // verifyCaptcha checks either the ALTCHA payload or the fallback answer,
 // and returns the key under which the solution is spent (to refuse replays)
 // and its expiry. ok false: missing, wrong or expired.
-func (h *Handler) verifyCaptcha(f RegisterForm) (key string, exp time.Time, ok bool) {
+func (h *Handler) verifyCaptcha(f registration.Form) (key string, exp time.Time, ok bool) {
 	if f.Altcha != "" {
 		raw, err := base64.StdEncoding.DecodeString(f.Altcha)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -55,7 +56,7 @@ func (h *Handler) usernameNotice(c *gin.Context, b Base, username string) (*Noti
 	switch {
 	case username == "":
 		return &Notice{Tone: "error", Text: b.T("register.error.username_required")}, nil
-	case !usernameRE.MatchString(username):
+	case !registration.ValidUsername(username):
 		return &Notice{Tone: "error", Text: b.T("register.error.username_format")}, nil
 	}
 	taken, err := h.store.UsernameTaken(c.Request.Context(), b.Inst.ID, username)
@@ -197,7 +198,7 @@ func (h *Handler) registerFiscalCode(c *gin.Context) {
 	v := h.registerView(c)
 	if err := c.Request.ParseForm(); err != nil {
 		v.CF = &Notice{Tone: "error", Text: v.T("register.error.too_big")}
-		h.renderBlock(c, http.StatusOK, "register", "cf_status", v)
+		h.renderPart(c, http.StatusOK, "register", "cf_status", v)
 		return
 	}
 	if wait, err := h.throttleCheck(c); err != nil {
@@ -205,13 +206,13 @@ func (h *Handler) registerFiscalCode(c *gin.Context) {
 		return
 	} else if wait > 0 {
 		v.CF = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
-		h.renderBlock(c, http.StatusOK, "register", "cf_status", v)
+		h.renderPart(c, http.StatusOK, "register", "cf_status", v)
 		return
 	}
 	typed, ok := oneValue(c, "fiscal_code", 40)
 	if !ok {
 		v.CF = &Notice{Tone: "error", Text: v.T("register.error.cf_malformed")}
-		h.renderBlock(c, http.StatusOK, "register", "cf_status", v)
+		h.renderPart(c, http.StatusOK, "register", "cf_status", v)
 		return
 	}
 	n, st, err := h.cfNotice(c, v.Base, typed)
@@ -222,7 +223,7 @@ func (h *Handler) registerFiscalCode(c *gin.Context) {
 	v.CF, v.Contacts = n, st
 	wasLocked := c.Request.PostForm.Get("contacts_locked") == "1"
 	v.Contacts.OOB = wasLocked != st.Locked
-	h.renderBlock(c, http.StatusOK, "register", "cf_status", v)
+	h.renderPart(c, http.StatusOK, "register", "cf_status", v)
 }
 
 // StrengthView is the strength meter: zxcvbn's score 0–4 as a level in
@@ -266,18 +267,18 @@ func (h *Handler) registerStrength(c *gin.Context) {
 	}
 	v := h.registerView(c)
 	if err := c.Request.ParseForm(); err != nil {
-		h.renderBlock(c, http.StatusOK, "register", "strength", v)
+		h.renderPart(c, http.StatusOK, "register", "strength", v)
 		return
 	}
 	pw, ok := oneValue(c, "password", 256)
 	if !ok {
 		v.Strength = &StrengthView{Level: v.T("register.strength.0"), Problem: v.T("password.invalid_chars")}
-		h.renderBlock(c, http.StatusOK, "register", "strength", v)
+		h.renderPart(c, http.StatusOK, "register", "strength", v)
 		return
 	}
 	user, _ := oneValue(c, "username", 64)
 	first, _ := oneValue(c, "first_name", 60)
 	last, _ := oneValue(c, "last_name", 60)
 	v.Strength = strengthOf(v.Base, pw, user, first, last)
-	h.renderBlock(c, http.StatusOK, "register", "strength", v)
+	h.renderPart(c, http.StatusOK, "register", "strength", v)
 }

@@ -9,6 +9,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/notify"
+	"portalegenitori/internal/registration"
 )
 
 // Option is one entry of a select.
@@ -35,7 +36,7 @@ type ContactsState struct {
 // RegisterView is the registration form ("Registrazione di una nuova utenza").
 type RegisterView struct {
 	Base
-	F         RegisterForm
+	F         registration.Form
 	Errors    map[string]string
 	FormError string
 	Questions []Option
@@ -96,10 +97,10 @@ func (h *Handler) registerView(c *gin.Context) RegisterView {
 // finish fills the parts every rendering of the form needs.
 func (h *Handler) finishRegisterView(v *RegisterView) error {
 	v.Questions = v.Questions[:0]
-	for _, k := range securityQuestions {
+	for _, k := range registration.SecurityQuestions {
 		v.Questions = append(v.Questions, Option{Value: k, Label: v.T(k), Selected: v.F.Question == k})
 	}
-	v.Questions = append(v.Questions, Option{Value: customQuestion, Label: v.T("register.question.custom"), Selected: v.F.Question == customQuestion})
+	v.Questions = append(v.Questions, Option{Value: registration.CustomQuestion, Label: v.T("register.question.custom"), Selected: v.F.Question == registration.CustomQuestion})
 	if v.Inst.Captcha {
 		cv, err := h.newCaptcha(v.Base)
 		if err != nil {
@@ -111,7 +112,7 @@ func (h *Handler) finishRegisterView(v *RegisterView) error {
 }
 
 // translateErrors turns field errors into messages in the page language.
-func translateErrors(b Base, errs map[string]fieldError) map[string]string {
+func translateErrors(b Base, errs map[string]registration.FieldError) map[string]string {
 	out := make(map[string]string, len(errs))
 	for field, fe := range errs {
 		if fe.Key == "register.error.cf" && len(fe.Args) == 1 {
@@ -146,15 +147,17 @@ func (h *Handler) registerShow(c *gin.Context) {
 // generated password goes only to contacts the registry has for the adult,
 // so it locks them too.
 func lockedContacts(inst *db.Installation, adult *db.Adult, payer bool) ContactsState {
-	if adult == nil || !(payer && inst.LockRegistryContacts || !inst.PasswordRequired) {
+	if adult == nil {
 		return ContactsState{}
 	}
-	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile),
-		ForPassword: !(payer && inst.LockRegistryContacts)}
-	st.MissingEmail = adult.Email == "" && (inst.EmailRequired || inst.DeliveryChannel == "email")
-	st.MissingPhone = adult.Mobile == "" && (inst.MobileRequired || inst.DeliveryChannel == "sms")
-	if adult.Email == "" && adult.Mobile == "" {
-		st.MissingEmail, st.MissingPhone = inst.DeliveryChannel != "sms", inst.DeliveryChannel != "email"
+	return contactsState(registration.Lock(registrationSettings(inst), registryAdult(adult, payer)), adult)
+}
+
+// contactsState is the contacts block for a lock decided by the rules.
+func contactsState(l registration.ContactLock, adult *db.Adult) ContactsState {
+	if !l.Locked {
+		return ContactsState{}
 	}
-	return st
+	return ContactsState{Locked: true, ForPassword: l.ForPassword, MaskedEmail: notify.Mask(adult.Email),
+		MaskedMobile: notify.Mask(adult.Mobile), MissingEmail: l.MissingEmail, MissingPhone: l.MissingPhone}
 }

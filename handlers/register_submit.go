@@ -14,6 +14,7 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -37,35 +38,18 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		h.renderRegisterForm(c, status, &v)
 		return
 	}
-	f, ferrs, formErr := decodeRegisterForm(c.Request.PostForm, inst)
+	f, ferrs, formErr := registration.Decode(c.Request.PostForm, registrationSettings(inst))
 	v.F = f
-	ip := c.ClientIP()
 
 	// Without JavaScript, "Verifica disponibilità" posts the whole form:
 	// answer the availability, keep the input, create nothing.
 	if f.Check {
-		if wait, err := h.throttleCheck(c); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		} else if wait > 0 {
-			v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
-		} else if fe, bad := ferrs["username"]; bad {
-			v.Username = &Notice{Tone: "error", Text: v.T(fe.Key, fe.Args...)}
-		} else {
-			n, err := h.usernameNotice(c, v.Base, f.Username)
-			if err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-			v.Username = n
-		}
-		h.restoreContacts(c, &v)
-		h.renderRegisterForm(c, http.StatusOK, &v)
+		h.registerAvailability(c, &v, ferrs)
 		return
 	}
 
 	// submissions per address
-	d := h.limits.Reserve(ctx, throttle.RegisterSubmit.For(ip))
+	d := h.limits.Reserve(ctx, throttle.RegisterSubmit.For(c.ClientIP()))
 	if d.Err != nil {
 		h.renderError(c, http.StatusServiceUnavailable, d.Err)
 		return
@@ -77,62 +61,22 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		return
 	}
 
-	v.Errors = translateErrors(v.Base, ferrs)
-	if formErr != "" {
-		v.FormError = v.T(formErr)
+	// the registry: link, lock, refuse; one profile per person; the username
+	rs := &registrationStore{store: h.store}
+	chk, err := registration.Check(ctx, rs, inst.ID, registrationSettings(inst), f, ferrs, formErr, officeOf(inst))
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
 	}
-
-	// the registry: link, lock, refuse
-	var adult *db.Adult
-	if f.CF != "" {
-		a, payer, err := h.store.AdultByFiscalCode(ctx, inst.ID, f.CF)
-		switch {
-		case errors.Is(err, db.ErrNotFound):
-			if !inst.AllowUnlinkedAccounts {
-				v.Errors["fiscal_code"] = v.T("register.cf.unknown_refused", officeOf(inst))
-			}
-		case err != nil:
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		default:
-			adult = a
-			v.Contacts = lockedContacts(inst, a, payer)
-		}
-		var adultID int64
-		if adult != nil {
-			adultID = adult.ID
-		}
-		exists, err := h.store.AccountExistsFor(ctx, inst.ID, f.CF, adultID)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		if exists {
-			v.Errors["fiscal_code"] = v.T("register.cf.has_account")
-		}
+	adult := rs.adult // nil unless the registry has the codice fiscale
+	v.Errors = translateErrors(v.Base, chk.Errors)
+	if chk.FormError != "" {
+		v.FormError = v.T(chk.FormError)
 	}
-	if v.Contacts.Locked {
-		// whatever the browser sent, the registry's contacts are used
-		delete(v.Errors, "email")
-		delete(v.Errors, "mobile")
-		if v.Contacts.MissingEmail || v.Contacts.MissingPhone {
-			v.Errors["fiscal_code"] = v.T("register.cf.locked_missing", officeOf(inst))
-		} else if !f.ContactsLocked && ((f.Email != "" && !strings.EqualFold(f.Email, adult.Email)) || (f.Mobile != "" && f.Mobile != adult.Mobile)) {
-			// without JS the user could not see the lock: tell before using other contacts
-			v.FormError = v.T("register.contacts.locked_changed")
-		}
-		v.F.Email, v.F.Mobile = adult.Email, adult.Mobile
+	if adult != nil {
+		v.Contacts = contactsState(chk.Lock, adult)
 	}
-	if _, bad := v.Errors["username"]; !bad && f.Username != "" {
-		taken, err := h.store.UsernameTaken(ctx, inst.ID, f.Username)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		if taken {
-			v.Errors["username"] = v.T("register.username.taken")
-		}
-	}
+	v.F.Email, v.F.Mobile = chk.Email, chk.Mobile
 	var capKey string
 	var capExp time.Time
 	if inst.Captcha {
@@ -160,41 +104,10 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		}
 	}
 
-	na := db.NewAccount{
-		InstallationID: inst.ID, Username: f.Username, FiscalCode: f.CF,
-		DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName),
-		Email:       v.F.Email, Mobile: v.F.Mobile, Lang: v.Lang,
-	}
-	// A codice fiscale proves nothing: the account is created without a
-	// family and asks for the link, which a code sent to the registry's own
-	// contacts of the adult proves, or the office confirms (link_*.go).
-	var codeTo []delivery.Target
-	var err error
-	if f.CF != "" {
-		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
-			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
-			IP: ip, UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
-		if adult != nil {
-			na.Claim.AdultID = adult.ID
-			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-		}
-	}
-	na.SecurityQuestion = f.Question
-	if f.Question == customQuestion {
-		na.SecurityQuestion = f.CustomQuestion
-	}
-	if na.SecurityAnswerHash, err = password.Hash(normalizeAnswer(f.Answer)); err != nil {
+	na, codeTo, err := h.newAccount(c, &v, f, adult)
+	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
-	}
-	if inst.PasswordRequired {
-		if na.PasswordHash, err = password.Hash(f.Password); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
 	}
 	id, err := h.store.CreateAccount(ctx, na, func(ctx context.Context, tx *sql.Tx, accountID int64) error {
 		if err := h.enqueue.Credentials(ctx, tx, delivery.CredentialsArgs{
@@ -238,6 +151,70 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 	h.render(c, http.StatusOK, "register_done", done)
 }
 
+// registerAvailability answers "Verifica disponibilità" without
+// JavaScript, which posts the whole form: the availability, the input
+// kept, nothing created.
+func (h *Handler) registerAvailability(c *gin.Context, v *RegisterView, ferrs map[string]registration.FieldError) {
+	if wait, err := h.throttleCheck(c); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	} else if wait > 0 {
+		v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
+	} else if fe, bad := ferrs["username"]; bad {
+		v.Username = &Notice{Tone: "error", Text: v.T(fe.Key, fe.Args...)}
+	} else {
+		n, err := h.usernameNotice(c, v.Base, v.F.Username)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		v.Username = n
+	}
+	h.restoreContacts(c, v)
+	h.renderRegisterForm(c, http.StatusOK, v)
+}
+
+// newAccount is the account the form makes (the contacts already the
+// registry's when locked), with the link code's targets when the registry
+// has the adult.
+func (h *Handler) newAccount(c *gin.Context, v *RegisterView, f registration.Form, adult *db.Adult) (db.NewAccount, []delivery.Target, error) {
+	inst := installation(c)
+	na := db.NewAccount{
+		InstallationID: inst.ID, Username: f.Username, FiscalCode: f.CF,
+		DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName),
+		Email:       v.F.Email, Mobile: v.F.Mobile, Lang: v.Lang,
+	}
+	// A codice fiscale proves nothing: the account is created without a
+	// family and asks for the link, which a code sent to the registry's own
+	// contacts of the adult proves, or the office confirms (link_*.go).
+	var codeTo []delivery.Target
+	var err error
+	if f.CF != "" {
+		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
+			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
+			IP: c.ClientIP(), UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
+		if adult != nil {
+			na.Claim.AdultID = adult.ID
+			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
+				return na, nil, err
+			}
+		}
+	}
+	na.SecurityQuestion = f.Question
+	if f.Question == registration.CustomQuestion {
+		na.SecurityQuestion = f.CustomQuestion
+	}
+	if na.SecurityAnswerHash, err = password.Hash(registration.NormalizeAnswer(f.Answer)); err != nil {
+		return na, nil, err
+	}
+	if inst.PasswordRequired {
+		if na.PasswordHash, err = password.Hash(f.Password); err != nil {
+			return na, nil, err
+		}
+	}
+	return na, codeTo, nil
+}
+
 // restoreContacts recomputes the lock for the "Verifica disponibilità"
 // re-rendering, so a locked block stays locked.
 func (h *Handler) restoreContacts(c *gin.Context, v *RegisterView) {
@@ -259,9 +236,7 @@ func (h *Handler) renderRegisterForm(c *gin.Context, status int, v *RegisterView
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if wantsFragment(c.Request) && status >= 400 {
-		status = http.StatusOK // htmx 2 swaps only 2xx
-	}
+	status = swappable(c, status)
 	h.render(c, status, "register", v)
 }
 

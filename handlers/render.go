@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/angelofallars/htmx-go"
 	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 	"github.com/lib/pq"
@@ -105,17 +104,36 @@ func (h *Handler) base(c *gin.Context) Base {
 	return b
 }
 
-// wantsFragment follows docs/architecture.md#rendering: a fragment only for a plain htmx request.
-func wantsFragment(r *http.Request) bool {
-	return htmx.IsHTMX(r) && !htmx.IsBoosted(r) && !htmx.IsHistoryRestoreRequest(r)
-}
+// Rendering a page or a part of it (docs/architecture.md#rendering). Every
+// handler answers through one of these three:
+//
+//   - render: the full page, or its "content" block when the request wants a
+//     fragment (wantsFragment); most pages.
+//   - renderFragment: the same with another named block of the page as the
+//     fragment, for a region smaller than "content" (the calendar, the
+//     search results); the full page when the request wants no fragment.
+//   - renderPart: only the named block, whatever the request, for the
+//     endpoints only htmx calls (live checks, a row of the register): they
+//     have no page of their own to fall back to.
+//
+// renderBlock below is the writer all three share.
 
 // render writes the full page, or its "content" block for an htmx request.
 func (h *Handler) render(c *gin.Context, status int, page string, data any) {
-	block := "layout"
-	if wantsFragment(c.Request) {
-		block = "content"
+	h.renderFragment(c, status, page, "content", data)
+}
+
+// renderFragment writes the named block of the page for a request that
+// wants a fragment, the full page otherwise.
+func (h *Handler) renderFragment(c *gin.Context, status int, page, block string, data any) {
+	if !wantsFragment(c.Request) {
+		block = "layout"
 	}
+	h.renderBlock(c, status, page, block, data)
+}
+
+// renderPart writes only the named block of the page.
+func (h *Handler) renderPart(c *gin.Context, status int, page, block string, data any) {
 	h.renderBlock(c, status, page, block, data)
 }
 

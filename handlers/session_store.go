@@ -166,14 +166,3 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
-
-// clientIP is set by the middleware from gin's ClientIP, which honours only
-// the configured trusted proxies.
-func clientIP(r *http.Request) string {
-	if ip, ok := r.Context().Value(ctxClientIP{}).(string); ok {
-		return ip
-	}
-	return r.RemoteAddr
-}
-
-type ctxClientIP struct{}

@@ -4,15 +4,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/lib/pq"
 
 	"portalegenitori/db"
-	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/codicefiscale"
 )
 
@@ -65,27 +61,6 @@ func staffName(acc *db.Account) string {
 	}
 	return acc.Username
 }
-
-// optionalIDParam is idParam for the save routes, which come with and
-// without the ID: absent is 0 (create), present must be valid (edit).
-func optionalIDParam(c *gin.Context, name string) (int64, bool) {
-	if c.Param(name) == "" {
-		return 0, true
-	}
-	return idParam(c, name)
-}
-
-// formID parses a positive ID from a form field.
-func formID(c *gin.Context, name string) int64 {
-	id, err := strconv.ParseInt(strings.TrimSpace(c.PostForm(name)), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
-	return id
-}
-
-// parseDay reads a civil date "2006-01-02" (also "02/01/2006").
-func parseDay(s string) (time.Time, bool) { return calendar.ParseDate(s) }
 
 // checkFiscalCode normalises and validates a codice fiscale; the message
 // key of the error, or "".

@@ -139,7 +139,7 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 	v := RowStatus{StaffBase: h.staffBase(c, "register"), Status: status}
 	if !ok || child == 0 || service == 0 || (status != "present" && status != "absent") {
 		v.Message = v.T("staff.register.refused")
-		h.renderBlock(c, http.StatusOK, "staff_register", "row-status", v)
+		h.renderPart(c, http.StatusOK, "staff_register", "row-status", v)
 		return
 	}
 	res, err := h.mark(c, child, service, day, status)
@@ -164,7 +164,7 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 		h.flashRedirect(c, msg, "/"+installation(c).Code+"/operatori/presenze")
 		return
 	}
-	h.renderBlock(c, http.StatusOK, "staff_register", "row-status", v)
+	h.renderFragment(c, http.StatusOK, "staff_register", "row-status", v)
 }
 
 // staffRegisterSave saves the whole register at once (without JS, or the

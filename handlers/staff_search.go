@@ -42,10 +42,9 @@ func (h *Handler) staffSearch(c *gin.Context) {
 		}
 		v.Hits = hits
 	}
+	block := "content"
 	if target, _ := htmx.GetTarget(c.Request); wantsFragment(c.Request) && target == "search-results" {
-		v.OOB = true
-		h.renderBlock(c, http.StatusOK, "staff_search", "results", v)
-		return
+		block, v.OOB = "results", true // the live search swaps only the results
 	}
-	h.render(c, http.StatusOK, "staff_search", v)
+	h.renderFragment(c, http.StatusOK, "staff_search", block, v)
 }
