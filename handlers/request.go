@@ -12,6 +12,7 @@ import (
 
 	"portalegenitori/db"
 	"portalegenitori/internal/calendar"
+	"portalegenitori/internal/text"
 )
 
 // Reading the request and what the middleware put in its context.
@@ -111,3 +112,6 @@ func cleanText(v string) string {
 	}, v)
 	return strings.TrimSpace(v)
 }
+
+// truncate cuts s to at most n bytes without splitting a character.
+func truncate(s string, n int) string { return text.Truncate(s, n) }

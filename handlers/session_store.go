@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-contrib/sessions"
 	gsessions "github.com/gorilla/sessions"
@@ -154,15 +153,4 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessi
 func tokenHash(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

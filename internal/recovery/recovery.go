@@ -15,6 +15,7 @@ import (
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/registration"
+	"portalegenitori/internal/text"
 )
 
 // Lookup keys, as chosen in the form's menu.
@@ -60,14 +61,14 @@ func NormalizeValue(key, value string) (string, string) {
 func AuditActor(key, value string) string {
 	switch key {
 	case ByEmail:
-		return truncate(notify.Mask(value), 64)
+		return text.Truncate(notify.Mask(value), 64)
 	case ByFiscalCode:
 		if len(value) > 6 {
 			return value[:6] + "…"
 		}
 		return value
 	}
-	return truncate(value, 64)
+	return text.Truncate(value, 64)
 }
 
 // DecoyQuestion is the proposed question shown for a value that matches no
@@ -77,15 +78,4 @@ func DecoyQuestion(serverKey string, instID int64, key, value string) string {
 	fmt.Fprintf(m, "recovery-decoy|%d|%s|%s", instID, key, value)
 	sum := m.Sum(nil)
 	return registration.SecurityQuestions[binary.BigEndian.Uint32(sum[:4])%uint32(len(registration.SecurityQuestions))]
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

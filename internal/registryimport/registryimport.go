@@ -19,6 +19,7 @@ import (
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/contact"
 	"portalegenitori/internal/money"
+	"portalegenitori/internal/text"
 )
 
 // Columns are the header names the file must have, in any order.
@@ -160,9 +161,9 @@ func Parse(text string, cat Catalogue) ([]Row, []Problem) {
 // parseLine checks the fields of one line, reporting each problem with add;
 // payerOf holds the payer named for each child by the lines before.
 func parseLine(line int, get func(string) string, cat Catalogue, payerOf map[string]string, add func(int, string, ...any)) Row {
-	row := Row{Line: line, ChildFirst: get("nome_bambino"), ChildLast: get("cognome_bambino"), Class: truncate(get("classe"), maxClass),
+	row := Row{Line: line, ChildFirst: get("nome_bambino"), ChildLast: get("cognome_bambino"), Class: text.Truncate(get("classe"), maxClass),
 		AdultFirst: get("nome_adulto"), AdultLast: get("cognome_adulto"), Email: get("email"), Mobile: contact.NormalizeMobile(get("cellulare")),
-		TariffName: truncate(get("tariffa"), maxTariff)}
+		TariffName: text.Truncate(get("tariffa"), maxTariff)}
 	var ok bool
 	if row.ChildCF, ok = fiscalCode(get("cf_bambino")); !ok {
 		add(line, "staff.import.err.child_cf", get("cf_bambino"))
@@ -252,15 +253,4 @@ func fiscalCode(s string) (string, bool) {
 		return cf, false
 	}
 	return norm, true
-}
-
-// truncate cuts s to at most n bytes on a character boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"portalegenitori/internal/password"
+	"portalegenitori/internal/text"
 	"portalegenitori/internal/throttle"
 )
 
@@ -147,7 +148,7 @@ func (s *Service) Attempt(ctx context.Context, in Input) Result {
 	if len(fields) > 0 {
 		return Result{Outcome: Missing, Fields: fields}
 	}
-	actor := truncate(in.Username, maxUsername)
+	actor := text.Truncate(in.Username, maxUsername)
 
 	// the attempt is counted before the password is checked: per typed
 	// username (existing or not, so the limit reveals nothing) and per address
@@ -179,7 +180,7 @@ func (s *Service) Attempt(ctx context.Context, in Input) Result {
 			temporary = acc.TempPasswordHash
 		}
 	}
-	okPermanent, usedTemp := password.VerifySignIn(truncate(in.Password, maxPassword), permanent, temporary)
+	okPermanent, usedTemp := password.VerifySignIn(text.Truncate(in.Password, maxPassword), permanent, temporary)
 	usedTemp = usedTemp && !okPermanent
 	ok := okPermanent || usedTemp
 	if ok && usedTemp {
@@ -225,15 +226,4 @@ func (s *Service) release(ctx context.Context, d *throttle.Decision) {
 	if err := d.Release(ctx); err != nil {
 		s.Log.Error("release attempt", "err", err)
 	}
-}
-
-// truncate cuts s to at most n bytes without splitting a character.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
