@@ -8,17 +8,9 @@ import (
 	"portalegenitori/internal/registration"
 )
 
-// FieldArgs is what the "field" template of the registration form needs.
-type FieldArgs struct {
-	Name, Type, Value, Autocomplete string
-	Label, Hint, Error, ErrorPrefix string
-	Max                             int
-	Required, Readonly              bool
-}
-
 // fieldArgs builds the data of one text field of the registration form.
-func fieldArgs(v RegisterView, name, typ, value, autocomplete string, max int, hintKey string) FieldArgs {
-	a := FieldArgs{Name: name, Type: typ, Value: value, Autocomplete: autocomplete, Max: max,
+func fieldArgs(v RegisterView, name, typ, value, autocomplete string, max int, hintKey string) Field {
+	a := Field{Name: name, Type: typ, Value: value, Autocomplete: autocomplete, Max: max,
 		Label: v.T("register." + name), Error: v.Errors[name], ErrorPrefix: v.T("common.error_prefix")}
 	if hintKey != "" {
 		a.Hint = v.T(hintKey)
@@ -31,6 +23,7 @@ func fieldArgs(v RegisterView, name, typ, value, autocomplete string, max int, h
 	case "mobile":
 		a.Required = v.Inst.MobileRequired || v.Inst.DeliveryChannel == "sms"
 	}
+	a.Marked = a.Required
 	return a
 }
 

@@ -76,22 +76,6 @@ func checkFiscalCode(s string) (string, string) {
 	return norm, ""
 }
 
-// StaffField is one labelled input of a staff form.
-type StaffField struct {
-	Name, Label, Value, Type, Autocomplete, Error, ErrorPrefix, Hint string
-}
-
-// Field builds the data of the "staff-field" template: label, input,
-// the error tied to it with aria-describedby.
-func (b StaffBase) Field(name, labelKey, value, typ, autocomplete string) StaffField {
-	f := StaffField{Name: name, Label: b.T(labelKey), Value: value, Type: typ, Autocomplete: autocomplete,
-		Error: b.Errors[name], ErrorPrefix: b.T("common.error_prefix")}
-	if hint := b.T(labelKey + ".hint"); hint != labelKey+".hint" {
-		f.Hint = hint
-	}
-	return f
-}
-
 // isFKViolation: a referenced row (school, service, diet) does not exist.
 func isFKViolation(err error) bool {
 	var pqe *pq.Error

@@ -198,7 +198,7 @@ func TestStaffRelinkAfterCFChange(t *testing.T) {
 	// an invalid CF is refused with the error tied to the field
 	p = b.post(fmt.Sprintf("/demo/operatori/adulti/%d", paolo), url.Values{"first_name": {"Paolo"}, "last_name": {"Neri"}, "fiscal_code": {"NREPLA79S22D612X"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, `id="fiscal_code-error"`, `aria-describedby=" fiscal_code-error"`)
+	mustContain(t, p, `id="fiscal_code-error"`, `aria-describedby="fiscal_code-error"`)
 }
 
 func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
