@@ -64,8 +64,8 @@ const maxAnswer = 256
 type Account struct {
 	ID         int64
 	Username   string
-	Question   string // "" when the profile has none
-	AnswerHash string // "" when the profile has none
+	Question   string // "" when the profile has no question or no answer hash
+	AnswerHash string
 	Locked     bool
 	StaleLink  bool   // see db.RecoveryAccount.StaleLink
 	Email      string // where a recovery goes by e-mail, "" when nowhere
@@ -81,7 +81,7 @@ func (a *Account) Contact(channel string) string {
 }
 
 func (a *Account) hasQuestion() bool {
-	return a != nil && a.AnswerHash != "" && a.Question != ""
+	return a != nil && a.Question != ""
 }
 
 // Event is an audit event (action recovery_request, recovery_answer or
