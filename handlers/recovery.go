@@ -12,9 +12,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/internal/notify"
-	"portalegenitori/internal/password"
 	"portalegenitori/internal/recovery"
-	"portalegenitori/internal/registration"
 	"portalegenitori/internal/throttle"
 )
 
@@ -103,14 +101,13 @@ func (h *Handler) recoveryShow(c *gin.Context) {
 	h.render(c, http.StatusOK, "recovery", v)
 }
 
-// recoverySubmit handles both steps: the value ("step" empty) and the
-// security answer ("step" = "risposta").
+// recoverySubmit handles both steps, the value ("step" empty) and the
+// security answer ("step" = "risposta"); the rules are in internal/recovery.
 func (h *Handler) recoverySubmit(c *gin.Context) {
 	if !h.recoveryOpen(c) {
 		return
 	}
 	inst := installation(c)
-	ctx := c.Request.Context()
 	v := h.recoveryView(c)
 	if err := c.Request.ParseForm(); err != nil {
 		h.renderError(c, http.StatusBadRequest, nil)
@@ -122,80 +119,75 @@ func (h *Handler) recoverySubmit(c *gin.Context) {
 	}
 	v.Value = truncate(formText(c, "value"), 254)
 	v.fillKeys()
-	answerStep := c.PostForm("step") == "risposta"
+	in := recovery.Input{InstallationID: inst.ID, Key: v.Key, Value: v.Value, Address: c.ClientIP(),
+		Channel: inst.DeliveryChannel, Channels: delivery.RecoveryChannels(inst.DeliveryChannel)}
+	svc := recovery.Service{Store: &recoveryStore{h: h, c: c}, Limits: h.limits, Log: h.log, ServerKey: h.captchaKey}
+	var res recovery.Result
+	if c.PostForm("step") == "risposta" {
+		in.Answer = c.PostForm("answer")
+		res = svc.Answer(c.Request.Context(), in)
+	} else {
+		res = svc.Find(c.Request.Context(), in)
+	}
+	h.renderRecovery(c, v, res)
+}
 
-	if d := h.limits.Reserve(ctx, throttle.RecoveryAddress.For(c.ClientIP())); !d.Allowed {
-		if d.Err != nil {
-			h.renderError(c, http.StatusServiceUnavailable, d.Err)
-			return
+// renderRecovery renders the decision of either step.
+func (h *Handler) renderRecovery(c *gin.Context, v RecoveryView, res recovery.Result) {
+	status := http.StatusUnprocessableEntity
+	switch res.Outcome {
+	case recovery.Unavailable:
+		h.renderError(c, http.StatusServiceUnavailable, res.Err)
+		return
+	case recovery.Failed:
+		h.renderError(c, http.StatusInternalServerError, res.Err)
+		return
+	case recovery.Throttled:
+		h.recoveryThrottled(c, v, "recovery.error.throttled", res.Throttle)
+		return
+	case recovery.AnswerThrottled:
+		h.recoveryThrottled(c, v, "recovery.error.answer_throttled", res.Throttle)
+		return
+	case recovery.Invalid:
+		v.Errors["value"] = v.T(res.Problem)
+		h.render(c, status, "recovery", v)
+		return
+	case recovery.Question:
+		h.renderQuestion(c, http.StatusOK, v, res.Question)
+		return
+	case recovery.AnswerMissing:
+		v.Errors["answer"] = v.T("recovery.error.answer_required")
+		h.renderQuestion(c, status, v, res.Question)
+		return
+	case recovery.AnswerWrong:
+		v.Errors["answer"] = v.T("recovery.error.answer_wrong", throttle.RecoveryAnswer.Limit)
+		h.renderQuestion(c, status, v, res.Question)
+		return
+	case recovery.Neutral:
+		h.renderNeutral(c, v)
+		return
+	}
+
+	// the answer is right: now the seed's specific errors may be told
+	v.Step, v.Tone = "error", "danger"
+	switch res.Outcome {
+	case recovery.Sent:
+		v.Step, v.Tone, status = "sent", "success", http.StatusOK
+		for _, ch := range delivery.RecoveryChannels(v.Inst.DeliveryChannel) {
+			v.Messages = append(v.Messages, v.T("recovery.sent."+ch, notify.Mask(res.Account.Contact(ch))))
 		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: recovery.AuditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "throttled",
-			Detail: map[string]any{"key": v.Key, "limit": "ip"}})
-		h.recoveryThrottled(c, v, "recovery.error.throttled", d)
-		return
+		v.Messages = append(v.Messages, v.T("recovery.neutral.validity"), v.T("recovery.sent.not_received", v.Office))
+	case recovery.StaleLink:
+		v.Messages = []string{v.T("recovery.error.stale", v.Office)}
+	case recovery.MissingContact:
+		v.Messages = []string{v.T("recovery.error.missing", v.T("recovery.missing."+res.Missing), v.Office)}
+	case recovery.AccountLocked:
+		v.Messages = []string{v.T("recovery.error.locked", v.Office)}
+	case recovery.SendThrottled:
+		v.Messages = []string{v.T("recovery.error.send_throttled", v.Office)}
+		status = http.StatusTooManyRequests
 	}
-
-	value, problem := recovery.NormalizeValue(v.Key, v.Value)
-	if problem != "" {
-		v.Errors["value"] = v.T(problem)
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Actor: recovery.AuditActor(v.Key, v.Value), Action: "recovery_request", Outcome: "invalid",
-			Detail: map[string]any{"key": v.Key}})
-		h.render(c, http.StatusUnprocessableEntity, "recovery", v)
-		return
-	}
-	acc, err := h.store.AccountForRecovery(ctx, inst.ID, v.Key, value)
-	ambiguous := errors.Is(err, db.ErrAmbiguous)
-	if err != nil && !errors.Is(err, db.ErrNotFound) && !ambiguous {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	actor := recovery.AuditActor(v.Key, value)
-	var accID int64
-	if acc != nil {
-		accID = acc.ID
-		actor = acc.Username
-	}
-	if answerStep {
-		h.recoveryAnswer(c, v, value, acc, actor)
-		return
-	}
-
-	if d := h.limits.Reserve(ctx, throttle.RecoveryValue.For(inst.ID, v.Key, value)); !d.Allowed {
-		if d.Err != nil {
-			h.renderError(c, http.StatusServiceUnavailable, d.Err)
-			return
-		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_request", Outcome: "throttled",
-			Detail: map[string]any{"key": v.Key, "limit": "value"}})
-		h.recoveryThrottled(c, v, "recovery.error.throttled", d)
-		return
-	}
-
-	if acc == nil || acc.SecurityAnswerHash.Valid && acc.SecurityQuestion != "" {
-		// the question step: the real question, or a decoy
-		q := ""
-		outcome := "question"
-		if acc != nil {
-			q = acc.SecurityQuestion
-		} else {
-			q = recovery.DecoyQuestion(h.captchaKey, inst.ID, v.Key, value)
-			outcome = "no_account"
-			if ambiguous {
-				outcome = "ambiguous"
-			}
-		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_request", Outcome: outcome,
-			Detail: map[string]any{"key": v.Key}})
-		h.renderQuestion(c, http.StatusOK, v, q)
-		return
-	}
-
-	// a profile without a security question: the neutral message, and the
-	// recovery goes out silently when it can
-	if _, _, ok := h.startRecoveryAudited(c, acc, actor, v.Key, false); !ok {
-		return
-	}
-	h.renderNeutral(c, v)
+	h.render(c, status, "recovery", v)
 }
 
 func (h *Handler) renderQuestion(c *gin.Context, status int, v RecoveryView, q string) {
@@ -226,143 +218,42 @@ func (h *Handler) recoveryThrottled(c *gin.Context, v RecoveryView, key string, 
 	h.render(c, http.StatusTooManyRequests, "recovery", v)
 }
 
-// recoveryAnswer is the second step: exactly one argon2 verification on
-// every path (the real answer hash, or a dummy for a value without profile).
-func (h *Handler) recoveryAnswer(c *gin.Context, v RecoveryView, value string, acc *db.RecoveryAccount, actor string) {
-	inst := installation(c)
-	ctx := c.Request.Context()
-	answer := c.PostForm("answer")
-	hasQuestion := acc != nil && acc.SecurityAnswerHash.Valid && acc.SecurityQuestion != ""
-	question := ""
-	var accID int64
-	if acc != nil {
-		accID = acc.ID
-	}
-	if hasQuestion {
-		question = acc.SecurityQuestion
-	} else {
-		question = recovery.DecoyQuestion(h.captchaKey, inst.ID, v.Key, value)
-	}
-	if strings.TrimSpace(answer) == "" {
-		v.Errors["answer"] = v.T("recovery.error.answer_required")
-		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
-		return
-	}
-	// the answer is counted before it is checked, per value as typed (like
-	// the username at sign-in): a lock on one value says nothing about
-	// which other values belong to the same profile
-	attempt := h.limits.Reserve(ctx, throttle.RecoveryAnswer.For(inst.ID, v.Key, value))
-	if !attempt.Allowed {
-		if attempt.Err != nil {
-			h.renderError(c, http.StatusServiceUnavailable, attempt.Err)
-			return
-		}
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "throttled",
-			Detail: map[string]any{"key": v.Key}})
-		h.recoveryThrottled(c, v, "recovery.error.answer_throttled", attempt)
-		return
-	}
-	ok := false
-	if hasQuestion && len(answer) <= 256 {
-		var err error
-		if ok, err = password.Verify(registration.NormalizeAnswer(answer), acc.SecurityAnswerHash.String); err != nil {
-			h.log.Error("security answer hash unreadable", "account", acc.ID, "err", err)
-			ok = false
-		}
-	} else {
-		password.VerifyDummy(registration.NormalizeAnswer(truncate(answer, 256)))
-	}
-	if !ok {
-		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: accID, Actor: actor, Action: "recovery_answer", Outcome: "failure",
-			Detail: map[string]any{"key": v.Key, "account_found": hasQuestion}})
-		if attempt.Last {
-			h.recoveryThrottled(c, v, "recovery.error.answer_throttled", attempt)
-			return
-		}
-		v.Errors["answer"] = v.T("recovery.error.answer_wrong", throttle.RecoveryAnswer.Limit)
-		h.renderQuestion(c, http.StatusUnprocessableEntity, v, question)
-		return
-	}
-	h.releaseAttempt(ctx, attempt)
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery_answer", Outcome: "success",
-		Detail: map[string]any{"key": v.Key}})
-
-	// the answer is right: now the seed's specific errors may be told
-	outcome, detail, ok := h.startRecoveryAudited(c, acc, actor, v.Key, true)
-	if !ok {
-		return
-	}
-	v.Step = "error"
-	v.Tone = "danger"
-	status := http.StatusUnprocessableEntity
-	switch outcome {
-	case "sent":
-		v.Step, v.Tone, status = "sent", "success", http.StatusOK
-		for _, ch := range delivery.RecoveryChannels(inst.DeliveryChannel) {
-			v.Messages = append(v.Messages, v.T("recovery.sent."+ch, notify.Mask(acc.Contact(ch))))
-		}
-		v.Messages = append(v.Messages, v.T("recovery.neutral.validity"), v.T("recovery.sent.not_received", v.Office))
-	case "stale_link":
-		v.Messages = []string{v.T("recovery.error.stale", v.Office)}
-	case "missing_contact":
-		v.Messages = []string{v.T("recovery.error.missing", v.T("recovery.missing."+detail["missing"].(string)), v.Office)}
-	case "locked":
-		v.Messages = []string{v.T("recovery.error.locked", v.Office)}
-	case "throttled":
-		v.Messages = []string{v.T("recovery.error.send_throttled", v.Office)}
-		status = http.StatusTooManyRequests
-	}
-	h.render(c, status, "recovery", v)
+// recoveryStore gives internal/recovery the profiles of the database.
+type recoveryStore struct {
+	h *Handler
+	c *gin.Context
 }
 
-// startRecoveryAudited is startRecovery with its audit record: key is how
-// the profile was found, question whether its security answer was asked.
-// false: it failed, and the error page is written.
-func (h *Handler) startRecoveryAudited(c *gin.Context, acc *db.RecoveryAccount, actor, key string, question bool) (string, map[string]any, bool) {
-	inst := installation(c)
-	outcome, detail, err := h.startRecovery(c.Request.Context(), inst, acc)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return "", nil, false
-	}
-	detail["key"] = key
-	detail["question"] = question
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: actor, Action: "recovery", Outcome: outcome, Detail: detail})
-	return outcome, detail, true
-}
-
-// startRecovery decides whether a recovery can go out for acc and, if so,
-// enqueues one job per channel in one transaction. The outcome is one of
-// sent, locked, stale_link, missing_contact, throttled; detail is for the
-// audit log (no secret, no contact).
-func (h *Handler) startRecovery(ctx context.Context, inst *db.Installation, acc *db.RecoveryAccount) (string, map[string]any, error) {
-	detail := map[string]any{"channel": inst.DeliveryChannel}
-	channels := delivery.RecoveryChannels(inst.DeliveryChannel)
+func (s *recoveryStore) Account(ctx context.Context, installationID int64, key, value string) (*recovery.Account, bool, error) {
+	a, err := s.h.store.AccountForRecovery(ctx, installationID, key, value)
 	switch {
-	case acc.LockedAt.Valid:
-		return "locked", detail, nil
-	case acc.StaleLink():
-		return "stale_link", detail, nil
+	case errors.Is(err, db.ErrNotFound):
+		return nil, false, nil
+	case errors.Is(err, db.ErrAmbiguous):
+		return nil, true, nil
+	case err != nil:
+		return nil, false, err
 	}
-	var missing []string
-	for _, ch := range channels {
-		if acc.Contact(ch) == "" {
-			missing = append(missing, ch)
-		}
+	return recoveryAccount(a), false, nil
+}
+
+// recoveryAccount is what internal/recovery needs to know of a.
+func recoveryAccount(a *db.RecoveryAccount) *recovery.Account {
+	acc := &recovery.Account{ID: a.ID, Username: a.Username, Locked: a.LockedAt.Valid, StaleLink: a.StaleLink(),
+		Email: a.Contact("email"), Mobile: a.Contact("sms")}
+	if a.SecurityAnswerHash.Valid {
+		acc.Question, acc.AnswerHash = a.SecurityQuestion, a.SecurityAnswerHash.String
 	}
-	if len(missing) > 0 {
-		detail["missing"] = strings.Join(missing, "+")
-		return "missing_contact", detail, nil
-	}
-	if d := h.limits.Reserve(ctx, throttle.RecoverySend.For(inst.ID, acc.ID)); d.Err != nil {
-		return "", nil, d.Err
-	} else if !d.Allowed {
-		return "throttled", detail, nil
-	}
-	if err := h.queueRecovery(ctx, inst.ID, acc.ID, channels); err != nil {
-		return "", nil, err
-	}
-	return "sent", detail, nil
+	return acc
+}
+
+func (s *recoveryStore) Queue(ctx context.Context, installationID, accountID int64, channels []string) error {
+	return s.h.queueRecovery(ctx, installationID, accountID, channels)
+}
+
+func (s *recoveryStore) Audit(_ context.Context, e recovery.Event) {
+	s.h.audit(s.c, db.AuditEvent{InstallationID: e.InstallationID, AccountID: e.AccountID, Actor: e.Actor,
+		Action: e.Action, Outcome: e.Outcome, Detail: e.Detail})
 }
 
 // queueRecovery enqueues one recovery job per channel, in one transaction.

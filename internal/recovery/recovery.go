@@ -1,7 +1,10 @@
-// Package recovery holds the rules of "Problemi con l'accesso" that need no
-// database: which lookup keys exist, how a typed value is normalised and
-// refused, what the audit log keeps of it, and the decoy question shown for
-// a value that matches no profile.
+// Package recovery holds the rules of "Problemi con l'accesso": which
+// lookup keys exist, how a typed value is normalised and refused, what the
+// audit log keeps of it, the decoy question shown for a value that matches
+// no profile, and (Service) the decisions of both steps: the rate limits,
+// the lookup, the question, the answer with its fixed argon2id work and
+// whether a recovery can go out. It takes plain values and a Store; the
+// caller renders the Result.
 package recovery
 
 import (
