@@ -277,3 +277,23 @@ func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
 	wantStatus(t, laura.get(fmt.Sprintf("/demo/pagamenti?bambino=%d", gio)), http.StatusNotFound)
 	wantStatus(t, laura.get(fmt.Sprintf("/demo/presenze/%d/%d", gio, f.mensa)), http.StatusNotFound)
 }
+
+func TestCalendarMonthlyPassInMonthTotal(t *testing.T) {
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	// the pass of November is dated 1 November, with no service day: the
+	// month's total must carry it as the payments list does
+	p := b.get(f.cal(f.luca, f.trasporto, "mese=2026-11"))
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "<dt>Addebiti e rimborsi del mese</dt><dd>−€ 35,00</dd>")
+	var pass int64
+	e.store.DB().Get(&pass, `SELECT amount_cents FROM ledger_entries WHERE child_id = $1 AND service_id = $2
+		AND entry_date = '2026-11-01' AND attendance_day IS NULL`, f.luca, f.trasporto)
+	if pass != -3500 {
+		t.Fatalf("the demo's November pass is %d cents, want -3500", pass)
+	}
+	// a daily service's month is unchanged: its days only
+	p = b.get(f.cal(f.luca, f.mensa, "mese=2026-10"))
+	mustContain(t, p, "<dt>Addebiti e rimborsi del mese</dt><dd>−€ 96,00</dd>")
+}
