@@ -79,7 +79,13 @@ func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
 			"Presenze di ", want, f.cal(f.luca, f.mensa, ""), f.cal(f.sofia, f.pre, ""), "/demo/pagamenti")
 		mustNotContain(t, p, "Elena", "Pietro", "Marco")
 		if who[0] == "laura.rossi" {
-			mustContain(t, p, "Genitore / tutore", "Mario Rossi")
+			mustContain(t, p, "Genitore / tutore", "Mario Rossi", "Saldo di Mario Rossi (adulto pagante), per Luca, Sofia")
+		} else {
+			mustContain(t, p, "Il tuo saldo, per Luca, Sofia")
+		}
+		// the paying adult's balance is said once for the family, not in each child's card
+		if n := strings.Count(p.body, want); n != 1 {
+			t.Fatalf("%s: the balance %q appears %d times, want once", who[0], want, n)
 		}
 	}
 	// English
