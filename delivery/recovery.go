@@ -124,7 +124,7 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 	}
 	d := notify.Recovery{
 		Comune:   inst.Name,
-		Name:     greetingName(&acc.Account),
+		Name:     acc.GreetingName(),
 		Username: acc.Username,
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
@@ -187,7 +187,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		lang = "it"
 	}
 	d := notify.PasswordChanged{
-		Comune: inst.Name, Name: greetingName(&acc.Account), Username: acc.Username,
+		Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username,
 		When:     a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
