@@ -32,6 +32,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/presenze", h.staffRegisterSave)
 	staff.POST("/presenze/segna", h.staffRegisterMark)
 	staff.GET("/registro", h.staffAuditList)
+	staff.GET("/chiusure", h.staffClosures) // staff_closures.go
+	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)

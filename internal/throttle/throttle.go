@@ -55,13 +55,15 @@ var (
 	RecoverySend    = Policy{"recover:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
 	RegisterCheck   = Policy{"register:check:ip", Address, 60, 10 * time.Minute, 10 * time.Minute}
 	RegisterSubmit  = Policy{"register:submit:ip", Address, 20, time.Hour, time.Hour}
+	ContactSend     = Policy{"contact:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
+	ContactCode     = Policy{"contact:code", Account, 5, 15 * time.Minute, 15 * time.Minute}
 )
 
 // Policies is the table, for the documentation and its test.
 var Policies = []Policy{
 	LoginUsername, LoginAddress, StaffCode, CNSRefusal,
 	RecoveryAddress, RecoveryValue, RecoveryAnswer, RecoverySend,
-	RegisterCheck, RegisterSubmit,
+	RegisterCheck, RegisterSubmit, ContactSend, ContactCode,
 }
 
 // Key is one counter: a policy applied to one value.
