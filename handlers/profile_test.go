@@ -38,6 +38,14 @@ func TestProfilePageFromEveryPage(t *testing.T) {
 	mustContain(t, l.get("/demo/profilo"), `id="email"`, `id="mobile"`, "laura.rossi@example.it")
 	// English
 	mustContain(t, l.get("/demo/profilo", "Accept-Language", "en"), "My profile", "Send the link", "Download my data (ZIP)")
+	// staff: sign-in and preferences only, no family data to download
+	s := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	mustContain(t, s.get("/demo/operatori"), `<a href="/demo/profilo">Il mio profilo</a>`)
+	sp := s.get("/demo/profilo")
+	wantStatus(t, sp, http.StatusOK)
+	mustContain(t, sp, "operatore", "Controllo dimensioni")
+	mustNotContain(t, sp, "Scarica i miei dati", `id="email"`, "Chiudi il profilo")
+	wantStatus(t, s.get("/demo/profilo/dati.zip"), http.StatusNotFound)
 }
 
 func TestProfileLanguageOnAccount(t *testing.T) {
