@@ -78,3 +78,15 @@ func TestProfileWithoutJavaScript(t *testing.T) {
 	}
 	axeCheck(p, "profile with a closure request, no JavaScript")
 }
+
+// TestChildCardsWithoutBullets: at desktop width the children's cards carry
+// no list bullets.
+func TestChildCardsWithoutBullets(t *testing.T) {
+	t.Parallel()
+	p := newPage(t, startServer(t))
+	p.emulatePhone(1280, 900)
+	p.freshLogin(marioUser, marioPass, false, "/demo/famiglia")
+	if got := evalJS[string](p, `getComputedStyle(document.querySelector('ul.child-list > li')).listStyleType`); got != "none" {
+		t.Errorf("child cards list-style-type %q, want none", got)
+	}
+}
