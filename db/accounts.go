@@ -29,10 +29,12 @@ type Account struct {
 	PasswordChangedAt  sql.NullTime   `db:"password_changed_at"`
 	LastLoginAt        sql.NullTime   `db:"last_login_at"`
 	StaffFiscalCode    sql.NullString `db:"staff_fiscal_code"` // staff only: for SPID/CIE sign-in
+	LinkProof          sql.NullString `db:"link_proof"`        // how the link to AdultID was proven (00009)
 	// a temporary password (recovery, generated at registration), 00006
 	TempPasswordHash      sql.NullString `db:"temp_password_hash"`
 	TempPasswordExpiresAt sql.NullTime   `db:"temp_password_expires_at"`
-	ClosedAt              sql.NullTime   `db:"closed_at"` // closed at the holder's request (00014)
+	ClosedAt              sql.NullTime   `db:"closed_at"`   // closed at the holder's request (00014)
+	LangChosen            bool           `db:"lang_chosen"` // Lang was chosen by the holder: it decides the pages
 }
 
 // IsStaff tells whether the account has a staff role.

@@ -14,10 +14,12 @@ import (
 var ErrNoGuardian = errors.New("no paying adult or guardian with that fiscal code")
 
 // IdentityAccount finds or creates the account of the adult whose fiscal
-// code an identity provider (SPID, CIE, CNS/CRS) has proven. A new account
-// has no password; created reports whether it was made now. One transaction:
-// two first sign-ins at once create one account.
-func (s *Store) IdentityAccount(ctx context.Context, installationID int64, fiscalCode string) (acc *Account, adult *Adult, created bool, err error) {
+// code an identity provider (method: "spid", "cie", "cns") has proven. A new
+// account has no password and is linked, proven by method; the link
+// requests other accounts made on the adult are closed (one account per
+// adult). created reports whether it was made now. One transaction: two
+// first sign-ins at once create one account.
+func (s *Store) IdentityAccount(ctx context.Context, installationID int64, fiscalCode, method string) (acc *Account, adult *Adult, created bool, err error) {
 	err = s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var a Adult
 		err := tx.GetContext(ctx, &a, `
@@ -44,11 +46,14 @@ func (s *Store) IdentityAccount(ctx context.Context, installationID int64, fisca
 		}
 		var fresh Account
 		err = tx.GetContext(ctx, &fresh, `
-			INSERT INTO accounts (installation_id, username, role, adult_id, linked_fiscal_code, email, mobile)
-			VALUES ($1, $2, 'parent', $3, $4, $5, $6)
-			RETURNING *`, installationID, fiscalCode, a.ID, a.FiscalCode, a.Email, a.Mobile)
+			INSERT INTO accounts (installation_id, username, role, adult_id, linked_fiscal_code, email, mobile, link_proof)
+			VALUES ($1, $2, 'parent', $3, $4, $5, $6, $7)
+			RETURNING *`, installationID, fiscalCode, a.ID, a.FiscalCode, a.Email, a.Mobile, method)
 		if err != nil {
 			return fmt.Errorf("create identity account: %w", err)
+		}
+		if err := closeLinkRequests(ctx, tx, installationID, a.ID); err != nil {
+			return err
 		}
 		acc, created = &fresh, true
 		return nil

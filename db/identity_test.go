@@ -34,7 +34,7 @@ func TestIdentityAccount(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			acc, adult, c, err := s.IdentityAccount(ctx, inst, annaCF)
+			acc, adult, c, err := s.IdentityAccount(ctx, inst, annaCF, "spid")
 			if err != nil {
 				t.Error(err)
 				return
@@ -68,22 +68,22 @@ func TestIdentityAccount(t *testing.T) {
 	// an adult that already has an account gets it back
 	var marioCF string
 	s.DB().Get(&marioCF, `SELECT linked_fiscal_code FROM accounts WHERE username = 'mario.rossi'`)
-	acc, _, c, err := s.IdentityAccount(ctx, inst, marioCF)
+	acc, _, c, err := s.IdentityAccount(ctx, inst, marioCF, "spid")
 	if err != nil || c || acc.Username != "mario.rossi" {
 		t.Fatalf("existing account: %v %v %+v", err, c, acc)
 	}
 	// unknown CF, and a known CF of another installation
-	if _, _, _, err := s.IdentityAccount(ctx, inst, "RSSMRA80A01H501U"); !errors.Is(err, db.ErrNoGuardian) {
+	if _, _, _, err := s.IdentityAccount(ctx, inst, "RSSMRA80A01H501U", "spid"); !errors.Is(err, db.ErrNoGuardian) {
 		t.Fatalf("unknown CF: %v", err)
 	}
 	var valle int64
 	s.DB().Get(&valle, `SELECT id FROM installations WHERE code = 'valle'`)
-	if _, _, _, err := s.IdentityAccount(ctx, valle, marioCF); !errors.Is(err, db.ErrNoGuardian) {
+	if _, _, _, err := s.IdentityAccount(ctx, valle, marioCF, "spid"); !errors.Is(err, db.ErrNoGuardian) {
 		t.Fatalf("CF of another Comune: %v", err)
 	}
 	// an adult who is nobody's guardian cannot sign in
 	s.DB().MustExec(`INSERT INTO adults (installation_id, fiscal_code, first_name, last_name) VALUES ($1, 'GDASDV00A01H501J', 'Solo', 'Adulto')`, inst)
-	if _, _, _, err := s.IdentityAccount(ctx, inst, "GDASDV00A01H501J"); !errors.Is(err, db.ErrNoGuardian) {
+	if _, _, _, err := s.IdentityAccount(ctx, inst, "GDASDV00A01H501J", "spid"); !errors.Is(err, db.ErrNoGuardian) {
 		t.Fatalf("adult without children: %v", err)
 	}
 }

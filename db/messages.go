@@ -72,22 +72,3 @@ func (s *Store) InstallationByID(ctx context.Context, id int64) (*Installation, 
 	}
 	return &inst, nil
 }
-
-// SetGeneratedPassword stores the hash of a password generated at send time,
-// only while the account still waits for its first password (it must change
-// it and never chose one). false means the account no longer waits: the user
-// already chose a password, and nothing must be sent. It is a temporary
-// password (00006): it works until TempPasswordTTL is over or a new
-// password is chosen.
-func (s *Store) SetGeneratedPassword(ctx context.Context, installationID, accountID int64, hash string) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `
-		UPDATE accounts SET temp_password_hash = $3, temp_password_expires_at = now() + $4 * interval '1 second',
-			must_change_password = true
-		WHERE installation_id = $1 AND id = $2 AND must_change_password AND password_changed_at IS NULL`,
-		installationID, accountID, hash, TempPasswordTTL.Seconds())
-	if err != nil {
-		return false, fmt.Errorf("set generated password: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
-}

@@ -29,9 +29,9 @@ func (s *Store) SignInMethods(ctx context.Context, installationID, accountID int
 	return out, nil
 }
 
-// SetAccountLang stores the language of pages and messages for the account.
+// SetAccountLang stores the language the holder chose, for pages and messages.
 func (s *Store) SetAccountLang(ctx context.Context, installationID, accountID int64, lang string) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET lang = $3 WHERE installation_id = $1 AND id = $2`,
+	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET lang = $3, lang_chosen = true WHERE installation_id = $1 AND id = $2`,
 		installationID, accountID, lang); err != nil {
 		return fmt.Errorf("set language: %w", err)
 	}

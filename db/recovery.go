@@ -97,8 +97,14 @@ func (s *Store) AccountForRecovery(ctx context.Context, installationID int64, ke
 		return nil, fmt.Errorf("recovery key %q: %w", key, ErrNotFound)
 	}
 	var rows []RecoveryAccount
-	if err := s.db.SelectContext(ctx, &rows, recoverySelect+cond+` ORDER BY a.id LIMIT 2`, installationID, value); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, recoverySelect+cond+` ORDER BY a.adult_id IS NULL, a.id LIMIT 2`, installationID, value); err != nil {
 		return nil, fmt.Errorf("account for recovery: %w", err)
+	}
+	// Profiles still waiting for their link (link.go) may carry the registry
+	// e-mail of the adult they claim: the one profile linked to the registry
+	// is the owner's.
+	if len(rows) > 1 && rows[0].AdultID.Valid && !rows[1].AdultID.Valid {
+		rows = rows[:1]
 	}
 	switch len(rows) {
 	case 0:
@@ -125,21 +131,6 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx *sql.T
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error { return fn(ctx, tx.Tx) })
 }
 
-// SetTempPassword stores the hash of a temporary password made at send time,
-// replacing any earlier one; the permanent password is left as it is.
-func (s *Store) SetTempPassword(ctx context.Context, installationID, accountID int64, hash string, expires time.Time) error {
-	res, err := s.db.ExecContext(ctx, `
-		UPDATE accounts SET temp_password_hash = $3, temp_password_expires_at = $4
-		WHERE installation_id = $1 AND id = $2`, installationID, accountID, hash, expires)
-	if err != nil {
-		return fmt.Errorf("set temporary password: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("set temporary password: %w", ErrNotFound)
-	}
-	return nil
-}
-
 // UseTempPassword records a sign-in with the temporary password whose hash
 // was just verified: the account must change its password. The temporary
 // password stays valid until it expires or a new password is chosen, so a
@@ -155,24 +146,6 @@ func (s *Store) UseTempPassword(ctx context.Context, installationID, accountID i
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-// CreateRecoveryToken stores the SHA-256 of a new one-time link and voids the
-// account's earlier unused links: the newest message replaces the others.
-func (s *Store) CreateRecoveryToken(ctx context.Context, installationID, accountID int64, tokenHash []byte, jobID int64, expires time.Time) error {
-	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE recovery_tokens SET used_at = now()
-			WHERE installation_id = $1 AND account_id = $2 AND used_at IS NULL`, installationID, accountID); err != nil {
-			return fmt.Errorf("void earlier links: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO recovery_tokens (installation_id, account_id, token_hash, job_id, expires_at)
-			VALUES ($1, $2, $3, NULLIF($4, 0), $5)`, installationID, accountID, tokenHash, jobID, expires); err != nil {
-			return fmt.Errorf("create recovery link: %w", err)
-		}
-		return nil
-	})
 }
 
 // RecoveryTokenAccount tells which account an unused, unexpired link is for,

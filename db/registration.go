@@ -34,8 +34,9 @@ func (s *Store) AdultByFiscalCode(ctx context.Context, installationID int64, cf 
 	return &row.Adult, row.Payer, nil
 }
 
-// AccountExistsFor tells whether an account is already registered with the
-// codice fiscale, or linked to the adult (adultID 0: none).
+// AccountExistsFor tells whether an account is already linked (proven) with
+// the codice fiscale, or to the adult (adultID 0: none). Accounts waiting
+// for their link do not count: a claim must not lock the real parent out.
 func (s *Store) AccountExistsFor(ctx context.Context, installationID int64, cf string, adultID int64) (bool, error) {
 	var exists bool
 	err := s.db.GetContext(ctx, &exists, `
@@ -62,13 +63,15 @@ func (s *Store) UsernameTaken(ctx context.Context, installationID int64, usernam
 }
 
 // NewAccount is a self-registered account. PasswordHash empty means the
-// password is generated (and its hash stored) by the delivery job.
+// password is generated (and its hash stored) by the delivery job. It is
+// never linked to the registry when created: a FiscalCode given makes a
+// link request (link.go), with Claim as its evidence.
 type NewAccount struct {
 	InstallationID     int64
 	Username           string
 	PasswordHash       string
-	AdultID            int64 // 0: not linked to the registry
 	FiscalCode         string
+	Claim              *LinkClaim
 	DisplayName        string
 	Email, Mobile      string
 	SecurityQuestion   string
@@ -87,21 +90,17 @@ func (s *Store) CreateAccount(ctx context.Context, a NewAccount, after func(ctx 
 		return 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	var hash, adult any
+	var hash any
 	if a.PasswordHash != "" {
 		hash = a.PasswordHash
 	}
-	if a.AdultID != 0 {
-		adult = a.AdultID
-	}
 	var id int64
 	err = tx.GetContext(ctx, &id, `
-		INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role, adult_id,
-			linked_fiscal_code, display_name, email, mobile, security_question, security_answer_hash, lang,
-			password_changed_at)
-		VALUES ($1, $2, $3, $4, 'parent', $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $4 THEN NULL ELSE now() END)
+		INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role,
+			display_name, email, mobile, security_question, security_answer_hash, lang, password_changed_at)
+		VALUES ($1, $2, $3, $4, 'parent', $5, $6, $7, $8, $9, $10, CASE WHEN $4 THEN NULL ELSE now() END)
 		RETURNING id`,
-		a.InstallationID, a.Username, hash, a.PasswordHash == "", adult, a.FiscalCode, a.DisplayName,
+		a.InstallationID, a.Username, hash, a.PasswordHash == "", a.DisplayName,
 		a.Email, a.Mobile, a.SecurityQuestion, a.SecurityAnswerHash, a.Lang)
 	if err != nil {
 		var pqe *pq.Error
@@ -114,6 +113,15 @@ func (s *Store) CreateAccount(ctx context.Context, a NewAccount, after func(ctx 
 			}
 		}
 		return 0, fmt.Errorf("create account: %w", err)
+	}
+	if a.FiscalCode != "" {
+		var claim LinkClaim
+		if a.Claim != nil {
+			claim = *a.Claim
+		}
+		if err := createLinkRequest(ctx, tx, a.InstallationID, id, a.FiscalCode, claim); err != nil {
+			return 0, err
+		}
 	}
 	if after != nil {
 		if err := after(ctx, tx.Tx, id); err != nil {

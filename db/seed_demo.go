@@ -243,8 +243,8 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			var id int64
 			if err := tx.GetContext(ctx, &id, `
 				INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role, adult_id,
-					linked_fiscal_code, display_name, password_changed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()) RETURNING id`,
+					linked_fiscal_code, display_name, link_proof, password_changed_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $6::bigint IS NOT NULL THEN 'seed' END, now()) RETURNING id`,
 				a.inst, a.username, hash, a.mustChange, a.role, a.adult, linked, a.name); err != nil {
 				return fmt.Errorf("seed account %s: %w", a.username, err)
 			}

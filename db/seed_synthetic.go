@@ -354,8 +354,8 @@ func synRegistry(ctx context.Context, tx *sqlx.Tx, o SyntheticOptions, year int,
 		SELECT $1, cf, first, last, username || '@example.invalid' FROM s_adult ORDER BY seq`, inst)
 	exec(`ALTER TABLE s_adult ADD COLUMN id bigint`)
 	exec(`UPDATE s_adult s SET id = a.id FROM adults a WHERE a.installation_id = $1 AND a.fiscal_code = s.cf`, inst)
-	exec(`INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, password_changed_at)
-		SELECT $1, username, $2, 'parent', id, cf, now() FROM s_adult ORDER BY seq`, inst, hash)
+	exec(`INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, link_proof, password_changed_at)
+		SELECT $1, username, $2, 'parent', id, cf, 'seed', now() FROM s_adult ORDER BY seq`, inst, hash)
 	// school ordinal -> id
 	exec(`CREATE TEMP TABLE s_school ON COMMIT DROP AS
 		SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM schools WHERE installation_id = $1`, inst)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"portalegenitori/internal/calendar"
 )
 
 // RegisterRow is one child of a class register: who is enrolled in the
@@ -52,6 +54,7 @@ func (s *Store) Classes(ctx context.Context, installationID, schoolID int64) ([]
 var (
 	ErrNotEnrolled = errors.New("child not enrolled in the service on that day")
 	ErrClosed      = errors.New("services closed on that day")
+	ErrNoService   = errors.New("no service on that weekday")
 )
 
 // Mark is one row of the staff register.
@@ -84,6 +87,9 @@ func (s *Store) MarkAttendance(ctx context.Context, m Mark) (MarkResult, error) 
 	var r MarkResult
 	if m.Status != "present" && m.Status != "absent" {
 		return r, fmt.Errorf("mark attendance: status %q", m.Status)
+	}
+	if !calendar.ServiceWeekday(m.Day) {
+		return r, ErrNoService
 	}
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var enrolled bool

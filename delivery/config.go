@@ -36,7 +36,7 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 	if err != nil {
 		return err
 	}
-	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter}
+	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter, SecretKey: cfg.SecretKey}
 	if o.RescueStuckJobsAfter > 0 && o.RescueStuckJobsAfter < time.Minute {
 		o.JobTimeout = o.RescueStuckJobsAfter // River wants the rescue delay ≥ the job timeout
 	}

@@ -24,7 +24,8 @@ const (
 
 // ContactProofArgs sends the proof of a new e-mail (a one-time link) or
 // mobile (a 6-digit code) to the new contact. It holds no secret: the job
-// makes one at send time and stores only its hash; a retry makes a new one.
+// makes one at send time and stores only its hash; a retry after a failed
+// send makes a new one, and nothing is sent again once a send went through.
 type ContactProofArgs struct {
 	InstallationID int64 `json:"installation_id"`
 	AccountID      int64 `json:"account_id"`
@@ -100,13 +101,18 @@ func (w *contactProofWorker) Work(ctx context.Context, job *river.Job[ContactPro
 	if !ch.Open(time.Now()) {
 		return river.JobCancel(fmt.Errorf("contact change %d is no longer open", ch.ID))
 	}
+	channel := "email"
+	if ch.Channel == "sms" {
+		channel = "sms"
+	}
+	if sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, channel); err != nil || sent {
+		return err // sent on an earlier attempt whose end River did not record: a new code would replace it
+	}
 	d := notify.ContactProof{Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username,
 		Minutes: int(time.Until(ch.ExpiresAt).Minutes()) + 1, Office: office(inst)}
 	var tokenHash []byte
 	var codeHash string
-	channel := "email"
-	if ch.Channel == "sms" {
-		channel = "sms"
+	if channel == "sms" {
 		n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 		if err != nil {
 			return err
@@ -127,7 +133,7 @@ func (w *contactProofWorker) Work(ctx context.Context, job *river.Job[ContactPro
 	if !ok {
 		return river.JobCancel(fmt.Errorf("contact change %d closed meanwhile", ch.ID))
 	}
-	sendErr, err := deliver(ctx, w.senders, channel, acc.Lang, ch.NewValue, d, notify.ContactProofMail, notify.ContactProofSMS)
+	sendErr, err := deliver(ctx, w.senders, channel, acc.Lang, ch.NewValue, messageKey(job.JobRow, int64(job.Attempt), channel), d, notify.ContactProofMail, notify.ContactProofSMS)
 	if err != nil {
 		return err
 	}
@@ -171,7 +177,7 @@ func (w *contactNoticeWorker) Work(ctx context.Context, job *river.Job[ContactNo
 	d := notify.ContactNotice{Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username, Email: a.Channel == "email",
 		NewValue: notify.Mask(a.NewValue), When: a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
 		LoginURL: w.senders.pageURL(inst, "accesso"), Office: office(inst)}
-	sendErr, err := deliver(ctx, w.senders, a.Channel, lang, a.OldValue, d, notify.ContactNoticeMail, notify.ContactNoticeSMS)
+	sendErr, err := deliver(ctx, w.senders, a.Channel, lang, a.OldValue, messageKey(job.JobRow, 0, a.Channel), d, notify.ContactNoticeMail, notify.ContactNoticeSMS)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,8 @@ const (
 const maxAttempts = 12
 
 // CredentialsArgs is the job that tells an account its sign-in details. It
-// holds no secret: a generated password is created by the job at send time.
+// holds no secret: a generated password is made by the job's first attempt
+// and kept sealed until every channel has sent it (secret.go).
 type CredentialsArgs struct {
 	InstallationID   int64  `json:"installation_id"`
 	AccountID        int64  `json:"account_id"`
@@ -57,6 +58,7 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	river.AddWorker(workers, &credentialsWorker{}) // lets River check the kinds it inserts
 	river.AddWorker(workers, &recoveryWorker{})
 	river.AddWorker(workers, &noticeWorker{})
+	addLinkWorkers(workers, jobDeps{})              // link.go
 	river.AddWorker(workers, &contactProofWorker{}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{})
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
@@ -87,21 +89,32 @@ type Options struct {
 	JobTimeout           time.Duration // default 1 minute
 	RescueStuckJobsAfter time.Duration // default 5 minutes
 	Workers              int           // default 4
+	// SecretKey (GENITORI_SECRET_KEY) seals the secrets kept between the
+	// attempts of a job; empty: a random key that dies with the process
+	SecretKey string
 }
 
 // Worker works the queue until Stop.
 type Worker struct {
 	client *river.Client[*sql.Tx]
+	sweep  func(context.Context) // secret.go
+	stop   context.CancelFunc    // ends the sweep
+	done   chan struct{}         // closed when the sweep has ended
 }
 
 // NewWorker builds a working River client: poll-only, because lib/pq under
 // database/sql offers no LISTEN/NOTIFY to River.
 func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker, error) {
+	sl, err := newSealer(o.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("delivery secrets key: %w", err)
+	}
 	workers := river.NewWorkers()
-	deps := jobDeps{store: store, senders: s, log: log}
+	deps := jobDeps{store: store, senders: s, log: log, sealer: sl}
 	river.AddWorker(workers, &credentialsWorker{jobDeps: deps})
 	river.AddWorker(workers, &recoveryWorker{jobDeps: deps}) // recovery.go
 	river.AddWorker(workers, &noticeWorker{jobDeps: deps})
+	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
 	if o.Workers == 0 {
@@ -125,14 +138,32 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	if err != nil {
 		return nil, fmt.Errorf("river worker: %w", err)
 	}
-	return &Worker{client: cl}, nil
+	return &Worker{client: cl, sweep: deps.sweepSecrets}, nil
 }
 
-// Start starts working jobs in the background.
-func (w *Worker) Start(ctx context.Context) error { return w.client.Start(ctx) }
+// Start starts working jobs, and sweeping the sealed secrets left behind,
+// in the background.
+func (w *Worker) Start(ctx context.Context) error {
+	if err := w.client.Start(ctx); err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	w.stop, w.done = stop, make(chan struct{})
+	go func() {
+		defer close(w.done)
+		w.sweep(sctx)
+	}()
+	return nil
+}
 
 // Stop waits for running jobs to finish (bounded by ctx).
-func (w *Worker) Stop(ctx context.Context) error { return w.client.Stop(ctx) }
+func (w *Worker) Stop(ctx context.Context) error {
+	if w.stop != nil {
+		w.stop()
+		<-w.done
+	}
+	return w.client.Stop(ctx)
+}
 
 // credentialsWorker sends a CredentialsArgs job.
 type credentialsWorker struct {
@@ -145,14 +176,20 @@ type jobDeps struct {
 	store   *db.Store
 	senders Senders
 	log     *slog.Logger
+	sealer  sealer
 }
 
-// Work sends the sign-in details on the installation's channels. With a
-// generated password, the password is made here, its hash stored, and the
-// clear text exists only in memory and in the outgoing message; a retry
-// makes a new one (the message says it replaces those sent before). Without,
-// a retry skips the channels that already went through.
+// Work sends the sign-in details on the installation's channels, each
+// channel once: a retry skips the channels already sent. A generated
+// password is made once, its hash stored as the account's temporary password
+// and its clear text kept sealed until every channel has sent it, so a retry
+// sends the same password on the channel that has not gone yet. Two
+// executions of one job never run at once (WithDeliveryLock).
 func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[CredentialsArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *credentialsWorker) work(ctx context.Context, job *river.Job[CredentialsArgs]) error {
 	a := job.Args
 	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
 	if err != nil {
@@ -185,13 +222,9 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 	}
 	if len(pending) == 0 {
 		// every channel went through on an earlier attempt (the process died
-		// before River recorded the job as done): sending again would be a
-		// duplicate and, with a generated password, would replace the one
-		// the parent already has
+		// before River recorded the job as done)
+		w.wipe(ctx, inst.ID, job.ID)
 		return nil
-	}
-	if !a.GeneratePassword {
-		targets = pending
 	}
 	d := notify.Credentials{
 		Comune:   inst.Name,
@@ -200,24 +233,52 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   inst.OfficeName,
 	}
+	var secretID int64
 	if a.GeneratePassword {
-		pw, hash, err := newPassword(inst)
-		if err != nil {
-			return err
-		}
-		waiting, err := w.store.SetGeneratedPassword(ctx, inst.ID, acc.ID, hash)
-		if err != nil {
-			return err
-		}
-		if !waiting {
-			w.log.Info("credentials not sent: the account already chose its password", "account", acc.ID, "job", job.ID)
+		row, pw, err := w.earlierSecret(ctx, inst.ID, acc.ID, job.ID)
+		switch {
+		case errors.Is(err, errSecretSpent):
+			// the password the other channel carried was used (or replaced,
+			// or expired): sending it now would only confuse
+			w.log.Info("credentials not sent again: the password already sent no longer works", "account", acc.ID, "job", job.ID)
+			w.wipe(ctx, inst.ID, job.ID)
 			return nil
+		case errors.Is(err, errUnsealable):
+			w.log.Warn("the sealed password of an earlier attempt cannot be opened (GENITORI_SECRET_KEY unset or changed since): a new one goes on every channel",
+				"account", acc.ID, "job", job.ID)
+			w.wipe(ctx, inst.ID, job.ID)
+			row = nil
+		case err != nil:
+			return err
 		}
-		d.Password = pw
+		if row == nil {
+			if len(pending) < len(targets) {
+				// the password sent is no longer known: the new one replaces it everywhere
+				pending = targets
+			}
+			var hash string
+			if pw, hash, err = newPassword(inst); err != nil {
+				return err
+			}
+			sealed, err := w.sealer.seal(pw, secretBound(inst.ID, acc.ID, job.ID))
+			if err != nil {
+				return err
+			}
+			row = &db.DeliverySecret{InstallationID: inst.ID, AccountID: acc.ID, JobID: job.ID, Sealed: sealed, Ref: hash}
+			waiting, err := w.store.CreateGeneratedPassword(ctx, row)
+			if err != nil {
+				return err
+			}
+			if !waiting {
+				w.log.Info("credentials not sent: the account already chose its password", "account", acc.ID, "job", job.ID)
+				return nil
+			}
+		}
+		d.Password, secretID = pw, row.ID
 	}
 	var failed []error
-	for _, t := range targets {
-		err := w.send(ctx, acc.Lang, t.channel, t.to, d)
+	for _, t := range pending {
+		err := w.send(ctx, acc.Lang, t.channel, t.to, messageKey(job.JobRow, secretID, t.channel), d)
 		m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
 			Kind: a.Purpose, Channel: t.channel, Recipient: t.to, Outcome: "sent", TempPassword: d.Password != ""}
 		if err != nil {
@@ -233,13 +294,19 @@ func (w *credentialsWorker) Work(ctx context.Context, job *river.Job[Credentials
 			return err
 		}
 	}
-	return errors.Join(failed...)
+	if len(failed) > 0 {
+		return errors.Join(failed...)
+	}
+	if a.GeneratePassword {
+		w.wipe(ctx, inst.ID, job.ID) // every channel has it now
+	}
+	return nil
 }
 
 // send sends the credentials on one channel; a message that cannot be made
 // counts as a failed send.
-func (w *credentialsWorker) send(ctx context.Context, lang, channel, to string, d notify.Credentials) error {
-	sendErr, buildErr := deliver(ctx, w.senders, channel, lang, to, d, notify.CredentialsMail, notify.CredentialsSMS)
+func (w *credentialsWorker) send(ctx context.Context, lang, channel, to, key string, d notify.Credentials) error {
+	sendErr, buildErr := deliver(ctx, w.senders, channel, lang, to, key, d, notify.CredentialsMail, notify.CredentialsSMS)
 	if buildErr != nil {
 		return buildErr
 	}
@@ -247,10 +314,10 @@ func (w *credentialsWorker) send(ctx context.Context, lang, channel, to string, 
 }
 
 // deliver sends d on channel ("email", otherwise SMS) as the message that
-// mail or sms makes of it. A channel without a sender configured is a
-// failed send (sendErr); a message that cannot be made is buildErr, and
-// nothing is sent.
-func deliver[D any](ctx context.Context, s Senders, channel, lang, to string, d D,
+// mail or sms makes of it, named key (messageKey). A channel without a
+// sender configured is a failed send (sendErr); a message that cannot be
+// made is buildErr, and nothing is sent.
+func deliver[D any](ctx context.Context, s Senders, channel, lang, to, key string, d D,
 	mail func(lang, to string, d D) (notify.Mail, error), sms func(lang, to string, d D) (notify.SMS, error)) (sendErr, buildErr error) {
 	if channel == "email" {
 		if s.Mail == nil {
@@ -260,6 +327,7 @@ func deliver[D any](ctx context.Context, s Senders, channel, lang, to string, d 
 		if err != nil {
 			return nil, err
 		}
+		m.ID = key
 		return s.Mail.Send(ctx, m), nil
 	}
 	if s.SMS == nil {
@@ -269,6 +337,7 @@ func deliver[D any](ctx context.Context, s Senders, channel, lang, to string, d 
 	if err != nil {
 		return nil, err
 	}
+	m.IdempotencyKey = key
 	return s.SMS.Send(ctx, m), nil
 }
 
@@ -306,15 +375,26 @@ func newPassword(inst *db.Installation) (pw, hash string, err error) {
 // for up to 30 seconds (e.g. while PostgreSQL restarts), because without it
 // a retry of the job would send the message again.
 func recordMessage(ctx context.Context, store *db.Store, m db.Message) error {
+	if m.Outcome != "sent" {
+		return store.RecordMessage(context.WithoutCancel(ctx), m)
+	}
+	return persist(ctx, func(ctx context.Context) error { return store.RecordMessage(ctx, m) })
+}
+
+// persist runs a write that must not be lost when the job's context ends,
+// nor while the database restarts: it is retried for up to 30 seconds, at
+// most half a second apart, so that it lands as soon as the database is
+// back (until then, a crash means the message goes again).
+func persist(ctx context.Context, write func(context.Context) error) error {
 	ctx = context.WithoutCancel(ctx)
 	deadline := time.Now().Add(30 * time.Second)
 	wait := 100 * time.Millisecond
 	for {
-		err := store.RecordMessage(ctx, m)
-		if err == nil || m.Outcome != "sent" || time.Now().After(deadline) {
+		err := write(ctx)
+		if err == nil || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(wait)
-		wait = min(2*wait, 2*time.Second)
+		wait = min(2*wait, 500*time.Millisecond)
 	}
 }

@@ -25,18 +25,47 @@ import (
 	"portalegenitori/internal/password"
 )
 
+// gateway is an HTTP SMS gateway that honours the Idempotency-Key: a
+// request whose key it has seen is answered 200 and not sent again.
 type gateway struct {
-	mu   sync.Mutex
-	sent []map[string]string
+	mu        sync.Mutex
+	sent      []map[string]string // the SMS sent to phones, "key" included
+	requests  []map[string]string // every request, "key" included
+	loseReply int                 // the first loseReply requests get no answer (the connection drops)
 }
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var m map[string]string
 	json.NewDecoder(r.Body).Decode(&m)
+	m["key"] = r.Header.Get("Idempotency-Key")
 	g.mu.Lock()
-	g.sent = append(g.sent, m)
+	g.requests = append(g.requests, m)
+	seen := false
+	for _, s := range g.sent {
+		seen = seen || (m["key"] != "" && s["key"] == m["key"])
+	}
+	if !seen {
+		g.sent = append(g.sent, m)
+	}
+	lose := len(g.requests) <= g.loseReply
 	g.mu.Unlock()
+	if lose {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
 	w.WriteHeader(http.StatusOK)
+}
+
+func (g *gateway) texts() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, m := range g.sent {
+		out = append(out, m["text"])
+	}
+	return out
 }
 
 func (g *gateway) count() int {
@@ -210,7 +239,7 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	}
 	cmd.Wait()
 	var state string
-	store.DB().Get(&state, `SELECT state FROM river_job ORDER BY id DESC LIMIT 1`)
+	store.DB().Get(&state, `SELECT state FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
 	if state != "running" {
 		t.Fatalf("job state after the crash %q, want running", state)
 	}

@@ -24,9 +24,10 @@ const (
 
 // RecoveryArgs is "Problemi con l'accesso": send a new temporary password
 // (Channel "sms") or a one-time sign-in link (Channel "email") to the
-// account's registry contact. It holds no secret: the job makes one at send
-// time and stores only its hash; a retry makes a fresh one, which replaces
-// the earlier ones (the message says so).
+// account's registry contact. It holds no secret: the job's first attempt
+// makes one, stores its hash where it is checked and keeps it sealed until
+// it is sent, so a retry sends the same one; a newer request makes a new
+// one, which replaces the earlier ones (the message says so).
 type RecoveryArgs struct {
 	InstallationID int64  `json:"installation_id"`
 	AccountID      int64  `json:"account_id"`
@@ -100,10 +101,15 @@ type recoveryWorker struct {
 	jobDeps
 }
 
-// Work makes the secret, stores its hash, sends it. The request page already
-// refused stale links and missing contacts; they are checked again here
-// because the registry may have changed since (then nothing is sent).
+// Work makes the secret (or takes the one an earlier attempt made), sends
+// it once, then wipes its sealed copy. The request page already refused
+// stale links and missing contacts; they are checked again here because the
+// registry may have changed since (then nothing is sent).
 func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *recoveryWorker) work(ctx context.Context, job *river.Job[RecoveryArgs]) error {
 	a := job.Args
 	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
 	if err != nil {
@@ -122,6 +128,33 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 	case to == "":
 		return river.JobCancel(fmt.Errorf("account %d has no %s contact", acc.ID, a.Channel))
 	}
+	sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, a.Channel)
+	if err != nil {
+		return err
+	}
+	if sent { // on an earlier attempt, whose end River did not record
+		w.wipe(ctx, inst.ID, job.ID)
+		return nil
+	}
+	row, secret, err := w.earlierSecret(ctx, inst.ID, acc.ID, job.ID)
+	switch {
+	case errors.Is(err, errSecretSpent):
+		w.log.Info("recovery not sent: its secret was replaced by a newer request or expired", "account", acc.ID, "job", job.ID)
+		w.wipe(ctx, inst.ID, job.ID)
+		return nil
+	case errors.Is(err, errUnsealable):
+		w.log.Warn("the sealed secret of an earlier attempt cannot be opened (GENITORI_SECRET_KEY unset or changed since): a new one is sent",
+			"account", acc.ID, "job", job.ID)
+		w.wipe(ctx, inst.ID, job.ID)
+		row = nil
+	case err != nil:
+		return err
+	}
+	if row == nil {
+		if row, secret, err = w.newRecoverySecret(ctx, inst, acc.ID, job.ID, a.Channel); err != nil {
+			return err
+		}
+	}
 	d := notify.Recovery{
 		Comune:   inst.Name,
 		Name:     acc.GreetingName(),
@@ -130,24 +163,12 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 		Office:   office(inst),
 		Hours:    int(db.TempPasswordTTL.Hours()),
 	}
-	expires := time.Now().Add(db.TempPasswordTTL)
 	if a.Channel == "email" {
-		token := rand.Text() // 26 base32 characters, 130 bits
-		if err := w.store.CreateRecoveryToken(ctx, inst.ID, acc.ID, TokenHash(token), job.ID, expires); err != nil {
-			return err
-		}
-		d.LinkURL = w.senders.pageURL(inst, "recupero-accesso/link/"+token)
+		d.LinkURL = w.senders.pageURL(inst, "recupero-accesso/link/"+secret)
 	} else {
-		pw, hash, err := newPassword(inst)
-		if err != nil {
-			return err
-		}
-		if err := w.store.SetTempPassword(ctx, inst.ID, acc.ID, hash, expires); err != nil {
-			return err
-		}
-		d.Password = pw
+		d.Password = secret
 	}
-	sendErr, err := deliver(ctx, w.senders, a.Channel, acc.Lang, to, d, notify.RecoveryMail, notify.RecoverySMS)
+	sendErr, err := deliver(ctx, w.senders, a.Channel, acc.Lang, to, messageKey(job.JobRow, row.ID, a.Channel), d, notify.RecoveryMail, notify.RecoverySMS)
 	if err != nil {
 		return err
 	}
@@ -162,7 +183,40 @@ func (w *recoveryWorker) Work(ctx context.Context, job *river.Job[RecoveryArgs])
 	if err := recordMessage(ctx, w.store, m); err != nil {
 		return err
 	}
+	if sendErr == nil {
+		w.wipe(ctx, inst.ID, job.ID)
+	}
 	return sendErr
+}
+
+// newRecoverySecret makes a one-time link's token ("email") or a temporary
+// password ("sms"), valid for TempPasswordTTL, stores its hash where it is
+// checked and its sealed copy, in one transaction.
+func (w *recoveryWorker) newRecoverySecret(ctx context.Context, inst *db.Installation, accountID, jobID int64, channel string) (*db.DeliverySecret, string, error) {
+	row := &db.DeliverySecret{InstallationID: inst.ID, AccountID: accountID, JobID: jobID, ExpiresAt: time.Now().Add(db.TempPasswordTTL)}
+	var secret, hash string
+	if channel == "email" {
+		secret = rand.Text() // 26 base32 characters, 130 bits
+	} else {
+		var err error
+		if secret, hash, err = newPassword(inst); err != nil {
+			return nil, "", err
+		}
+	}
+	sealed, err := w.sealer.seal(secret, secretBound(inst.ID, accountID, jobID))
+	if err != nil {
+		return nil, "", err
+	}
+	row.Sealed, row.Ref = sealed, hash
+	if channel == "email" {
+		err = w.store.CreateRecoveryLink(ctx, row, TokenHash(secret))
+	} else {
+		err = w.store.CreateTempPassword(ctx, row)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return row, secret, nil
 }
 
 // noticeWorker sends a NoticeArgs job on the installation's channels that
@@ -173,6 +227,10 @@ type noticeWorker struct {
 }
 
 func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *noticeWorker) work(ctx context.Context, job *river.Job[NoticeArgs]) error {
 	a := job.Args
 	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
 	if err != nil {
@@ -207,7 +265,7 @@ func (w *noticeWorker) Work(ctx context.Context, job *river.Job[NoticeArgs]) err
 			sentAny = true
 			continue
 		}
-		sendErr, err := deliver(ctx, w.senders, ch, lang, to, d, notify.PasswordChangedMail, notify.PasswordChangedSMS)
+		sendErr, err := deliver(ctx, w.senders, ch, lang, to, messageKey(job.JobRow, 0, ch), d, notify.PasswordChangedMail, notify.PasswordChangedSMS)
 		if err != nil {
 			return err
 		}

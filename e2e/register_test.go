@@ -166,15 +166,86 @@ func TestRegisterJourney(t *testing.T) {
 	p.expectText("main h1", "Registrazione completata")
 	axeCheck(p, "registration done")
 
-	msgs := rs.smtp.Wait(1, 30*time.Second)
-	if len(msgs) != 1 || msgs[0].To[0] != "anna.verdi@example.it" || !strings.Contains(msgs[0].Text(), "anna.verdi") {
-		t.Fatalf("mail: %+v", msgs)
+	p.expectText("#link-next", "codice di verifica")
+	// the reminder and the verification code, both to the registry's e-mail
+	msgs := rs.smtp.Wait(2, 30*time.Second)
+	for _, m := range msgs {
+		if m.To[0] != "anna.verdi@example.it" || !strings.Contains(m.Text(), "anna.verdi") {
+			t.Fatalf("mail: %+v", msgs)
+		}
 	}
+	code := rs.linkCode(t, "anna.verdi@example.it")
 	p.tabTo(`main a[href="/demo/accesso"]`)
 	p.enter()
 	p.login("anna.verdi", "Merenda-Sul-Prato-77", false)
 	p.waitPath("family page", func(s string) bool { return s == "/demo/famiglia" })
+	p.expectText("#link-wait", "a•••i@example.it")
+	if strings.Contains(p.text("main"), "Marco") {
+		t.Fatal("the family page shows Marco before the verification code")
+	}
+	axeCheck(p, "family page waiting for the code")
+	p.enterLinkCode("/demo", code)
 	p.expectText("main", "Marco")
+}
+
+var linkCodeRE = regexp.MustCompile(`[Cc]odice di verifica:? (\d{6})`)
+
+// linkCode waits for the verification code sent to a registry contact
+// (an e-mail address, or a mobile number for the SMS).
+func (s *regServer) linkCode(t *testing.T, to string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(to, "@") {
+			for _, m := range s.smtp.Messages() {
+				if c := linkCodeRE.FindStringSubmatch(m.Text()); c != nil && m.To[0] == to {
+					return c[1]
+				}
+			}
+		} else {
+			for _, txt := range s.smsTexts() {
+				if c := linkCodeRE.FindStringSubmatch(txt); c != nil {
+					return c[1]
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no verification code sent to %s", to)
+	return ""
+}
+
+// enterLinkCode goes from the family page to «Collega il profilo» and
+// enters the code, by keyboard; it ends on the family page, linked.
+func (p *Page) enterLinkCode(prefix, code string) {
+	p.t.Helper()
+	p.tabTo(`main a[href="` + prefix + `/collegamento"]`)
+	if resp := p.enter(); resp.Status != 200 {
+		p.t.Fatalf("link page: status %d", resp.Status)
+	}
+	axeCheck(p, "link page")
+	p.fillField("#codice", "000000x")
+	p.tab()
+	p.expectFocus(`main form button.btn-primary`)
+	if resp := p.enter(); resp.Status != 422 {
+		p.t.Fatalf("malformed code: status %d", resp.Status)
+	}
+	p.expectText("#codice-error", "6 cifre")
+	p.expectFocus("#codice")
+	if got := p.attr("#codice", "aria-invalid"); got != "true" {
+		p.t.Errorf("wrong code: #codice aria-invalid=%q", got)
+	}
+	axeCheck(p, "link page with an error")
+	p.key(kb.End)
+	for range len("000000x") {
+		p.key(kb.Backspace)
+	}
+	p.typeText(code)
+	p.tab()
+	p.expectFocus(`main form button.btn-primary`)
+	p.enter()
+	p.waitPath("family page after the code", func(s string) bool { return s == prefix+"/famiglia" })
+	p.expectText("main", "collegato ai profili dei bambini")
 }
 
 var tempPassword = regexp.MustCompile(`Password temporanea: (\S+)`)
@@ -213,8 +284,69 @@ func TestRegisterGeneratedJourney(t *testing.T) {
 	if temp == "" {
 		t.Fatal("no SMS with a temporary password")
 	}
+	code := rs.linkCode(t, "+393471234567")
 	p.open("/lago/accesso")
 	p.login("carla.galli", temp, false)
 	p.waitPath("forced change", func(s string) bool { return s == "/lago/cambio-password" })
 	axeCheck(p, "forced change after generated password")
+	p.fillField("#password", "Bici-Rossa-9")
+	p.fillField("#confirm", "Bici-Rossa-9")
+	p.enter()
+	p.waitPath("family page", func(s string) bool { return s == "/lago/famiglia" })
+	if strings.Contains(p.text("main"), "Tommaso") {
+		t.Fatal("the family page shows Tommaso before the verification code")
+	}
+	p.enterLinkCode("/lago", code)
+	p.expectText("main", "Tommaso")
+}
+
+// TestRegisterLinkWithoutJavaScript: the demo journey with scripts off:
+// registration (the no-JS captcha question), sign-in, the code page and its
+// errors, the family.
+func TestRegisterLinkWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	rs := startRegServer(t)
+	p := newPage(t, rs.base)
+	p.disableJS()
+	p.open("/lago/registrazione")
+	p.fillField("#first_name", "Carla")
+	p.fillField("#last_name", "Galli")
+	p.fillField("#fiscal_code", db.DemoRegistrationCF["lago"])
+	p.fillField("#username", "carla.galli")
+	p.tabTo("#security_question")
+	p.key(kb.ArrowDown)
+	p.fillField("#security_answer", "Rosso")
+	p.tabTo("main form button.btn-primary")
+	if resp := p.enter(); resp.Status != 200 {
+		t.Fatalf("no JS, Conferma: status %d (%s)", resp.Status, p.text("main"))
+	}
+	p.expectText("main h1", "Registrazione completata")
+	p.expectText("#link-next", "•••567")
+	var temp string
+	deadline := time.Now().Add(30 * time.Second)
+	for temp == "" && time.Now().Before(deadline) {
+		for _, s := range rs.smsTexts() {
+			if m := tempPassword.FindStringSubmatch(s); m != nil {
+				temp = m[1]
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if temp == "" {
+		t.Fatal("no SMS with a temporary password")
+	}
+	code := rs.linkCode(t, "+393471234567")
+	p.open("/lago/accesso")
+	p.login("carla.galli", temp, false)
+	p.waitPath("forced change", func(s string) bool { return s == "/lago/cambio-password" })
+	p.fillField("#password", "Bici-Rossa-9")
+	p.fillField("#confirm", "Bici-Rossa-9")
+	p.enter()
+	p.waitPath("family page", func(s string) bool { return s == "/lago/famiglia" })
+	if evalJS[string](p, `typeof window.htmx`) != "undefined" {
+		t.Fatalf("htmx ran although JavaScript is disabled")
+	}
+	p.enterLinkCode("/lago", code)
+	p.expectText("main", "Tommaso")
+	axeCheck(p, "family page after the code, without JavaScript")
 }

@@ -1,26 +1,34 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/calendar"
 )
 
 // FamilyView is the family home.
 type FamilyView struct {
 	Base
-	Name       string
-	Linked     bool
-	StaleLink  bool
-	SchoolYear int
-	YearLabel  string // "2026/2027"
-	Month      calendar.Month
-	Children   []FamilyChild
-	Balances   []FamilyBalance // once per paying adult, not per child
+	Name      string
+	Linked    bool
+	StaleLink bool
+	// not linked yet: a code was sent to the registry's contacts (masked in
+	// LinkSentTo), or the office is to confirm the link
+	LinkCode    bool
+	LinkOffice  bool
+	LinkSentTo  string
+	LinkMinutes int
+	SchoolYear  int
+	YearLabel   string // "2026/2027"
+	Month       calendar.Month
+	Children    []FamilyChild
+	Balances    []FamilyBalance // once per paying adult, not per child
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -74,6 +82,18 @@ func (h *Handler) familyShow(c *gin.Context) {
 				return
 			}
 			v.Balances = familyBalances(v.Children)
+		}
+	}
+	if !acc.AdultID.Valid {
+		r, err := h.store.PendingLink(ctx, inst.ID, acc.ID)
+		switch {
+		case err == nil:
+			v.LinkCode = r.AdultID.Valid && len(delivery.LinkTargets(inst, r.AdultEmail.String, r.AdultMobile.String)) > 0
+			v.LinkOffice = !v.LinkCode
+			v.LinkSentTo, v.LinkMinutes = r.CodeSentTo, int(delivery.LinkCodeTTL.Minutes())
+		case !errors.Is(err, db.ErrNotFound):
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
 		}
 	}
 	if v.Name == "" {

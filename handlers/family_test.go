@@ -116,14 +116,17 @@ func TestCalendarMonth(t *testing.T) {
 	// October 2026: 22 weekdays, 2 notified absences, 20 days present at € 4,80
 	mustContain(t, p, "<dt>Presenze</dt><dd>20</dd>", "<dt>Assenze comunicate</dt><dd>2</dd>",
 		"<dt>Giorni di servizio</dt><dd>22</dd>", "−€ 96,00")
-	// the first month of the enrollment has no "previous"; closures are named
+	// the first month of the enrollment has no "previous" link, a note in
+	// its place keeps the focus (issue 13); closures are named
 	p = b.get(f.cal(f.luca, f.mensa, "mese=2026-09"))
-	mustNotContain(t, p, `id="cal-prev"`)
+	mustNotContain(t, p, `<a id="cal-prev"`)
+	mustContain(t, p, `<span id="cal-prev" class="cal-edge" tabindex="-1">Primo mese dell&#39;iscrizione</span>`)
 	p = b.get(f.cal(f.luca, f.mensa, "mese=2026-12"))
 	mustContain(t, p, "8 dicembre – Immacolata Concezione", "23 dicembre: Chiuso (festività o chiusura) (Vacanze di Natale)")
 	// the last month has no "next"; after it, days are "not enrolled"
 	p = b.get(f.cal(f.luca, f.mensa, "mese=2027-06"))
-	mustNotContain(t, p, `id="cal-next"`)
+	mustNotContain(t, p, `<a id="cal-next"`)
+	mustContain(t, p, `<span id="cal-next" class="cal-edge" tabindex="-1">Ultimo mese dell&#39;iscrizione</span>`)
 	mustContain(t, p, "2 giugno: Chiuso (festività o chiusura) (Festa della Repubblica)")
 	// a leap-year February far ahead renders 29 days, all outside the enrollment
 	p = b.get(f.cal(f.luca, f.mensa, "mese=2028-02"))
@@ -141,7 +144,9 @@ func TestCalendarFragmentAndDayDetails(t *testing.T) {
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026") // a guardian who does not pay reads the same
 	frag := b.get(f.cal(f.luca, f.mensa, "mese=2026-11"), "HX-Request", "true", "HX-Target", "calendar")
 	wantStatus(t, frag, http.StatusOK)
-	if !strings.HasPrefix(frag.body, `<div id="calendar"`) || strings.Contains(frag.body, "<html") {
+	// the region, after its page title (htmx updates document.title)
+	if !strings.HasPrefix(frag.body, `<title>Presenze di Luca: Mensa scolastica, novembre 2026 – Comune di Esempio – Portale Genitori</title><div id="calendar"`) ||
+		strings.Contains(frag.body, "<html") {
 		t.Fatalf("fragment is not the calendar region:\n%.300s", frag.body)
 	}
 	mustContain(t, frag, `hx-swap-oob="innerHTML"`, "Calendario di novembre 2026")

@@ -34,7 +34,7 @@ func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extr
 			return
 		}
 	}
-	acc, adult, created, err := h.store.IdentityAccount(c.Request.Context(), inst.ID, fiscalCode)
+	acc, adult, created, err := h.store.IdentityAccount(c.Request.Context(), inst.ID, fiscalCode, method)
 	if errors.Is(err, db.ErrNoGuardian) {
 		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "login", Outcome: "unknown_person",
 			Detail: map[string]any{"method": method}})

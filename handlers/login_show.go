@@ -22,6 +22,10 @@ type LoginView struct {
 	FormError string
 	Errors    map[string]string
 	Methods   []LoginMethod
+	// FitShown is how «Controllo dimensioni» was when the form was first
+	// shown: signing in changes the account's setting only when the
+	// person changed the box.
+	FitShown bool
 }
 
 func (h *Handler) loginShow(c *gin.Context) {
@@ -41,6 +45,7 @@ func (h *Handler) loginShow(c *gin.Context) {
 func (h *Handler) loginView(c *gin.Context) LoginView {
 	inst := installation(c)
 	v := LoginView{Base: h.base(c), Next: c.Query("next"), Errors: map[string]string{}}
+	v.FitShown = v.FitTables
 	v.HideFitForm = true
 	v.Methods = methodsFor(inst, v.Base)
 	if u := h.cstSAMLURL(c, inst); u != "" { // CST over SAML (saml_routes.go)

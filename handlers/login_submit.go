@@ -30,8 +30,16 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 	username := formText(c, "username")
 	pw := c.PostForm("password")
 	v.Next = c.PostForm("next")
+	// «Controllo dimensioni»: a change of the box is a choice for this
+	// device and, once signed in, for the account; an untouched box says
+	// nothing (a setting made on the phone survives a sign-in elsewhere).
+	// Without fit_shown the box counts as shown unticked.
 	v.FitTables = c.PostForm("fit") == "1"
-	h.setFitCookie(c, v.FitTables)
+	v.FitShown = c.PostForm("fit_shown") == "1"
+	fitChanged := v.FitTables != v.FitShown
+	if fitChanged {
+		h.setFitCookie(c, v.FitTables)
+	}
 	if len(username) <= 64 {
 		v.Username = username
 	}
@@ -123,10 +131,12 @@ func (h *Handler) loginSubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if acc.FitTables != v.FitTables {
+	if fitChanged && acc.FitTables != v.FitTables {
 		if err := h.store.SetFitTables(ctx, inst.ID, acc.ID, v.FitTables); err != nil {
 			h.log.Error("save fit preference", "err", err)
 		}
+	} else if !fitChanged {
+		h.setFitCookie(c, acc.FitTables) // the device follows the account's setting
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login", Outcome: "success",
 		Detail: map[string]any{"method": method}})

@@ -14,7 +14,7 @@ func TestLoginPageShowsEnabledMethods(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `<html lang="it">`, "Username", "Password", ">OK<", "Controllo dimensioni",
 		"Registrati", "Problemi con l&#39;accesso", "Entra con SPID", "Entra con CIE", "Entra con CNS/CRS",
-		"ACCESSIBILITÁ – RISPETTO DEI REQUISITI PREVISTI DALLA LEGGE 4/2004", `href="/demo/privacy"`)
+		">Dichiarazione di accessibilità</a>", `href="/demo/privacy"`)
 
 	// CST mode: no username/password boxes, the external button, registration outside.
 	p = b.get("/valle/accesso")

@@ -68,15 +68,25 @@ func (h *Handler) usernameNotice(c *gin.Context, b Base, username string) (*Noti
 	return &Notice{Tone: "ok", Text: b.T("register.username.free")}, nil
 }
 
-// registerUsername answers "Verifica disponibilità".
+// registerUsername answers "Verifica disponibilità": with htmx the content
+// of the status under the field; without JS the button posts the whole form
+// here into a new tab, which gets a small page of its own (the form, in its
+// tab, keeps what was typed). Only the username is read.
 func (h *Handler) registerUsername(c *gin.Context) {
 	if !h.registrationOpen(c) {
 		return
 	}
 	v := h.registerView(c)
+	answer := func() {
+		if wantsFragment(c.Request) {
+			h.renderBlock(c, http.StatusOK, "register", "username_status", v)
+			return
+		}
+		h.renderBlock(c, http.StatusOK, "register_check", "layout", v)
+	}
 	if err := c.Request.ParseForm(); err != nil {
 		v.Username = &Notice{Tone: "error", Text: v.T("register.error.too_big")}
-		h.renderBlock(c, http.StatusOK, "register", "username_status", v)
+		answer()
 		return
 	}
 	if wait, err := h.throttleCheck(c); err != nil {
@@ -84,7 +94,7 @@ func (h *Handler) registerUsername(c *gin.Context) {
 		return
 	} else if wait > 0 {
 		v.Username = &Notice{Tone: "error", Text: v.T("register.error.check_throttled", wait)}
-		h.renderBlock(c, http.StatusOK, "register", "username_status", v)
+		answer()
 		return
 	}
 	name, ok := oneValue(c, "username", 64)
@@ -98,7 +108,7 @@ func (h *Handler) registerUsername(c *gin.Context) {
 		}
 		v.Username = n
 	}
-	h.renderBlock(c, http.StatusOK, "register", "username_status", v)
+	answer()
 }
 
 // cfPrefixError checks a codice fiscale being typed: a character in the
@@ -161,6 +171,9 @@ func (h *Handler) cfNotice(c *gin.Context, b Base, typed string) (*Notice, Conta
 	if st.Locked {
 		if st.MissingEmail || st.MissingPhone {
 			return &Notice{Tone: "error", Text: b.T("register.cf.locked_missing", officeOf(inst))}, st, nil
+		}
+		if st.ForPassword {
+			return &Notice{Tone: "ok", Text: b.T("register.cf.found_locked_password")}, st, nil
 		}
 		return &Notice{Tone: "ok", Text: b.T("register.cf.found_locked")}, st, nil
 	}

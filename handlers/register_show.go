@@ -26,6 +26,7 @@ type Notice struct {
 // registry's contacts (shown masked) when the CF is a paying adult's.
 type ContactsState struct {
 	Locked                     bool
+	ForPassword                bool // locked because the generated password goes to the registry only
 	MaskedEmail, MaskedMobile  string
 	MissingEmail, MissingPhone bool // required but absent in the registry
 	OOB                        bool // render as an htmx out-of-band swap
@@ -59,7 +60,10 @@ type RegisterDoneView struct {
 	Email     string // masked
 	Mobile    string // masked
 	Generated bool
-	Linked    bool
+	// the link to the family: the masked registry contacts the code went
+	// to, or "" when the office confirms it
+	CodeTo      string
+	CodeMinutes int
 }
 
 // registrationOpen answers the page for installations where registration is
@@ -138,12 +142,15 @@ func (h *Handler) registerShow(c *gin.Context) {
 	h.render(c, http.StatusOK, "register", v)
 }
 
-// lockedContacts computes the contacts block for a registry adult.
+// lockedContacts computes the contacts block for a registry adult. A
+// generated password goes only to contacts the registry has for the adult,
+// so it locks them too.
 func lockedContacts(inst *db.Installation, adult *db.Adult, payer bool) ContactsState {
-	if adult == nil || !payer || !inst.LockRegistryContacts {
+	if adult == nil || !(payer && inst.LockRegistryContacts || !inst.PasswordRequired) {
 		return ContactsState{}
 	}
-	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile)}
+	st := ContactsState{Locked: true, MaskedEmail: notify.Mask(adult.Email), MaskedMobile: notify.Mask(adult.Mobile),
+		ForPassword: !(payer && inst.LockRegistryContacts)}
 	st.MissingEmail = adult.Email == "" && (inst.EmailRequired || inst.DeliveryChannel == "email")
 	st.MissingPhone = adult.Mobile == "" && (inst.MobileRequired || inst.DeliveryChannel == "sms")
 	if adult.Email == "" && adult.Mobile == "" {

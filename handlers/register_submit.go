@@ -165,10 +165,23 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		DisplayName: strings.TrimSpace(f.FirstName + " " + f.LastName),
 		Email:       v.F.Email, Mobile: v.F.Mobile, Lang: v.Lang,
 	}
-	if adult != nil {
-		na.AdultID = adult.ID
-	}
+	// A codice fiscale proves nothing: the account is created without a
+	// family and asks for the link, which a code sent to the registry's own
+	// contacts of the adult proves, or the office confirms (link_*.go).
+	var codeTo []delivery.Target
 	var err error
+	if f.CF != "" {
+		na.Claim = &db.LinkClaim{FirstName: truncate(strings.TrimSpace(f.FirstName), 60),
+			LastName: truncate(strings.TrimSpace(f.LastName), 60), Email: truncate(f.Email, 254), Mobile: truncate(f.Mobile, 32),
+			IP: ip, UserAgent: truncate(cleanText(c.Request.UserAgent()), 256)}
+		if adult != nil {
+			na.Claim.AdultID = adult.ID
+			if codeTo, err = h.linkCodeTargets(c, inst, adult); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+		}
+	}
 	na.SecurityQuestion = f.Question
 	if f.Question == customQuestion {
 		na.SecurityQuestion = f.CustomQuestion
@@ -184,10 +197,16 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		}
 	}
 	id, err := h.store.CreateAccount(ctx, na, func(ctx context.Context, tx *sql.Tx, accountID int64) error {
-		return h.enqueue.Credentials(ctx, tx, delivery.CredentialsArgs{
+		if err := h.enqueue.Credentials(ctx, tx, delivery.CredentialsArgs{
 			InstallationID: inst.ID, AccountID: accountID, Purpose: delivery.KindRegistration,
 			GeneratePassword: !inst.PasswordRequired,
-		})
+		}); err != nil {
+			return err
+		}
+		if len(codeTo) == 0 {
+			return nil
+		}
+		return h.enqueue.LinkCode(ctx, tx, delivery.LinkCodeArgs{InstallationID: inst.ID, AccountID: accountID})
 	})
 	switch {
 	case errors.Is(err, db.ErrUsernameTaken):
@@ -205,9 +224,10 @@ func (h *Handler) registerSubmit(c *gin.Context) {
 		return
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: id, Actor: f.Username, Action: "register", Outcome: "success",
-		Detail: map[string]any{"linked": adult != nil, "generated_password": !inst.PasswordRequired}})
+		Detail: map[string]any{"registry_adult": adult != nil, "link_code": len(codeTo) > 0, "generated_password": !inst.PasswordRequired}})
 
-	done := RegisterDoneView{Base: h.base(c), Username: f.Username, Generated: !inst.PasswordRequired, Linked: adult != nil}
+	done := RegisterDoneView{Base: h.base(c), Username: f.Username, Generated: !inst.PasswordRequired,
+		CodeTo: delivery.MaskTargets(codeTo), CodeMinutes: int(delivery.LinkCodeTTL.Minutes())}
 	done.HideFitForm = true
 	if inst.DeliveryChannel != "sms" {
 		done.Email = notify.Mask(na.Email)

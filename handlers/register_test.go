@@ -170,14 +170,22 @@ func TestRegisterLinkedLockedAdult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !acc.AdultID.Valid || acc.Email != "anna.verdi@example.it" || acc.Mobile != "+393401112233" || acc.MustChangePassword ||
+	if acc.AdultID.Valid || acc.Email != "anna.verdi@example.it" || acc.Mobile != "+393401112233" || acc.MustChangePassword ||
 		acc.SecurityQuestion != "sq.pet" || !acc.SecurityAnswerHash.Valid || strings.Contains(acc.SecurityAnswerHash.String, "fido") {
 		t.Fatalf("account not as expected: %+v", acc)
 	}
 
-	msgs := d.smtp.Wait(1, 20*time.Second)
-	if len(msgs) != 1 || msgs[0].To[0] != "anna.verdi@example.it" {
+	// the reminder, and the code that links the profile (link_test.go)
+	msgs := d.smtp.Wait(2, 20*time.Second)
+	if len(msgs) != 2 || msgs[0].To[0] != "anna.verdi@example.it" || msgs[1].To[0] != "anna.verdi@example.it" {
 		t.Fatalf("mails: %+v", msgs)
+	}
+	if linkCodeRE.MatchString(msgs[0].Text()) {
+		msgs[0], msgs[1] = msgs[1], msgs[0]
+	}
+	code := linkCodeRE.FindStringSubmatch(msgs[1].Text())
+	if code == nil {
+		t.Fatalf("no link code mail:\n%s", msgs[1].Text())
 	}
 	text := msgs[0].Text()
 	for _, want := range []string{"anna.verdi", "https://portale.example.it/demo/accesso", "Comune di Esempio"} {
@@ -188,18 +196,23 @@ func TestRegisterLinkedLockedAdult(t *testing.T) {
 	if strings.Contains(msgs[0].Raw, strongPass) || !strings.Contains(msgs[0].HTML(), "anna.verdi") {
 		t.Fatalf("mail must carry the username, never the chosen password:\n%s", msgs[0].Raw)
 	}
-	sms := d.sms.wait(t, 1)
-	if sms[0]["to"] != "+393401112233" || !strings.Contains(sms[0]["text"], "anna.verdi") || strings.Contains(sms[0]["text"], strongPass) {
-		t.Fatalf("sms: %+v", sms)
+	sms := d.sms.wait(t, 2)
+	for _, m := range sms {
+		if m["to"] != "+393401112233" || !strings.Contains(m["text"], "anna.verdi") || strings.Contains(m["text"], strongPass) {
+			t.Fatalf("sms: %+v", sms)
+		}
 	}
 	if d.sms.auth[0] != "Bearer test-token" {
 		t.Fatalf("gateway auth %q", d.sms.auth[0])
 	}
-	waitMessages(t, e.store, 1, acc.ID, 2)
+	waitMessages(t, e.store, 1, acc.ID, 4)
 
 	p = b.login("demo", "anna.verdi", strongPass)
 	wantStatus(t, p, http.StatusSeeOther)
 	p = b.get(p.loc)
+	mustNotContain(t, p, "Marco")
+	wantStatus(t, b.post("/demo/collegamento", url.Values{"codice": {code[1]}}), http.StatusSeeOther)
+	p = b.get("/demo/famiglia")
 	mustContain(t, p, "Marco")
 
 	// a second registration for the same CF is refused with guidance
@@ -250,14 +263,25 @@ func TestRegisterGeneratedPassword(t *testing.T) {
 		"security_question": {"custom"}, "custom_question": {"Colore della prima bici?"}, "security_answer": {"Rosso"},
 	})
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "password temporanea", "&#43;39•••••••567")
+	mustContain(t, p, "password temporanea", "&#43;39•••••••567", "codice di verifica")
 
-	sms := d.sms.wait(t, 1)
-	m := tempPassRE.FindStringSubmatch(sms[0]["text"])
-	if m == nil {
-		t.Fatalf("no temporary password in SMS: %q", sms[0]["text"])
+	// the temporary password and the link code, both to the registry's mobile
+	sms := d.sms.wait(t, 2)
+	var temp, code string
+	for _, s := range sms {
+		if s["to"] != "+393471234567" {
+			t.Fatalf("SMS to %q, not the registry's mobile", s["to"])
+		}
+		if m := tempPassRE.FindStringSubmatch(s["text"]); m != nil {
+			temp = m[1]
+		}
+		if m := linkCodeRE.FindStringSubmatch(s["text"]); m != nil {
+			code = m[1]
+		}
 	}
-	temp := m[1]
+	if temp == "" || code == "" {
+		t.Fatalf("SMS lack the temporary password or the code: %+v", sms)
+	}
 	if len(d.smtp.Messages()) != 0 {
 		t.Fatalf("lago sends by SMS only")
 	}
@@ -286,6 +310,13 @@ func TestRegisterGeneratedPassword(t *testing.T) {
 	}
 	p = b.get(p.loc)
 	mustContain(t, p, "Prima di continuare devi scegliere una nuova password")
+	p = b.post("/lago/cambio-password", url.Values{"password": {"Bici-Rossa-9"}, "confirm": {"Bici-Rossa-9"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	p = b.get("/lago/famiglia")
+	mustContain(t, p, "non è ancora collegato", "&#43;39•••••••567")
+	mustNotContain(t, p, "Tommaso")
+	wantStatus(t, b.post("/lago/collegamento", url.Values{"codice": {code}}), http.StatusSeeOther)
+	mustContain(t, b.get("/lago/famiglia"), "Tommaso")
 }
 
 // TestRegisterValidation: every field error next to its field, tied to it,
@@ -460,7 +491,12 @@ func TestRegisterContactsLock(t *testing.T) {
 	// already locked: no swap of the inputs the user may be in
 	p = b.post("/demo/registrazione/codice-fiscale", url.Values{"fiscal_code": {annaCF}, "contacts_locked": {"1"}}, "HX-Request", "true")
 	mustNotContain(t, p, "hx-swap-oob")
-	// locking off (lago): the adult is found, nothing locked
+	// lago locks no contacts, but generates the password, which goes only
+	// to the registry's contacts: locked all the same
+	p = b.post("/lago/registrazione/codice-fiscale", url.Values{"fiscal_code": {db.DemoRegistrationCF["lago"]}}, "HX-Request", "true")
+	mustContain(t, p, "trovato nell&#39;anagrafica", "readonly", "la password generata sarà inviata solo")
+	// locking off and a password to choose: the adult is found, nothing locked
+	e.store.DB().MustExec(`UPDATE installations SET password_required = true WHERE code = 'lago'`)
 	p = b.post("/lago/registrazione/codice-fiscale", url.Values{"fiscal_code": {db.DemoRegistrationCF["lago"]}}, "HX-Request", "true")
 	mustContain(t, p, "trovato nell&#39;anagrafica")
 	mustNotContain(t, p, "readonly")

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/angelofallars/htmx-go"
@@ -58,8 +59,16 @@ func (b Base) Message() string {
 	if !p.read {
 		p.read = true
 		sess := sessions.Default(p.c)
+		// Every message waiting is shown: two actions whose redirects were
+		// not followed (a script, a double submit) each left one.
 		if fl := sess.Flashes(); len(fl) > 0 {
-			p.text, _ = fl[0].(string)
+			msgs := make([]string, 0, len(fl))
+			for _, f := range fl {
+				if m, ok := f.(string); ok && m != "" {
+					msgs = append(msgs, m)
+				}
+			}
+			p.text = strings.Join(msgs, " ")
 			_ = sess.Save()
 		}
 	}

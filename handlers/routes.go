@@ -53,6 +53,9 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/cambio-password", h.passwordShow)
 	auth.POST("/cambio-password", h.passwordSubmit)
 	auth.GET("/famiglia", h.familyShow)
+	auth.GET("/collegamento", h.linkShow) // link_*.go
+	auth.POST("/collegamento", h.linkSubmit)
+	auth.POST("/collegamento/nuovo-codice", h.linkResend)
 	auth.GET("/primo-accesso", h.firstVisitShow)
 	auth.POST("/primo-accesso", h.firstVisitSubmit)
 	auth.GET("/presenze/:child/:service", h.attendanceCalendar)

@@ -144,8 +144,24 @@ func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
 	mustContain(t, b.get("/demo/accesso"), `id="fit" name="fit" value="1" checked`)
 	// the account remembers it on another browser
 	other := e.browser()
+	mustContain(t, other.get("/demo/accesso"), `name="fit_shown" value="0"`)
 	other.login("demo", "mario.rossi", "Mensa-Scuola-2026")
-	// (that login form had the box unchecked: the account follows the latest choice)
+	// that login form showed the box unticked and the person left it so:
+	// the account's setting stands (issue 13: it used to be overwritten)
+	mustContain(t, other.get("/demo/famiglia"), `<body class="fit-tables">`)
+	fitOn := func() (on bool) {
+		t.Helper()
+		if err := e.store.DB().Get(&on, `SELECT fit_tables FROM accounts WHERE username = 'mario.rossi'`); err != nil {
+			t.Fatal(err)
+		}
+		return on
+	}
+	// unticking a box shown ticked is a choice: the account follows it
+	fourth := e.browser()
+	wantStatus(t, fourth.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit_shown": {"1"}}), http.StatusSeeOther)
+	if fitOn() {
+		t.Fatal("the box unticked at sign-in did not switch the account's setting off")
+	}
 	mustNotContain(t, other.get("/demo/famiglia"), `class="fit-tables"`)
 	// the footer form switches it on for the account
 	p = other.post("/demo/preferenze", url.Values{"fit": {"1"}, "next": {"/demo/sessioni"}})

@@ -28,6 +28,7 @@ type StaffAdultView struct {
 	Balance  int64
 	Entries  []db.LedgerEntry
 	Reversed map[int64]bool
+	Pending  int // profiles waiting to be linked to this adult (staff_links.go)
 	// the counter form, kept on errors
 	Entry EntryForm
 }
@@ -89,6 +90,15 @@ func (h *Handler) staffAdultView(c *gin.Context, id int64) (StaffAdultView, erro
 			return v, err
 		}
 		v.Accounts = append(v.Accounts, card)
+	}
+	links, err := h.store.PendingLinks(ctx, inst.ID)
+	if err != nil {
+		return v, err
+	}
+	for _, r := range links {
+		if r.AdultID.Int64 == id {
+			v.Pending++
+		}
 	}
 	bal, err := h.store.Balances(ctx, inst.ID, []int64{id})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 )
 
 // StaffRegisterView is the attendance register of a school, service and
@@ -25,6 +26,7 @@ type StaffRegisterView struct {
 	Rows                        []db.RegisterRow
 	Chosen                      bool
 	Closed                      string // closure name, when closed
+	NoService                   bool   // a weekday without service (Saturday, Sunday)
 }
 
 // RowStatus is the status cell of one row (also the htmx answer).
@@ -74,6 +76,10 @@ func (h *Handler) staffRegisterView(c *gin.Context, q url.Values) (StaffRegister
 	}
 	v.Chosen = q.Get("scuola") != "" && v.SchoolID != 0 && v.ServiceID != 0
 	if !v.Chosen {
+		return v, nil
+	}
+	if !calendar.ServiceWeekday(day) {
+		v.NoService = true // a register lists service days only
 		return v, nil
 	}
 	closures, err := h.store.ClosuresBetween(ctx, inst.ID, day, day)
@@ -142,6 +148,8 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 		v.Message = v.T("staff.register.not_enrolled")
 	case errors.Is(err, db.ErrClosed):
 		v.Message = v.T("staff.register.closed")
+	case errors.Is(err, db.ErrNoService):
+		v.Message = v.T("staff.register.no_service")
 	case err != nil:
 		h.log.Error("mark attendance", "err", err)
 		v.Message = v.T("staff.register.failed")
@@ -160,7 +168,10 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 }
 
 // staffRegisterSave saves the whole register at once (without JS, or the
-// "Salva il registro" button): every row with a choice.
+// "Salva il registro" button): only the rows the clerk changed, that is
+// whose choice differs from what the page showed (was-ID) and from what is
+// stored now. A row without a choice (nothing recorded, or an absence the
+// parent notified) keeps its state.
 func (h *Handler) staffRegisterSave(c *gin.Context) {
 	inst := installation(c)
 	if err := c.Request.ParseForm(); err != nil {
@@ -176,7 +187,8 @@ func (h *Handler) staffRegisterSave(c *gin.Context) {
 	saved, failed := 0, 0
 	for _, r := range v.Rows {
 		st := c.PostForm(fmt.Sprintf("s-%d", r.ChildID))
-		if st != "present" && st != "absent" || st == r.Status.String {
+		was := c.PostForm(fmt.Sprintf("was-%d", r.ChildID))
+		if st != "present" && st != "absent" || st == was || st == r.Status.String {
 			continue
 		}
 		if _, err := h.mark(c, r.ChildID, v.ServiceID, v.Day, st); err != nil {

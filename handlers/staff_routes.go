@@ -32,6 +32,9 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/presenze", h.staffRegisterSave)
 	staff.POST("/presenze/segna", h.staffRegisterMark)
 	staff.GET("/registro", h.staffAuditList)
+	staff.GET("/collegamenti", h.staffLinks) // staff_links.go
+	staff.POST("/collegamenti/:id/collega", h.staffLinkApprove)
+	staff.POST("/collegamenti/:id/rifiuta", h.staffLinkRefuse)
 	staff.GET("/chiusure", h.staffClosures) // staff_closures.go
 	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)

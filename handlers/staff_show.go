@@ -14,6 +14,7 @@ type StaffView struct {
 	Name  string
 	Q     string
 	Audit []db.AuditRow
+	Links int // profiles waiting to be linked (staff_links.go)
 }
 
 func (h *Handler) staffShow(c *gin.Context) {
@@ -24,7 +25,12 @@ func (h *Handler) staffShow(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	v := StaffView{StaffBase: h.staffBase(c, "home"), Name: acc.DisplayName, Audit: rows}
+	links, err := h.store.PendingLinks(c.Request.Context(), inst.ID)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	v := StaffView{StaffBase: h.staffBase(c, "home"), Name: acc.DisplayName, Audit: rows, Links: len(links)}
 	if v.Name == "" {
 		v.Name = acc.Username
 	}

@@ -37,7 +37,13 @@ CREATE TABLE account_closures (
 CREATE UNIQUE INDEX account_closures_open ON account_closures (installation_id, account_id) WHERE decided_at IS NULL;
 ALTER TABLE accounts ADD COLUMN closed_at timestamptz;
 
+-- accounts.lang (00001) holds the language of registration, for messages;
+-- once the holder chooses one (profile, or the switch while signed in) it
+-- also decides the pages, on every device.
+ALTER TABLE accounts ADD COLUMN lang_chosen boolean NOT NULL DEFAULT false;
+
 -- +goose Down
+ALTER TABLE accounts DROP COLUMN lang_chosen;
 ALTER TABLE accounts DROP COLUMN closed_at;
 DROP TABLE account_closures;
 DROP TABLE contact_changes;

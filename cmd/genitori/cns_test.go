@@ -49,7 +49,7 @@ func TestCNSDemoCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, adult, created, err := store.IdentityAccount(ctx, inst.ID, cf)
+	acc, adult, created, err := store.IdentityAccount(ctx, inst.ID, cf, "cns")
 	if err != nil || created || acc.Username != "mario.rossi" || adult.FirstName != "Mario" {
 		t.Fatalf("demo card CF %s: account %+v created=%v err=%v", cf, acc, created, err)
 	}

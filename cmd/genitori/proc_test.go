@@ -116,10 +116,18 @@ func (p *proc) kill() {
 	p.cmd.Wait()
 }
 
-// smsGateway is a fake HTTP SMS gateway that records what it accepts.
+// smsGateway is a fake HTTP SMS gateway that records what it accepts. It
+// honours the Idempotency-Key header as a real gateway does: a request
+// whose key it has seen is answered 200 and not sent again, unless its
+// recipient or text differ (422, recorded as a conflict).
 type smsGateway struct {
-	mu   sync.Mutex
-	sent []map[string]string
+	mu         sync.Mutex
+	sent       []map[string]string // the SMS sent to phones
+	seen       map[string]string   // Idempotency-Key: recipient and text
+	requests   int
+	replays    int      // requests not sent again: their key was seen
+	missingKey int      // requests without a key
+	conflicts  []string // keys seen with another recipient or text
 }
 
 func (g *smsGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -128,9 +136,29 @@ func (g *smsGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
+	key := r.Header.Get("Idempotency-Key")
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.requests++
+	if key == "" {
+		g.missingKey++
+	} else if prev, ok := g.seen[key]; ok {
+		if prev != m["to"]+"\n"+m["text"] {
+			g.conflicts = append(g.conflicts, key)
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			return
+		}
+		g.replays++
+		w.WriteHeader(http.StatusOK)
+		return
+	} else {
+		if g.seen == nil {
+			g.seen = map[string]string{}
+		}
+		g.seen[key] = m["to"] + "\n" + m["text"]
+	}
+	m["key"] = key
 	g.sent = append(g.sent, m)
-	g.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -143,6 +171,12 @@ func (g *smsGateway) byRecipient() map[string][]string {
 		out[m["to"]] = append(out[m["to"]], m["text"])
 	}
 	return out
+}
+
+func (g *smsGateway) stats() (requests, replays, missingKey int, conflicts []string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.requests, g.replays, g.missingKey, append([]string(nil), g.conflicts...)
 }
 
 func (g *smsGateway) count() int {

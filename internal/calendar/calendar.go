@@ -177,6 +177,10 @@ var weekdaysDefault = map[time.Weekday]bool{
 	time.Monday: true, time.Tuesday: true, time.Wednesday: true, time.Thursday: true, time.Friday: true,
 }
 
+// ServiceWeekday tells whether the services run on day's weekday (Monday to
+// Friday, as the family calendar shows them).
+func ServiceWeekday(day time.Time) bool { return weekdaysDefault[day.Weekday()] }
+
 // Build lays out month m.
 func Build(m Month, o Options) Grid {
 	wd := o.Weekdays

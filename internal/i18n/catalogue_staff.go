@@ -119,6 +119,8 @@ var staffMessages = map[string][2]string{
 	"staff.msg.none":                    {"Nessun messaggio inviato.", "No message sent."},
 
 	// ledger
+	"staff.ledger.table":           {"Movimenti di %s %s", "Entries of %s %s"},
+	"staff.child.enrollments_of":   {"Iscrizioni di %s %s", "Enrollments of %s %s"},
 	"staff.ledger":                 {"Saldo e movimenti", "Balance and entries"},
 	"staff.ledger.none":            {"Nessun movimento.", "No entries."},
 	"staff.entry.new":              {"Registra un movimento allo sportello", "Record an entry at the counter"},
@@ -156,7 +158,7 @@ var staffMessages = map[string][2]string{
 	"staff.register.day":          {"Giorno", "Day"},
 	"staff.register.all_classes":  {"Tutte le classi", "All classes"},
 	"staff.register.show":         {"Mostra l'elenco", "Show the list"},
-	"staff.register.help":         {"Segna Presente o Assente per ogni bambino: ogni scelta si salva subito e la colonna Stato lo conferma. Senza JavaScript usa «Salva il registro».", "Mark Present or Absent for each child: each choice is saved at once and the State column confirms it. Without JavaScript use «Save the register»."},
+	"staff.register.help":         {"Segna Presente o Assente per ogni bambino: ogni scelta si salva subito e lo Stato della riga lo conferma. Senza JavaScript usa «Salva il registro»: salva solo le righe che hai cambiato.", "Mark Present or Absent for each child: each choice is saved at once and the row's State confirms it. Without JavaScript use «Save the register»: it saves only the rows you changed."},
 	"staff.register.child":        {"Bambino", "Child"},
 	"staff.register.mark":         {"Presenza", "Attendance"},
 	"staff.register.state":        {"Stato", "State"},
@@ -172,6 +174,8 @@ var staffMessages = map[string][2]string{
 	"staff.register.not_enrolled": {"Il bambino non è iscritto al servizio in questo giorno.", "The child is not enrolled in the service on this day."},
 	"staff.register.closed":       {"Il servizio è chiuso in questo giorno.", "The service is closed on this day."},
 	"staff.register.closed_day":   {"Servizio chiuso in questo giorno: %s.", "Service closed on this day: %s."},
+	"staff.register.no_service":   {"Nessun servizio in questo giorno: il registro elenca solo i giorni di servizio, dal lunedì al venerdì.", "No service on this day: the register lists service days only, Monday to Friday."},
+	"staff.register.notified":     {"Assenza comunicata dal genitore: resta così se non scegli Presente o Assente.", "Absence notified by the parent: it stays so unless you choose Present or Absent."},
 	"staff.register.empty":        {"Nessun bambino iscritto a questo servizio in questo giorno.", "No child enrolled in this service on this day."},
 	"staff.register.save_all":     {"Salva il registro", "Save the register"},
 	"staff.register.saved":        {"Presenze salvate: %d.", "Attendance saved: %d."},

@@ -6,6 +6,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	netmail "net/mail"
 	"strings"
 	"time"
 
@@ -19,6 +20,11 @@ type Mail struct {
 	Text     string // plain-text body
 	HTML     string // HTML alternative, may be empty
 	Language string
+	// ID, when set, makes the Message-ID <ID@domain of the sender>: the
+	// same on every attempt to send this message, so that a copy sent again
+	// (the server accepted it but the sender died before it knew) is
+	// recognisable as the same message. Empty: a random Message-ID.
+	ID string
 }
 
 // Mailer sends e-mail.
@@ -39,7 +45,8 @@ type SMTPConfig struct {
 
 // SMTPMailer sends through an SMTP server with go-mail.
 type SMTPMailer struct {
-	cfg SMTPConfig
+	cfg    SMTPConfig
+	domain string // of From, for Message-IDs
 }
 
 // NewSMTPMailer checks the configuration once.
@@ -54,7 +61,13 @@ func NewSMTPMailer(cfg SMTPConfig) (*SMTPMailer, error) {
 	if err := m.From(cfg.From); err != nil {
 		return nil, fmt.Errorf("smtp: sender %q: %w", cfg.From, err)
 	}
-	return &SMTPMailer{cfg: cfg}, nil
+	domain := "localhost"
+	if a, err := netmail.ParseAddress(cfg.From); err == nil {
+		if at := strings.LastIndexByte(a.Address, '@'); at > 0 && at < len(a.Address)-1 {
+			domain = a.Address[at+1:]
+		}
+	}
+	return &SMTPMailer{cfg: cfg, domain: domain}, nil
 }
 
 // Send delivers one message; the error says what failed, without the body.
@@ -84,7 +97,11 @@ func (s *SMTPMailer) Send(ctx context.Context, msg Mail) error {
 		return fmt.Errorf("smtp recipient: %w", err)
 	}
 	m.Subject(msg.Subject)
-	m.SetMessageID()
+	if msg.ID != "" {
+		m.SetMessageIDWithValue(msg.ID + "@" + s.domain)
+	} else {
+		m.SetMessageID()
+	}
 	m.SetDate()
 	if msg.Language != "" {
 		m.SetGenHeader(mail.Header("Content-Language"), msg.Language)

@@ -15,6 +15,9 @@ import (
 type SMS struct {
 	To   string // E.164, "+393401112233"
 	Text string
+	// IdempotencyKey, when set, is the same on every attempt to send this
+	// message: a gateway that honours it sends a repeated request once.
+	IdempotencyKey string
 }
 
 // SMSSender sends text messages.
@@ -23,8 +26,9 @@ type SMSSender interface {
 }
 
 // HTTPGateway posts SMS to an HTTP gateway as JSON
-// {"to": "+39...", "from": "Comune", "text": "..."} with a bearer token; any
-// 2xx answer means accepted.
+// {"to": "+39...", "from": "Comune", "text": "..."} with a bearer token and
+// the message's Idempotency-Key header (a retry of the same message carries
+// the same key and text); any 2xx answer means accepted.
 type HTTPGateway struct {
 	URL, Token, Sender string
 	Client             *http.Client
@@ -41,6 +45,9 @@ func (g *HTTPGateway) Send(ctx context.Context, m SMS) error {
 		return fmt.Errorf("sms gateway request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if m.IdempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", m.IdempotencyKey)
+	}
 	if g.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+g.Token)
 	}

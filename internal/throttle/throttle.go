@@ -32,6 +32,8 @@ const (
 	Address KeyKind = "address"
 	// Account is an account already identified (second factor, sends).
 	Account KeyKind = "account"
+	// Adult is a registry adult, whichever profile acts on it.
+	Adult KeyKind = "adult"
 )
 
 // Policy is one row of the table.
@@ -55,6 +57,10 @@ var (
 	RecoverySend    = Policy{"recover:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
 	RegisterCheck   = Policy{"register:check:ip", Address, 60, 10 * time.Minute, 10 * time.Minute}
 	RegisterSubmit  = Policy{"register:submit:ip", Address, 20, time.Hour, time.Hour}
+	// Proof-of-contact codes sent (docs/account-linking.md): per profile,
+	// and per registry adult whatever profile asks, the registration's included.
+	LinkSendAccount = Policy{"link:code:account", Account, 5, 24 * time.Hour, 24 * time.Hour}
+	LinkSendAdult   = Policy{"link:code:adult", Adult, 10, 24 * time.Hour, 24 * time.Hour}
 	ContactSend     = Policy{"contact:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
 	ContactCode     = Policy{"contact:code", Account, 5, 15 * time.Minute, 15 * time.Minute}
 )
@@ -63,7 +69,7 @@ var (
 var Policies = []Policy{
 	LoginUsername, LoginAddress, StaffCode, CNSRefusal,
 	RecoveryAddress, RecoveryValue, RecoveryAnswer, RecoverySend,
-	RegisterCheck, RegisterSubmit, ContactSend, ContactCode,
+	RegisterCheck, RegisterSubmit, LinkSendAccount, LinkSendAdult, ContactSend, ContactCode,
 }
 
 // Key is one counter: a policy applied to one value.

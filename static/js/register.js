@@ -49,6 +49,26 @@
     w.onerror = function () { status.textContent = box.getAttribute('data-msg-failed'); };
     w.postMessage(ch);
   }
-  function init() { privacyDialog(); captcha(); }
+  // With htmx the availability check answers under the field: no new tab.
+  function usernameCheck() {
+    var b = document.getElementById('username-check');
+    if (!b || !window.htmx) return;
+    b.removeAttribute('formtarget');
+    var note = b.querySelector('[data-nojs-note]');
+    if (note) note.remove();
+  }
+  // A live check that cannot reach the server says so in the page's status
+  // region (#net-status in the layout), as on the signed-in pages.
+  function networkErrors() {
+    var b = document.getElementById('net-status');
+    if (!b) return;
+    ['htmx:sendError', 'htmx:timeout', 'htmx:responseError'].forEach(function (t) {
+      document.addEventListener(t, function (e) {
+        b.textContent = e.type === 'htmx:responseError' ? b.getAttribute('data-server') : b.getAttribute('data-offline');
+      });
+    });
+    document.addEventListener('htmx:beforeRequest', function () { b.textContent = ''; });
+  }
+  function init() { privacyDialog(); captcha(); usernameCheck(); networkErrors(); }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init); else init();
 })();

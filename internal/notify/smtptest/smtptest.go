@@ -23,6 +23,7 @@ type Message struct {
 	From string
 	To   []string
 	Raw  string
+	At   time.Time // when the server accepted it
 }
 
 // Header returns a decoded header of the message.
@@ -104,7 +105,11 @@ type Server struct {
 	// channel is closed (to simulate a slow server or a crash mid-send).
 	Stall chan struct{}
 	// Stalled is closed when a DATA is being held by Stall.
-	Stalled     chan struct{}
+	Stalled chan struct{}
+	// LoseReply, when it returns true, makes the server accept the message
+	// and then drop the connection without replying: the sender cannot know
+	// that it went through (the window in which a retry sends it twice).
+	LoseReply   func(n int) bool
 	stalledOnce sync.Once
 	datas       int
 	wg          sync.WaitGroup
@@ -224,7 +229,7 @@ func (s *Server) handle(c net.Conn) {
 			s.mu.Lock()
 			s.datas++
 			n := s.datas
-			reject, stall := s.Reject, s.Stall
+			reject, stall, lose := s.Reject, s.Stall, s.LoseReply
 			s.mu.Unlock()
 			if stall != nil {
 				s.stalledOnce.Do(func() { close(s.Stalled) })
@@ -238,11 +243,14 @@ func (s *Server) handle(c net.Conn) {
 				}
 			}
 			s.mu.Lock()
-			s.messages = append(s.messages, Message{From: from, To: to, Raw: b.String()})
+			s.messages = append(s.messages, Message{From: from, To: to, Raw: b.String(), At: time.Now()})
 			s.mu.Unlock()
 			select {
 			case s.notify <- struct{}{}:
 			default:
+			}
+			if lose != nil && lose(n) {
+				return
 			}
 			reply("250 OK queued")
 		case "RSET":
@@ -263,6 +271,13 @@ func (s *Server) handle(c net.Conn) {
 func (s *Server) SetStall(ch chan struct{}) {
 	s.mu.Lock()
 	s.Stall = ch
+	s.mu.Unlock()
+}
+
+// SetLoseReply sets the lose-reply function safely.
+func (s *Server) SetLoseReply(f func(n int) bool) {
+	s.mu.Lock()
+	s.LoseReply = f
 	s.mu.Unlock()
 }
 
