@@ -8,8 +8,10 @@ ADDR ?= :8080
 # CNS/CRS demo card listener (https); CNS_ADDR= turns it off
 CNS_ADDR ?= :8443
 MAILPIT_VERSION ?= v1.33.1
+GOLANGCI_LINT_VERSION ?= v2.15.0
+GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build run test test-go vet fmt bench bench-rush bench-faults db-stop db-destroy clean
+.PHONY: build run test test-go vet lint fmt bench bench-rush bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -57,16 +59,27 @@ run: build
 
 ## test: every test — unit, PostgreSQL-backed and the headless-Chromium
 ## journeys — against a throwaway cluster (installs chromium and axe-core).
-test:
+test: $(GOLANGCI_LINT)
 	.ci/deps >/dev/null
 	@export TEST_DATABASE_URL=$$(.ci/pg start test); \
 	gofmt_out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node_modules/*')); \
 	if [ -n "$$gofmt_out" ]; then echo "gofmt needed:"; echo "$$gofmt_out"; exit 1; fi; \
 	$(GO) vet ./...; \
+	$(GOLANGCI_LINT) run ./...; \
 	$(GO) test -count=1 -timeout 15m ./...
 
 vet:
 	$(GO) vet ./...
+
+## lint: golangci-lint (.golangci.yml), built once into bin/ at the pinned version.
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	@echo "Building golangci-lint $(GOLANGCI_LINT_VERSION) into bin/ (once; a few minutes on a cold Go cache)..."
+	@rm -rf bin/.golangci-lint && mkdir -p bin/.golangci-lint
+	GOBIN=$(CURDIR)/bin/.golangci-lint $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@mv bin/.golangci-lint/golangci-lint $@ && rmdir bin/.golangci-lint
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -20,11 +20,12 @@ func demoID(t *testing.T, s *db.Store) int64 {
 }
 
 func TestIdentityAccount(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	inst := demoID(t, s)
 	var annaCF string
-	s.DB().Get(&annaCF, `SELECT fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`)
+	dbtest.Get(t, s.DB(), &annaCF, `SELECT fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`)
 
 	// two first sign-ins at once create exactly one account
 	var wg sync.WaitGroup
@@ -67,7 +68,7 @@ func TestIdentityAccount(t *testing.T) {
 
 	// an adult that already has an account gets it back
 	var marioCF string
-	s.DB().Get(&marioCF, `SELECT linked_fiscal_code FROM accounts WHERE username = 'mario.rossi'`)
+	dbtest.Get(t, s.DB(), &marioCF, `SELECT linked_fiscal_code FROM accounts WHERE username = 'mario.rossi'`)
 	acc, _, c, err := s.IdentityAccount(ctx, inst, marioCF, "spid")
 	if err != nil || c || acc.Username != "mario.rossi" {
 		t.Fatalf("existing account: %v %v %+v", err, c, acc)
@@ -77,7 +78,7 @@ func TestIdentityAccount(t *testing.T) {
 		t.Fatalf("unknown CF: %v", err)
 	}
 	var valle int64
-	s.DB().Get(&valle, `SELECT id FROM installations WHERE code = 'valle'`)
+	dbtest.Get(t, s.DB(), &valle, `SELECT id FROM installations WHERE code = 'valle'`)
 	if _, _, _, err := s.IdentityAccount(ctx, valle, marioCF, "spid"); !errors.Is(err, db.ErrNoGuardian) {
 		t.Fatalf("CF of another Comune: %v", err)
 	}

@@ -39,6 +39,7 @@ func lookupDemo(t *testing.T, s *db.Store) demoIDs {
 }
 
 func TestDemoBalanceIsTheSumOfEntries(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -78,6 +79,7 @@ func TestDemoBalanceIsTheSumOfEntries(t *testing.T) {
 }
 
 func TestOneChargePerMealEaten(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -101,7 +103,7 @@ func TestOneChargePerMealEaten(t *testing.T) {
 	}
 	// the refunded day: charge + refund = 0
 	var net int64
-	q.Get(&net, `SELECT sum(amount_cents) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = '2026-09-18'`, d.inst, d.luca, d.mensa)
+	dbtest.Get(t, q, &net, `SELECT sum(amount_cents) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = '2026-09-18'`, d.inst, d.luca, d.mensa)
 	if net != 0 {
 		t.Fatalf("refunded day nets %d", net)
 	}
@@ -130,13 +132,14 @@ func TestOneChargePerMealEaten(t *testing.T) {
 	}
 	// Monthly bus pass: once per month.
 	var passes int
-	q.Get(&passes, `SELECT count(*) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND entry_date = '2026-10-01'`, d.inst, d.luca, d.trasporto)
+	dbtest.Get(t, q, &passes, `SELECT count(*) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND entry_date = '2026-10-01'`, d.inst, d.luca, d.trasporto)
 	if passes != 1 {
 		t.Fatalf("October bus passes: %d", passes)
 	}
 }
 
 func TestTopUpReplayIsIdempotent(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)
@@ -164,6 +167,7 @@ func TestTopUpReplayIsIdempotent(t *testing.T) {
 }
 
 func TestLedgerFilterAndGuardianView(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	d := lookupDemo(t, s)

@@ -29,30 +29,34 @@ func TestMigrationUnprovenLinks(t *testing.T) {
 	}
 	var anna, carla int64
 	var annaCF, carlaCF string
-	s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`).Scan(&anna, &annaCF)
-	s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Carla'`).Scan(&carla, &carlaCF)
+	if err := s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`).Scan(&anna, &annaCF); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Carla'`).Scan(&carla, &carlaCF); err != nil {
+		t.Fatal(err)
+	}
 	var lago int64
-	s.DB().Get(&lago, `SELECT id FROM installations WHERE code = 'lago'`)
+	dbtest.Get(t, s.DB(), &lago, `SELECT id FROM installations WHERE code = 'lago'`)
 	// before 00009: a registration linked by CF alone (audited), one known
 	// by its registration message, one of a CF outside the registry, and a
 	// SPID account
 	var intruder, byMessage, outside int64
-	s.DB().Get(&intruder, `INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, email)
+	dbtest.Get(t, s.DB(), &intruder, `INSERT INTO accounts (installation_id, username, password_hash, role, adult_id, linked_fiscal_code, email)
 		VALUES ($1, 'intruso', 'x', 'parent', $2, $3, 'intruso@example.org') RETURNING id`, inst, anna, annaCF)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, inst, intruder)
 	// generated password not changed yet: no password_hash, like an identity account
-	s.DB().Get(&byMessage, `INSERT INTO accounts (installation_id, username, must_change_password, role, adult_id, linked_fiscal_code,
+	dbtest.Get(t, s.DB(), &byMessage, `INSERT INTO accounts (installation_id, username, must_change_password, role, adult_id, linked_fiscal_code,
 			temp_password_hash, temp_password_expires_at)
 		VALUES ($1, 'carla.galli', true, 'parent', $2, $3, 'x', now() + interval '1 day') RETURNING id`, lago, carla, carlaCF)
 	s.DB().MustExec(`INSERT INTO messages (installation_id, account_id, kind, channel, recipient, outcome)
 		VALUES ($1, $2, 'registration', 'sms', '+393471234567', 'sent')`, lago, byMessage)
-	s.DB().Get(&outside, `INSERT INTO accounts (installation_id, username, password_hash, role, linked_fiscal_code)
+	dbtest.Get(t, s.DB(), &outside, `INSERT INTO accounts (installation_id, username, password_hash, role, linked_fiscal_code)
 		VALUES ($1, 'fuori', 'x', 'parent', 'CCCFBA85D03L219P') RETURNING id`, lago)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, lago, outside)
 	s.DB().MustExec(`UPDATE accounts SET password_hash = NULL WHERE username = 'laura.rossi'`) // as an identity account
 	// self-registered, then signed in to with SPID by its holder: proven
 	var giulia int64
-	s.DB().Get(&giulia, `SELECT id FROM accounts WHERE username = 'giulia.bianchi'`)
+	dbtest.Get(t, s.DB(), &giulia, `SELECT id FROM accounts WHERE username = 'giulia.bianchi'`)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome) VALUES ($1, $2, 'register', 'success')`, inst, giulia)
 	s.DB().MustExec(`INSERT INTO audit_log (installation_id, account_id, action, outcome, detail) VALUES ($1, $2, 'login', 'success', '{"method": "spid"}')`, inst, giulia)
 
@@ -113,7 +117,9 @@ func TestRecoveryByEmailPrefersTheLinkedProfile(t *testing.T) {
 	inst := demoID(t, s)
 	var anna int64
 	var annaCF string
-	s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`).Scan(&anna, &annaCF)
+	if err := s.DB().QueryRow(`SELECT id, fiscal_code FROM adults WHERE first_name = 'Anna' AND last_name = 'Verdi'`).Scan(&anna, &annaCF); err != nil {
+		t.Fatal(err)
+	}
 	const email = "anna.verdi@example.it"
 	if _, err := s.CreateAccount(ctx, db.NewAccount{InstallationID: inst, Username: "intruso", PasswordHash: "x", FiscalCode: annaCF,
 		Email: email, Claim: &db.LinkClaim{AdultID: anna}}, nil); err != nil {

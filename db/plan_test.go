@@ -35,6 +35,7 @@ func (n planNode) walk(f func(planNode)) {
 // the big tables through index range scans on keys led by installation_id
 // and the child or adult — never a sequential scan.
 func TestParentQueryPlans(t *testing.T) {
+	t.Parallel()
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	start := time.Now()

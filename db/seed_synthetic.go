@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -131,7 +132,13 @@ func (s *Store) SeedSynthetic(ctx context.Context, o SyntheticOptions) (*Synthet
 	if _, err := conn.ExecContext(ctx, `SET session_replication_role = replica`); err != nil {
 		logf("(not a superuser: foreign keys are checked row by row, the seed is slower)")
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `RESET session_replication_role`)
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `RESET session_replication_role`); err != nil {
+			// A connection that skips foreign keys must not go back to the pool.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // returns ErrBadConn: nothing to check
+			logf("reset session_replication_role: %v (connection discarded)", err)
+		}
+	}()
 	var closures []time.Time
 	for _, h := range calendar.Holidays(year) {
 		closures = append(closures, h.Day)

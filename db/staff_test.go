@@ -15,6 +15,7 @@ import (
 // of the file (a negative tariff, past the handler's checks) rolls back the
 // rows before it; the dry run lists it and writes nothing.
 func TestImportRegistryAllOrNothing(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	ctx := context.Background()
 	if err := store.SeedDemo(ctx); err != nil {
@@ -35,7 +36,7 @@ func TestImportRegistryAllOrNothing(t *testing.T) {
 	}
 	rows := []db.ImportRow{row(2, "Aldo", "Piero", 480), row(3, "Bruno", "Piero", -1), row(4, "Carlo", "Piero", 480)}
 	children := func() (n int) {
-		store.DB().Get(&n, `SELECT count(*) FROM children WHERE last_name = 'Conti'`)
+		dbtest.Get(t, store.DB(), &n, `SELECT count(*) FROM children WHERE last_name = 'Conti'`)
 		return
 	}
 	res, err := store.ImportRegistry(ctx, demo.ID, rows, true)
@@ -66,20 +67,21 @@ func TestImportRegistryAllOrNothing(t *testing.T) {
 // TestMarkAttendanceIdempotent: one live charge per day present, whatever
 // the sequence of marks; reversals never delete.
 func TestMarkAttendanceIdempotent(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	ctx := context.Background()
 	if err := store.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var inst, child, service, staff int64
-	store.DB().Get(&inst, `SELECT id FROM installations WHERE code = 'demo'`)
-	store.DB().Get(&child, `SELECT id FROM children WHERE first_name = 'Sofia'`)
-	store.DB().Get(&service, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, inst)
-	store.DB().Get(&staff, `SELECT id FROM accounts WHERE username = 'operatore'`)
+	dbtest.Get(t, store.DB(), &inst, `SELECT id FROM installations WHERE code = 'demo'`)
+	dbtest.Get(t, store.DB(), &child, `SELECT id FROM children WHERE first_name = 'Sofia'`)
+	dbtest.Get(t, store.DB(), &service, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, inst)
+	dbtest.Get(t, store.DB(), &staff, `SELECT id FROM accounts WHERE username = 'operatore'`)
 	d := time.Date(2027, 4, 7, 0, 0, 0, 0, time.UTC)
 	live := func() (n int, sum int64) {
-		store.DB().Get(&n, `SELECT count(*) FROM ledger_entries WHERE child_id = $1 AND attendance_day = $2 AND service_id = $3`, child, d, service)
-		store.DB().Get(&sum, `SELECT coalesce(sum(amount_cents),0) FROM ledger_entries WHERE child_id = $1 AND attendance_day = $2 AND service_id = $3`, child, d, service)
+		dbtest.Get(t, store.DB(), &n, `SELECT count(*) FROM ledger_entries WHERE child_id = $1 AND attendance_day = $2 AND service_id = $3`, child, d, service)
+		dbtest.Get(t, store.DB(), &sum, `SELECT coalesce(sum(amount_cents),0) FROM ledger_entries WHERE child_id = $1 AND attendance_day = $2 AND service_id = $3`, child, d, service)
 		return
 	}
 	for i, st := range []string{"present", "present", "absent", "present", "absent", "absent", "present"} {

@@ -36,7 +36,10 @@ type gateway struct {
 
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var m map[string]string
-	json.NewDecoder(r.Body).Decode(&m)
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	m["key"] = r.Header.Get("Idempotency-Key")
 	g.mu.Lock()
 	g.requests = append(g.requests, m)
@@ -130,6 +133,7 @@ func messages(t *testing.T, store *db.Store, inst, acc int64) []db.Message {
 // retries; the SMS that went through is not sent again; the record keeps
 // both outcomes.
 func TestRetryWithBackoff(t *testing.T) {
+	t.Parallel()
 	store, _ := dbtest.New(t)
 	s, err := smtptest.Start()
 	if err != nil {
@@ -150,7 +154,7 @@ func TestRetryWithBackoff(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer stopWorker(t, w)
 	if got := s.Wait(1, 30*time.Second); len(got) != 1 {
 		t.Fatalf("mail not delivered after retry")
 	}
@@ -202,6 +206,7 @@ var tempRE = regexp.MustCompile(`Password temporanea: (\S+)`)
 // sending; the job stays in PostgreSQL; once a worker is back, the message
 // is delivered, once, with a generated password that works.
 func TestDeliveredAfterCrash(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("DELIVERY_CRASH_HELPER") == "1" {
 		t.Skip()
 	}
@@ -231,15 +236,15 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	select {
 	case <-stall.Stalled:
 	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
+		_ = cmd.Process.Kill() // the test fails anyway
 		t.Fatal("the helper worker never reached the SMTP DATA")
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Wait()
+	_ = cmd.Wait() // killed: the exit status says so
 	var state string
-	store.DB().Get(&state, `SELECT state FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
+	dbtest.Get(t, store.DB(), &state, `SELECT state FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
 	if state != "running" {
 		t.Fatalf("job state after the crash %q, want running", state)
 	}
@@ -256,7 +261,7 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer stopWorker(t, w)
 	got := good.Wait(1, 90*time.Second)
 	if len(got) != 1 {
 		t.Fatalf("message not delivered after the worker came back")
@@ -280,5 +285,12 @@ func TestDeliveredAfterCrash(t *testing.T) {
 	msgs := messages(t, store, inst, acc)
 	if len(msgs) != 1 || msgs[0].Outcome != "sent" || !msgs[0].TempPassword || msgs[0].Attempt != 2 {
 		t.Fatalf("record: %+v", msgs)
+	}
+}
+
+func stopWorker(t *testing.T, w *delivery.Worker) {
+	t.Helper()
+	if err := w.Stop(context.Background()); err != nil {
+		t.Errorf("stop the worker: %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func waitJob(t *testing.T, store *db.Store, kind string) string {
 	var state string
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		store.DB().Get(&state, `SELECT state FROM river_job WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind)
+		dbtest.Get(t, store.DB(), &state, `SELECT state FROM river_job WHERE kind = $1 ORDER BY id DESC LIMIT 1`, kind)
 		if state == "completed" || state == "cancelled" || state == "discarded" {
 			return state
 		}
@@ -86,7 +86,7 @@ func TestSameSecretOnEveryChannel(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer func() { _ = w.Stop(context.Background()) }()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for len(messages(t, store, inst, acc)) < 2 && time.Now().Before(deadline) {
@@ -121,7 +121,7 @@ func TestSameSecretOnEveryChannel(t *testing.T) {
 	}
 	id := mailIDRE.FindStringSubmatch(mails[0].Header("Message-ID"))
 	var jobID int64
-	store.DB().Get(&jobID, `SELECT id FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
+	dbtest.Get(t, store.DB(), &jobID, `SELECT id FROM river_job WHERE kind = 'credentials' ORDER BY id DESC LIMIT 1`)
 	if id == nil || id[1] != strconv.FormatInt(jobID, 10) {
 		t.Fatalf("Message-ID %q, want one named after job %d", mails[0].Header("Message-ID"), jobID)
 	}
@@ -162,7 +162,7 @@ func TestSMTPWindowCopy(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer func() { _ = w.Stop(context.Background()) }()
 	if state := waitJob(t, store, "credentials"); state != "completed" {
 		t.Fatalf("job %s", state)
 	}
@@ -218,7 +218,7 @@ func TestRecoverySMSAnswerLost(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer func() { _ = w.Stop(context.Background()) }()
 	if state := waitJob(t, store, "recovery"); state != "completed" {
 		t.Fatalf("job %s", state)
 	}
@@ -261,7 +261,7 @@ func TestRecoveryLinkCopy(t *testing.T) {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(context.Background())
+	defer func() { _ = w.Stop(context.Background()) }()
 	if state := waitJob(t, store, "recovery"); state != "completed" {
 		t.Fatalf("job %s", state)
 	}
@@ -277,7 +277,7 @@ func TestRecoveryLinkCopy(t *testing.T) {
 		t.Fatalf("the link sent does not work: %d %v", id, err)
 	}
 	var links int
-	store.DB().Get(&links, `SELECT count(*) FROM recovery_tokens WHERE installation_id = $1 AND account_id = $2`, inst, acc)
+	dbtest.Get(t, store.DB(), &links, `SELECT count(*) FROM recovery_tokens WHERE installation_id = $1 AND account_id = $2`, inst, acc)
 	if links != 1 {
 		t.Fatalf("%d links made, want 1", links)
 	}
@@ -323,7 +323,7 @@ func TestNewSecretWhenKeyChanged(t *testing.T) {
 	if err := w2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	defer w2.Stop(context.Background())
+	defer func() { _ = w2.Stop(context.Background()) }()
 	if state := waitJob(t, store, "credentials"); state != "completed" {
 		t.Fatalf("job %s", state)
 	}
@@ -365,12 +365,12 @@ func TestSweepLeftoverSecrets(t *testing.T) {
 	if err := w.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer w.Stop(ctx)
+	defer func() { _ = w.Stop(ctx) }()
 	deadline := time.Now().Add(30 * time.Second)
 	var left []int64
 	for time.Now().Before(deadline) {
 		left = nil
-		store.DB().Select(&left, `SELECT job_id FROM delivery_secrets ORDER BY job_id`)
+		dbtest.Select(t, store.DB(), &left, `SELECT job_id FROM delivery_secrets ORDER BY job_id`)
 		if len(left) == 1 {
 			break
 		}

@@ -73,7 +73,7 @@ func budgetCheck(p *Page, label, path string) {
 		t.Fatalf("budget %s: read cookies: %v", label, err)
 	}
 	q := newPage(t, p.base)
-	defer chromedp.Cancel(q.ctx)
+	defer func() { _ = chromedp.Cancel(q.ctx) }() // closes the tab; newPage's cleanup does too
 	var params []*network.CookieParam
 	for _, c := range cookies.Cookies {
 		params = append(params, &network.CookieParam{
@@ -141,7 +141,7 @@ func budgetCheck(p *Page, label, path string) {
 	// The load event waits for every resource; give the last loadingFinished
 	// events a moment to arrive.
 	var res []resource
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	for deadline := time.Now().Add(stepTimeout); ; {
 		mu.Lock()
 		done := len(order) > 0
 		for _, id := range order {

@@ -211,7 +211,7 @@ func (p *Page) waitNewTab(act func(), path string) string {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			chromedp.CallBrowser(p.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: i.TargetID})
+			_, _ = chromedp.CallBrowser(p.ctx, target.CloseTarget, target.CloseTargetParams{TargetID: i.TargetID})
 			return text
 		}
 		if time.Now().After(deadline) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -106,11 +107,28 @@ func newPage(t *testing.T, base string) *Page {
 // step runs actions with the step timeout.
 func (p *Page) step(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
+	p.stepWithin(stepTimeout, what, actions...)
+}
+
+func (p *Page) stepWithin(d time.Duration, what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
-		p.t.Fatalf("%s: %v (page %s)", what, err, p.url())
+		p.t.Fatalf("%s: %v (%s; focus on %s, page %s)", what, err, p.deadlineNote(ctx, d), p.focused(), p.url())
 	}
+}
+
+// deadlineNote says which deadline, if any, a failed step ran into: its own
+// or the whole test's tab deadline (tabTimeout).
+func (p *Page) deadlineNote(step context.Context, d time.Duration) string {
+	switch {
+	case p.ctx.Err() != nil:
+		return fmt.Sprintf("the test's %v tab deadline passed", tabTimeout)
+	case step.Err() != nil:
+		return fmt.Sprintf("the step's %v deadline passed", d)
+	}
+	return "before any deadline"
 }
 
 // open navigates to a path of the server (the start of a journey) and
@@ -121,7 +139,7 @@ func (p *Page) open(path string) int64 {
 	defer cancel()
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(p.base+path))
 	if err != nil {
-		p.t.Fatalf("open %s: %v", path, err)
+		p.t.Fatalf("open %s: %v (%s)", path, err, p.deadlineNote(ctx, stepTimeout))
 	}
 	return resp.Status
 }
@@ -133,13 +151,13 @@ func evalJS[T any](p *Page, expr string) T {
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
-		p.t.Fatalf("evaluate %q: %v", expr, err)
+		p.t.Fatalf("evaluate %q: %v (%s)", expr, err, p.deadlineNote(ctx, stepTimeout))
 	}
 	return v
 }
 
 func (p *Page) url() string {
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	u, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
@@ -238,10 +256,24 @@ func (p *Page) tab()      { p.t.Helper(); p.key(kb.Tab) }
 func (p *Page) shiftTab() { p.t.Helper(); p.key(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)) }
 func (p *Page) space()    { p.t.Helper(); p.key(" ") }
 
-// typeText types text with key events into the focused field.
+// typeText types text with key events into the focused field. Each
+// character is a few round trips to the browser: the deadline grows with
+// the text.
 func (p *Page) typeText(s string) {
 	p.t.Helper()
-	p.step("type text", chromedp.KeyEvent(s))
+	p.stepWithin(stepTimeout+time.Duration(len(s))*50*time.Millisecond,
+		fmt.Sprintf("type %d characters", len(s)), chromedp.KeyEvent(s))
+}
+
+// paste puts text into the focused field at once, as pasting it does
+// (an input event, no key events).
+func (p *Page) paste(s string) {
+	p.t.Helper()
+	p.step(fmt.Sprintf("paste %d characters", len(s)),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, input.InsertText, input.InsertTextParams{Text: s})
+			return err
+		}))
 }
 
 // pressLoad presses a key that must load a new page (a link or a form
@@ -252,7 +284,7 @@ func (p *Page) pressLoad(keys string) *network.Response {
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, chromedp.KeyEvent(keys))
 	if err != nil {
-		p.t.Fatalf("press %q and wait for a page: %v (focus on %s, page %s)", keys, err, p.focused(), p.path())
+		p.t.Fatalf("press %q and wait for a page: %v (%s; focus on %s, page %s)", keys, err, p.deadlineNote(ctx, stepTimeout), p.focused(), p.path())
 	}
 	if resp == nil {
 		p.t.Fatalf("press %q: no document response (page %s)", keys, p.path())
@@ -290,7 +322,7 @@ const focusedJS = `(() => { const e = document.activeElement || document.body; r
 
 // focused returns the element that has the focus.
 func (p *Page) focused() Focused {
-	ctx, cancel := context.WithTimeout(p.ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)
 	defer cancel()
 	f, err := chromedp.Run(ctx, chromedp.Evaluate[Focused](focusedJS))
 	if err != nil {
@@ -305,6 +337,17 @@ func (p *Page) focusMatches(sel string) bool {
 	return evalJS[bool](p, fmt.Sprintf(`!!document.activeElement && document.activeElement.matches(%s)`, jsString(sel)))
 }
 
+// focusedMatching returns the focused element and whether it matches the
+// CSS selector, in one round trip to the browser.
+func (p *Page) focusedMatching(sel string) (Focused, bool) {
+	p.t.Helper()
+	r := evalJS[struct {
+		F     Focused
+		Match bool
+	}](p, fmt.Sprintf(`(() => { const f = %s; const e = document.activeElement; return { F: f, Match: !!e && e.matches(%s) }; })()`, focusedJS, jsString(sel)))
+	return r.F, r.Match
+}
+
 // tabTo presses Tab until the focused element
 // matches sel; it fails, listing the focus path, if it never does.
 func (p *Page) tabTo(sel string) Focused {
@@ -312,10 +355,11 @@ func (p *Page) tabTo(sel string) Focused {
 	var seen []string
 	for range maxTabs {
 		p.tab()
-		if p.focusMatches(sel) {
-			return p.focused()
+		f, ok := p.focusedMatching(sel)
+		if ok {
+			return f
 		}
-		seen = append(seen, p.focused().String())
+		seen = append(seen, f.String())
 	}
 	p.t.Fatalf("Tab never reached %s on %s; focus went through:\n  %s", sel, p.path(), strings.Join(seen, "\n  "))
 	return Focused{}
@@ -324,8 +368,9 @@ func (p *Page) tabTo(sel string) Focused {
 // expectFocus fails unless the focused element matches sel.
 func (p *Page) expectFocus(sel string) {
 	p.t.Helper()
-	// autofocus is applied after the load event: allow it a moment
-	deadline := time.Now().Add(2 * time.Second)
+	// autofocus is applied after the load event: allow it a moment (a
+	// long one on a busy machine; it costs nothing when the focus is right)
+	deadline := time.Now().Add(stepTimeout)
 	for !p.focusMatches(sel) {
 		if time.Now().After(deadline) {
 			p.t.Errorf("focus on %s, want %s (page %s)", p.focused(), sel, p.path())

@@ -34,7 +34,7 @@ func TestLogout(t *testing.T) {
 	// back/forward cache after logout (a pageshow handler that reloads
 	// persisted pages fixes it; Clear-Site-Data on the logout does not).
 	how := p.back()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(stepTimeout)
 	for !strings.HasPrefix(p.path(), "/demo/accesso") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -48,7 +48,10 @@ func startRegServer(t *testing.T) *regServer {
 	t.Cleanup(rs.smtp.Close)
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m map[string]string
-		json.NewDecoder(r.Body).Decode(&m)
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		rs.mu.Lock()
 		rs.sms = append(rs.sms, m["text"])
 		rs.mu.Unlock()
@@ -63,7 +66,11 @@ func startRegServer(t *testing.T) *regServer {
 	if err := w.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.Stop(context.Background()) })
+	t.Cleanup(func() {
+		if err := w.Stop(context.Background()); err != nil {
+			t.Errorf("stop the worker: %v", err)
+		}
+	})
 	return rs
 }
 

@@ -124,22 +124,22 @@ func TestStaffImportJourney(t *testing.T) {
 			child, school, adult, amount)
 	}
 	p.tabTo("#csv")
-	p.typeText(header + "\n" + line("Scuola che non esiste", "quattro"))
+	p.paste(header + "\n" + line("Scuola che non esiste", "quattro"))
 	p.tabTo(`button[value="verifica"]`)
 	p.enter()
 	p.expectText("#import-report", "Scuola sconosciuta")
 	p.expectText("#import-report", "Importo non valido")
 	axeCheck(p, "import check with problems")
-	// fix it in the box: select all, type the right file, import
+	// fix it in the box: select all, paste the right file, import
 	p.tabTo("#csv")
 	p.key("a", chromedp.KeyModifiers(chromedp.ModifierCtrl))
-	p.typeText(header + "\n" + line("Arcobaleno", "4,80"))
+	p.paste(header + "\n" + line("Arcobaleno", "4,80"))
 	p.tabTo(`button[value="importa"]`)
 	p.enter()
 	p.expectText("#import-report", "Scuola sconosciuta") // the school is named in full in the registry
 	p.tabTo("#csv")
 	p.key("a", chromedp.KeyModifiers(chromedp.ModifierCtrl))
-	p.typeText(header + "\n" + line(`"Scuola dell'infanzia ""Arcobaleno"""`, "4,80"))
+	p.paste(header + "\n" + line(`"Scuola dell'infanzia ""Arcobaleno"""`, "4,80"))
 	p.tabTo(`button[value="importa"]`)
 	p.enter()
 	p.expectText("#import-report", "Importazione completata: 1 adulti, 1 bambini, 1 nuove iscrizioni")

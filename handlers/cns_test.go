@@ -110,7 +110,7 @@ func newCNSEnv(t *testing.T, o cnsOpts) *cnsEnv {
 		must(err)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		must(err)
-		go cs.ServeTLS(ln, "", "")
+		go func() { _ = cs.ServeTLS(ln, "", "") }() // returns when Close below stops it
 		t.Cleanup(func() { cs.Close() })
 		e.cnsURL = "https://" + ln.Addr().String()
 	}
@@ -220,6 +220,7 @@ func (e *cnsEnv) wantAudit(attemptOutcome, action, outcome string, detailParts .
 }
 
 func TestCNSListenerCardSignIn(t *testing.T) {
+	t.Parallel()
 	e := newCNSEnv(t, cnsOpts{listener: true})
 	entra := e.cnsURL + "/demo/cns/entra"
 
@@ -348,6 +349,7 @@ func mustParseOID(t *testing.T, s string) x509.OID {
 }
 
 func TestCNSProxyHeader(t *testing.T) {
+	t.Parallel()
 	e := newCNSEnv(t, cnsOpts{proxy: true, trusted: "127.0.0.1/32, ::1"})
 	entra := e.srv.URL + "/demo/cns/entra"
 	good := e.card(cnsca.Card{FiscalCode: marioCF})
@@ -421,6 +423,7 @@ func TestCNSProxyHeader(t *testing.T) {
 }
 
 func TestCNSExplanationPage(t *testing.T) {
+	t.Parallel()
 	e := newCNSEnv(t, cnsOpts{listener: true})
 	b := e.browser()
 
@@ -463,6 +466,7 @@ func TestCNSExplanationPage(t *testing.T) {
 // TestCNSRefusalsThrottled: after 20 refused cards from one address, card
 // sign-in from it is suspended with a clear page, even for a valid card.
 func TestCNSRefusalsThrottled(t *testing.T) {
+	t.Parallel()
 	e := newCNSEnv(t, cnsOpts{proxy: true, trusted: "127.0.0.1/32, ::1"})
 	entra := e.srv.URL + "/demo/cns/entra"
 	for i := 0; i < cnsRefusals; i++ {

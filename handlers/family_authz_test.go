@@ -36,6 +36,7 @@ func wantSentTo(t *testing.T, b *browser, prefix string, routes []string, loc st
 }
 
 func TestFamilyAreaNeedsSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := e.browser()
@@ -54,6 +55,7 @@ func TestFamilyAreaNeedsSignIn(t *testing.T) {
 }
 
 func TestFamilyAreaSendsStaffAway(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -61,6 +63,7 @@ func TestFamilyAreaSendsStaffAway(t *testing.T) {
 }
 
 func TestStaleLinkHidesEverything(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "paolo.neri", "Profilo-Vecchio-2026")
@@ -74,6 +77,7 @@ func TestStaleLinkHidesEverything(t *testing.T) {
 // TestAnotherFamilysIDs: every route answers 404 to IDs of another family,
 // guessed or swapped, with the same page whether or not the row exists.
 func TestAnotherFamilysIDs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	e.store.DB().MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
@@ -120,6 +124,7 @@ func TestAnotherFamilysIDs(t *testing.T) {
 // IDs in the URL, sees nothing of the demo Comune; a demo session is not
 // signed in there.
 func TestAnotherInstallationsIDs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	q := e.store.DB()
@@ -137,8 +142,8 @@ func TestAnotherInstallationsIDs(t *testing.T) {
 		SELECT installation_id, 'leo.bianco', $1, 'parent', id, fiscal_code FROM adults WHERE installation_id = `+terzo, hash)
 	q.MustExec(`INSERT INTO accounts (installation_id, username, password_hash, role) VALUES (`+terzo+`, 'senza.profilo', $1, 'parent')`, hash)
 	var marta, refezione int64
-	q.Get(&marta, `SELECT id FROM children WHERE first_name = 'Marta'`)
-	q.Get(&refezione, `SELECT id FROM services WHERE name = 'Refezione'`)
+	mustGet(t, q, &marta, `SELECT id FROM children WHERE first_name = 'Marta'`)
+	mustGet(t, q, &refezione, `SELECT id FROM services WHERE name = 'Refezione'`)
 
 	leo := e.browser()
 	wantStatus(t, leo.login("terzo", "leo.bianco", "Altro-Comune-2026"), http.StatusSeeOther)

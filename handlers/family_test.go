@@ -56,11 +56,12 @@ func signedIn(t *testing.T, e *env, user, pass string) *browser {
 func balanceOf(t *testing.T, e *env, adult int64) int64 {
 	t.Helper()
 	var b int64
-	e.store.DB().Get(&b, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE adult_id = $1`, adult)
+	mustGet(t, e.store.DB(), &b, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE adult_id = $1`, adult)
 	return b
 }
 
 func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	bal := balanceOf(t, e, f.mario)
@@ -95,6 +96,7 @@ func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
 }
 
 func TestFamilyHomeEnglishLabels(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	b.get("/lingua/en?next=/demo/famiglia")
@@ -103,6 +105,7 @@ func TestFamilyHomeEnglishLabels(t *testing.T) {
 }
 
 func TestCalendarMonth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -139,6 +142,7 @@ func TestCalendarMonth(t *testing.T) {
 }
 
 func TestCalendarFragmentAndDayDetails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026") // a guardian who does not pay reads the same
@@ -178,6 +182,7 @@ func TestCalendarFragmentAndDayDetails(t *testing.T) {
 }
 
 func TestPaymentsListFilterPaging(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -214,6 +219,7 @@ func TestPaymentsListFilterPaging(t *testing.T) {
 }
 
 func TestPaymentsCSVAndStatement(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
@@ -237,7 +243,9 @@ func TestPaymentsCSVAndStatement(t *testing.T) {
 	for _, r := range rows {
 		cols := strings.Split(r, ";")
 		var eur, cents int64
-		fmt.Sscanf(strings.Replace(strings.TrimPrefix(cols[len(cols)-1], "-"), ",", " ", 1), "%d %d", &eur, &cents)
+		if _, err := fmt.Sscanf(strings.Replace(strings.TrimPrefix(cols[len(cols)-1], "-"), ",", " ", 1), "%d %d", &eur, &cents); err != nil {
+			t.Fatalf("amount of %q: %v", r, err)
+		}
 		v := eur*100 + cents
 		if strings.HasPrefix(cols[len(cols)-1], "-") {
 			v = -v
@@ -263,6 +271,7 @@ func TestPaymentsCSVAndStatement(t *testing.T) {
 }
 
 func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	// Mario also pays for a child of another relationship, whom Laura does not guard.
@@ -270,7 +279,7 @@ func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
 	q.MustExec(`INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date)
 		SELECT installation_id, 'RSSGNN15A01F205X', 'Giovanni', 'Rossi', '2015-01-01' FROM adults WHERE id = $1`, f.mario)
 	var gio int64
-	q.Get(&gio, `SELECT id FROM children WHERE first_name = 'Giovanni'`)
+	mustGet(t, q, &gio, `SELECT id FROM children WHERE first_name = 'Giovanni'`)
 	q.MustExec(`INSERT INTO guardianships (installation_id, child_id, adult_id, role) SELECT installation_id, $1, id, 'payer' FROM adults WHERE id = $2`, gio, f.mario)
 	q.MustExec(`INSERT INTO ledger_entries (installation_id, adult_id, kind, amount_cents, entry_date, child_id, service_id, reason, idempotency_key)
 		SELECT installation_id, id, 'charge', -7777, '2026-11-20', $1, $3, 'Gita di Giovanni', 'test:gio' FROM adults WHERE id = $2`, gio, f.mario, f.mensa)

@@ -48,6 +48,7 @@ func hostile(r *rand.Rand) string {
 // TestHostileForms posts seeded random hostile input to every form of the
 // foundation, signed in and not: never a 5xx, never a stored half-record.
 func TestHostileForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := rand.New(rand.NewPCG(2026, 11))
 	forms := []struct {
@@ -63,9 +64,9 @@ func TestHostileForms(t *testing.T) {
 		{"/demo/esci", nil},
 	}
 	var accountsBefore int
-	e.store.DB().Get(&accountsBefore, `SELECT count(*) FROM accounts`)
+	mustGet(t, e.store.DB(), &accountsBefore, `SELECT count(*) FROM accounts`)
 	var hashBefore string
-	e.store.DB().Get(&hashBefore, `SELECT password_hash FROM accounts WHERE username = 'laura.rossi'`)
+	mustGet(t, e.store.DB(), &hashBefore, `SELECT password_hash FROM accounts WHERE username = 'laura.rossi'`)
 
 	for i := 0; i < 300; i++ {
 		b := e.browser()
@@ -100,14 +101,14 @@ func TestHostileForms(t *testing.T) {
 		}
 	}
 	var accountsAfter int
-	e.store.DB().Get(&accountsAfter, `SELECT count(*) FROM accounts`)
+	mustGet(t, e.store.DB(), &accountsAfter, `SELECT count(*) FROM accounts`)
 	var hashAfter string
-	e.store.DB().Get(&hashAfter, `SELECT password_hash FROM accounts WHERE username = 'laura.rossi'`)
+	mustGet(t, e.store.DB(), &hashAfter, `SELECT password_hash FROM accounts WHERE username = 'laura.rossi'`)
 	if accountsAfter != accountsBefore || hashAfter != hashBefore {
 		t.Fatalf("hostile input changed stored data: accounts %d→%d, password changed %v", accountsBefore, accountsAfter, hashAfter != hashBefore)
 	}
 	var badContacts int
-	e.store.DB().Get(&badContacts, `SELECT count(*) FROM accounts WHERE email LIKE '%<%' OR mobile !~ '^\+?[0-9]*$'`)
+	mustGet(t, e.store.DB(), &badContacts, `SELECT count(*) FROM accounts WHERE email LIKE '%<%' OR mobile !~ '^\+?[0-9]*$'`)
 	if badContacts != 0 {
 		t.Fatal("invalid contacts were stored")
 	}
@@ -122,6 +123,7 @@ func TestHostileForms(t *testing.T) {
 // table of records (a half-written registration, person, enrollment or
 // ledger entry would show up here).
 func TestHostileFormsEveryEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := rand.New(rand.NewPCG(2026, 12))
 	var adminPW string
@@ -134,10 +136,10 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 	parent := e.browser()
 	wantStatus(t, parent.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
 	var adult, child, entry, account int64
-	e.store.DB().Get(&adult, `SELECT id FROM adults WHERE first_name = 'Mario' AND last_name = 'Rossi'`)
-	e.store.DB().Get(&child, `SELECT id FROM children WHERE first_name = 'Luca'`)
-	e.store.DB().Get(&entry, `SELECT id FROM ledger_entries WHERE adult_id = $1 ORDER BY id LIMIT 1`, adult)
-	e.store.DB().Get(&account, `SELECT id FROM accounts WHERE username = 'giulia.bianchi'`)
+	mustGet(t, e.store.DB(), &adult, `SELECT id FROM adults WHERE first_name = 'Mario' AND last_name = 'Rossi'`)
+	mustGet(t, e.store.DB(), &child, `SELECT id FROM children WHERE first_name = 'Luca'`)
+	mustGet(t, e.store.DB(), &entry, `SELECT id FROM ledger_entries WHERE adult_id = $1 ORDER BY id LIMIT 1`, adult)
+	mustGet(t, e.store.DB(), &account, `SELECT id FROM accounts WHERE username = 'giulia.bianchi'`)
 	ids := func(s string) string {
 		s = strings.ReplaceAll(s, "{adult}", strconv.FormatInt(adult, 10))
 		s = strings.ReplaceAll(s, "{child}", strconv.FormatInt(child, 10))
@@ -202,7 +204,7 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 	}
 	before := counts()
 	var settingsBefore string
-	e.store.DB().Get(&settingsBefore, `SELECT string_agg(i::text, '|' ORDER BY id) FROM installations i`)
+	mustGet(t, e.store.DB(), &settingsBefore, `SELECT string_agg(i::text, '|' ORDER BY id) FROM installations i`)
 
 	failed := map[string]bool{}
 	for i := 0; i < 500; i++ {
@@ -282,8 +284,8 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 	// a reversal ("storno") needs only a reason, which may be any text: the
 	// one entry the test aims at may be reversed once, as a whole
 	var reversals, net int
-	e.store.DB().Get(&reversals, `SELECT count(*) FROM ledger_entries WHERE reverses_id = $1`, entry)
-	e.store.DB().Get(&net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE id = $1 OR reverses_id = $1`, entry)
+	mustGet(t, e.store.DB(), &reversals, `SELECT count(*) FROM ledger_entries WHERE reverses_id = $1`, entry)
+	mustGet(t, e.store.DB(), &net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE id = $1 OR reverses_id = $1`, entry)
 	if reversals > 1 || (reversals == 1 && net != 0) {
 		t.Errorf("entry %d reversed %d times, net %d", entry, reversals, net)
 	}
@@ -294,7 +296,7 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		}
 	}
 	var settingsAfter string
-	e.store.DB().Get(&settingsAfter, `SELECT string_agg(i::text, '|' ORDER BY id) FROM installations i`)
+	mustGet(t, e.store.DB(), &settingsAfter, `SELECT string_agg(i::text, '|' ORDER BY id) FROM installations i`)
 	if settingsAfter != settingsBefore {
 		t.Errorf("hostile input changed an installation's settings")
 	}

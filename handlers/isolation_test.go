@@ -20,6 +20,7 @@ func addLocalInstallation(t *testing.T, e *env) {
 }
 
 func TestAccountCannotSignInAtAnotherInstallation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()
@@ -30,6 +31,7 @@ func TestAccountCannotSignInAtAnotherInstallation(t *testing.T) {
 }
 
 func TestSessionRefusedAtAnotherInstallation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()
@@ -51,7 +53,7 @@ func TestSessionRefusedAtAnotherInstallation(t *testing.T) {
 	wantStatus(t, b.get("/demo/famiglia"), http.StatusOK)
 	// revoking a session by ID from another Comune does nothing
 	var id string
-	e.store.DB().Get(&id, `SELECT public_id::text FROM sessions LIMIT 1`)
+	mustGet(t, e.store.DB(), &id, `SELECT public_id::text FROM sessions LIMIT 1`)
 	t2 := e.browser()
 	wantStatus(t, t2.login("terzo", "mario.rossi", "Altro-Comune-2026"), http.StatusSeeOther)
 	t2.post("/terzo/sessioni/"+id+"/termina", url.Values{})
@@ -59,6 +61,7 @@ func TestSessionRefusedAtAnotherInstallation(t *testing.T) {
 }
 
 func TestStaffAreaRefusesParents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	addLocalInstallation(t, e)
 	b := e.browser()

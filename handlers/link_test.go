@@ -264,8 +264,8 @@ func TestLinkCodeJourney(t *testing.T) {
 
 	// at rest: only the argon2id hash, in the request; nothing in the queue
 	var hash, args string
-	e.store.DB().Get(&hash, `SELECT code_hash FROM link_requests`)
-	e.store.DB().Get(&args, `SELECT string_agg(args::text || coalesce(errors::text, ''), ' ') FROM river_job`)
+	mustGet(t, e.store.DB(), &hash, `SELECT code_hash FROM link_requests`)
+	mustGet(t, e.store.DB(), &args, `SELECT string_agg(args::text || coalesce(errors::text, ''), ' ') FROM river_job`)
 	if !strings.HasPrefix(hash, "$argon2id$") || strings.Contains(hash, code) || strings.Contains(args, code) {
 		t.Fatalf("code not hashed at rest: %q / %q", hash, args)
 	}
@@ -390,7 +390,7 @@ func TestLinkCodeParallelGuesses(t *testing.T) {
 		t.Fatalf("%d wrong codes checked, want 5 (statuses %v)", n, statuses)
 	}
 	var attempts int
-	e.store.DB().Get(&attempts, `SELECT code_attempts FROM link_requests`)
+	mustGet(t, e.store.DB(), &attempts, `SELECT code_attempts FROM link_requests`)
 	if attempts != 5 {
 		t.Fatalf("%d attempts recorded", attempts)
 	}
@@ -446,11 +446,11 @@ func TestLinkOfficeQueue(t *testing.T) {
 	mustContain(t, p, "anna.verdi", customEmail, "&#43;393339998877", "127.0.0.1", "Navigatore", "Nessun recapito in anagrafica",
 		"fuori.anagrafe", "fuori@example.org", "Il codice fiscale non è nell&#39;anagrafica")
 	var annaReq, otherReq int64
-	e.store.DB().Get(&annaReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'anna.verdi'`)
-	e.store.DB().Get(&otherReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'fuori.anagrafe'`)
+	mustGet(t, e.store.DB(), &annaReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'anna.verdi'`)
+	mustGet(t, e.store.DB(), &otherReq, `SELECT r.id FROM link_requests r JOIN accounts a ON a.id = r.account_id WHERE a.username = 'fuori.anagrafe'`)
 
 	var annaID int64
-	e.store.DB().Get(&annaID, `SELECT id FROM adults WHERE fiscal_code = $1`, annaCF)
+	mustGet(t, e.store.DB(), &annaID, `SELECT id FROM adults WHERE fiscal_code = $1`, annaCF)
 	mustContain(t, s.get(fmt.Sprintf("/demo/operatori/adulti/%d", annaID)), "Profili in attesa di collegamento a questo adulto: 1")
 	// a CF the registry does not have cannot be linked
 	p = s.post(fmt.Sprintf("/demo/operatori/collegamenti/%d/collega", otherReq), url.Values{"codice_fiscale": {"CCCFBA85D03L219P"}})
@@ -491,7 +491,7 @@ func TestLinkIdentityClosesRequests(t *testing.T) {
 		t.Fatalf("identity account: %+v %v %v", acc, created, err)
 	}
 	var status string
-	e.store.DB().Get(&status, `SELECT status FROM link_requests`)
+	mustGet(t, e.store.DB(), &status, `SELECT status FROM link_requests`)
 	if status != "closed" {
 		t.Fatalf("request on the adult is %q after the identity sign-in", status)
 	}
@@ -529,7 +529,7 @@ func TestLinkReproductionLago(t *testing.T) {
 		t.Fatalf("SMS to the registry mobile: %q", got)
 	}
 	var lago int64
-	e.store.DB().Get(&lago, `SELECT id FROM installations WHERE code = 'lago'`)
+	mustGet(t, e.store.DB(), &lago, `SELECT id FROM installations WHERE code = 'lago'`)
 	acc, err := e.store.AccountByUsername(context.Background(), lago, "intruso")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestLoginPageShowsEnabledMethods(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/accesso")
@@ -35,6 +36,7 @@ func TestLoginPageShowsEnabledMethods(t *testing.T) {
 }
 
 func TestLoginSuccessAndGenericFailure(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	before := b.get("/demo/accesso")
@@ -54,7 +56,7 @@ func TestLoginSuccessAndGenericFailure(t *testing.T) {
 
 	empty := b.post("/demo/accesso", url.Values{"username": {" "}, "password": {""}})
 	wantStatus(t, empty, http.StatusUnprocessableEntity)
-	mustContain(t, empty, `id="username-error"`, "Scrivi lo Username.", `id="password-error"`, "Scrivi la Password.")
+	mustContain(t, empty, `id="username-error"`, italian("login.error.username"), `id="password-error"`, italian("login.error.password"))
 
 	ok := b.login("demo", "MARIO.ROSSI", "Mensa-Scuola-2026") // usernames are case-insensitive
 	wantStatus(t, ok, http.StatusSeeOther)
@@ -77,15 +79,16 @@ func TestLoginSuccessAndGenericFailure(t *testing.T) {
 		t.Fatal("a password reached the logs")
 	}
 	var leaks int
-	e.store.DB().Get(&leaks, `SELECT count(*) FROM audit_log WHERE detail::text LIKE '%sbagliata%' OR actor LIKE '%sbagliata%'`)
+	mustGet(t, e.store.DB(), &leaks, `SELECT count(*) FROM audit_log WHERE detail::text LIKE '%sbagliata%' OR actor LIKE '%sbagliata%'`)
 	var hashes int
-	e.store.DB().Get(&hashes, `SELECT count(*) FROM accounts WHERE password_hash NOT LIKE '$argon2id$%'`)
+	mustGet(t, e.store.DB(), &hashes, `SELECT count(*) FROM accounts WHERE password_hash NOT LIKE '$argon2id$%'`)
 	if leaks != 0 || hashes != 0 {
 		t.Fatalf("secrets stored: %d audit leaks, %d non-argon2id hashes", leaks, hashes)
 	}
 }
 
 func TestGuardianSeesChildren(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "laura.rossi", "Diario-Scuola-2026"), http.StatusSeeOther)
@@ -94,6 +97,7 @@ func TestGuardianSeesChildren(t *testing.T) {
 }
 
 func TestStaleLinkHidesChildren(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "paolo.neri", "Profilo-Vecchio-2026"), http.StatusSeeOther)
@@ -104,6 +108,7 @@ func TestStaleLinkHidesChildren(t *testing.T) {
 }
 
 func TestThrottlePerAccountAndIP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	for i := 0; i < 4; i++ {
@@ -143,6 +148,7 @@ func TestThrottlePerAccountAndIP(t *testing.T) {
 }
 
 func TestLockedAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	if _, err := e.store.DB().Exec(`UPDATE accounts SET locked_at = now() WHERE username = 'mario.rossi'`); err != nil {
@@ -159,6 +165,7 @@ func TestLockedAccount(t *testing.T) {
 }
 
 func TestNextParameterStaysInside(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/sessioni")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
@@ -91,6 +92,9 @@ func (e *env) browser() *browser {
 	cl := *c
 	cl.Jar = jar
 	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// A request that hangs fails its test saying which one, long before the
+	// package's timeout would stop every test with a goroutine dump.
+	cl.Timeout = 2 * time.Minute
 	return &browser{e: e, client: &cl}
 }
 

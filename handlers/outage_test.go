@@ -18,7 +18,7 @@ import (
 
 // TestDatabaseOutage stops the database under a running portal: pages answer
 // the accessible 503 page quickly, then recover by themselves once the
-// database is back, with no restart.
+// database is back, with no restart. Not parallel: it times the answers.
 func TestDatabaseOutage(t *testing.T) {
 	cluster := dbtest.NewCluster(t, "test-outage")
 	url := cluster.URL
@@ -91,6 +91,7 @@ func TestDatabaseOutage(t *testing.T) {
 // TestTwoAppServers runs two portals on one database: a session made on one
 // is valid on the other, and the sign-in limits are shared.
 func TestTwoAppServers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h2, err := handlers.New(e.cfg, e.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

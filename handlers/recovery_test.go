@@ -49,6 +49,7 @@ func jobCount(t *testing.T, s *db.Store, kind string) int {
 // the profile, shows its question, refuses a wrong answer and accepts the
 // right one however it is capitalised or spaced.
 func TestRecoveryLookupKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/accesso")
@@ -80,7 +81,7 @@ func TestRecoveryLookupKeys(t *testing.T) {
 	}
 	// a job carries no secret and no contact
 	var args string
-	e.store.DB().Get(&args, `SELECT string_agg(args::text, ' ') FROM river_job WHERE kind = 'recovery'`)
+	mustGet(t, e.store.DB(), &args, `SELECT string_agg(args::text, ' ') FROM river_job WHERE kind = 'recovery'`)
 	if strings.Contains(args, "@") || strings.Contains(args, "+39") || strings.Contains(args, "password") {
 		t.Fatalf("job args: %s", args)
 	}
@@ -95,6 +96,7 @@ func TestRecoveryLookupKeys(t *testing.T) {
 // POST signs in once to the forced change; the change ends the other
 // sessions, voids the temporary password and sends a notice without secret.
 func TestRecoveryLinkJourney(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	other := e.browser()
@@ -135,9 +137,9 @@ func TestRecoveryLinkJourney(t *testing.T) {
 	}
 	// no secret in clear anywhere: queue, records, accounts, tokens, logs
 	var dump string
-	e.store.DB().Get(&dump, `SELECT coalesce(string_agg(args::text || coalesce(errors::text, ''), ' '), '') FROM river_job`)
+	mustGet(t, e.store.DB(), &dump, `SELECT coalesce(string_agg(args::text || coalesce(errors::text, ''), ' '), '') FROM river_job`)
 	var rest string
-	e.store.DB().Get(&rest, `SELECT (SELECT string_agg(m::text, ' ') FROM messages m) || (SELECT string_agg(a::text, ' ') FROM accounts a)
+	mustGet(t, e.store.DB(), &rest, `SELECT (SELECT string_agg(m::text, ' ') FROM messages m) || (SELECT string_agg(a::text, ' ') FROM accounts a)
 		|| (SELECT string_agg(r::text, ' ') FROM recovery_tokens r) || (SELECT string_agg(l::text, ' ') FROM audit_log l)`)
 	for _, secret := range []string{token, temp} {
 		if strings.Contains(dump, secret) || strings.Contains(rest, secret) || strings.Contains(e.logs.String(), secret) {
@@ -216,7 +218,7 @@ func TestRecoveryLinkJourney(t *testing.T) {
 		t.Fatalf("the link's requests are not logged as expected:\n%s", logs)
 	}
 	var details string
-	e.store.DB().Get(&details, `SELECT string_agg(actor || detail::text, ' ') FROM audit_log WHERE action LIKE 'recovery%'`)
+	mustGet(t, e.store.DB(), &details, `SELECT string_agg(actor || detail::text, ' ') FROM audit_log WHERE action LIKE 'recovery%'`)
 	if strings.Contains(strings.ToLower(details), "fido") || strings.Contains(details, cf) {
 		t.Fatalf("audit holds the answer or the whole CF: %s", details)
 	}
@@ -236,6 +238,7 @@ func accountID(t *testing.T, s *db.Store, username string) int64 {
 // new password is chosen (a parent who leaves the change page can come
 // back); expired it fails; the old password keeps working meanwhile.
 func TestRecoveryTempPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()
@@ -282,6 +285,7 @@ func TestRecoveryTempPassword(t *testing.T) {
 // TestRecoveryErrorCases: the seed's errors appear only after the right
 // answer, with what to do; nothing is enqueued.
 func TestRecoveryErrorCases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	// giulia.bianchi: the registry has her e-mail but no mobile (demo sends both)
@@ -296,7 +300,7 @@ func TestRecoveryErrorCases(t *testing.T) {
 	// paolo.neri: the registry's CF changed, the profile was not regenerated;
 	// found by the old (linked) CF and by the registry's current one
 	var newCF string
-	e.store.DB().Get(&newCF, `SELECT ad.fiscal_code FROM adults ad JOIN accounts a ON a.adult_id = ad.id WHERE a.username = 'paolo.neri'`)
+	mustGet(t, e.store.DB(), &newCF, `SELECT ad.fiscal_code FROM adults ad JOIN accounts a ON a.adult_id = ad.id WHERE a.username = 'paolo.neri'`)
 	for _, cf := range []string{linkedCF(t, e.store, "paolo.neri"), newCF} {
 		p = recoverStart(b, "demo", db.RecoverByFiscalCode, cf)
 		mustContain(t, p, "primo animale domestico")
@@ -324,6 +328,7 @@ func TestRecoveryErrorCases(t *testing.T) {
 // exists; every answer step does exactly one argon2 operation and the first
 // step none; the cool-down reads the same. A profile without a question
 // gets the neutral message, which says what happens and whom to contact.
+// Not parallel: the argon2 count is per process.
 func TestRecoveryNoEnumeration(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
@@ -411,6 +416,7 @@ func TestRecoveryNoEnumeration(t *testing.T) {
 
 // TestRecoveryRateLimits: per typed value and per address.
 func TestRecoveryRateLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	var p page
@@ -447,6 +453,7 @@ func TestRecoveryRateLimits(t *testing.T) {
 // TestRecoveryCSTMode: no link in CST mode; the login page and the route
 // send parents to the Comune's office.
 func TestRecoveryCSTMode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/valle/accesso")
@@ -462,6 +469,7 @@ func TestRecoveryCSTMode(t *testing.T) {
 // TestTempPasswordRegistrationExpiry: the password generated at
 // registration is a temporary password: it expires after 24 hours.
 func TestTempPasswordRegistrationExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()
@@ -473,7 +481,7 @@ func TestTempPasswordRegistrationExpiry(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	temp := d.smsMatching(t, tempPassRE, 1)[0] // the link code goes by SMS too
 	var hasPermanent bool
-	e.store.DB().Get(&hasPermanent, `SELECT password_hash IS NOT NULL FROM accounts WHERE username = 'carla.galli'`)
+	mustGet(t, e.store.DB(), &hasPermanent, `SELECT password_hash IS NOT NULL FROM accounts WHERE username = 'carla.galli'`)
 	if hasPermanent {
 		t.Fatal("the generated password must be stored as a temporary one")
 	}

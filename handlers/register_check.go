@@ -239,13 +239,12 @@ func strengthOf(b Base, pw, username string, names ...string) *StrengthView {
 	}
 	sv := &StrengthView{}
 	policy := password.Policy{Min: b.Inst.PasswordMin, Max: b.Inst.PasswordMax}
-	for _, p := range policy.Check(pw, pw, username) {
-		if p.Arg != 0 {
+	if problems := policy.Check(pw, pw, username); len(problems) > 0 {
+		if p := problems[0]; p.Arg != 0 {
 			sv.Problem = b.T(p.Key, p.Arg)
 		} else {
 			sv.Problem = b.T(p.Key)
 		}
-		break
 	}
 	est := pw
 	if utf8.RuneCountInString(est) > strengthMaxLen {

@@ -68,7 +68,9 @@ func newSAMLEnv(t *testing.T) *samlEnv {
 			if err != nil {
 				t.Fatal(err)
 			}
-			os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755)
+			if err := os.MkdirAll(filepath.Join(cfg.SAML.IdPDir, fed), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(cfg.SAML.IdPDir, fed, "test.xml"), md, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -189,6 +191,7 @@ func verifySigned(t *testing.T, raw []byte, cert *saml.KeyPair) *etree.Element {
 }
 
 func TestSPIDMetadataSigned(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	for _, fed := range []string{"spid", "cie"} {
@@ -217,6 +220,7 @@ func TestSPIDMetadataSigned(t *testing.T) {
 }
 
 func TestSPIDAuthnRequest(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	list := b.get("/demo/spid")
@@ -252,6 +256,7 @@ func TestSPIDAuthnRequest(t *testing.T) {
 }
 
 func TestSPIDSignInExistingAccount(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -276,6 +281,7 @@ func TestSPIDSignInExistingAccount(t *testing.T) {
 }
 
 func TestSPIDReplayOfTheSameBytes(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -293,6 +299,7 @@ func TestSPIDReplayOfTheSameBytes(t *testing.T) {
 }
 
 func TestSPIDFirstVisitCreatesAccount(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -314,6 +321,7 @@ func TestSPIDFirstVisitCreatesAccount(t *testing.T) {
 }
 
 func TestSPIDUnknownFiscalCode(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -328,6 +336,7 @@ func TestSPIDUnknownFiscalCode(t *testing.T) {
 // Every check of the ACS, through the HTTP endpoint: refused with 403, no
 // session, audited.
 func TestSPIDACSNegative(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	other, err := spidtest.NewKey("attacker")
 	if err != nil {
@@ -387,6 +396,7 @@ func TestSPIDACSNegative(t *testing.T) {
 }
 
 func TestSPIDUnsolicitedResponse(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	r := se.answer("spid", started{req: &spidtest.ParsedRequest{ID: "_never-sent", Level: saml.SpidL2}}, nil)
@@ -400,6 +410,7 @@ func TestSPIDUnsolicitedResponse(t *testing.T) {
 }
 
 func TestSPIDErrorCodes(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	for code, want := range map[string]string{"19": "ripetuti inserimenti", "20": "livello di sicurezza", "21": "non è stata completata in tempo",
 		"22": "consenso", "23": "sospesa o revocata", "25": "Hai annullato l'accesso"} {
@@ -419,6 +430,7 @@ func TestSPIDErrorCodes(t *testing.T) {
 }
 
 func TestSPIDCrossOriginOnlyForACS(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	// The ACS accepts the IdP's cross-site POST (it answers with the SAML
@@ -433,6 +445,7 @@ func TestSPIDCrossOriginOnlyForACS(t *testing.T) {
 }
 
 func TestSPIDSingleLogoutSPInitiated(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -469,6 +482,7 @@ func TestSPIDSingleLogoutSPInitiated(t *testing.T) {
 }
 
 func TestSPIDSingleLogoutIdPInitiated(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "spid")
@@ -507,6 +521,7 @@ func TestSPIDSingleLogoutIdPInitiated(t *testing.T) {
 }
 
 func TestCIESignIn(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	b := se.browser()
 	s := se.start(b, "cie")
@@ -525,6 +540,7 @@ func TestCIESignIn(t *testing.T) {
 }
 
 func TestSAMLWithoutKeyOrIdPs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t) // no keys, empty IdP folder
 	b := e.browser()
 	p := b.get("/demo/spid")
@@ -539,6 +555,7 @@ func TestSAMLWithoutKeyOrIdPs(t *testing.T) {
 // with the Comune's own IdP (no SPID level requested); the answer goes
 // through the same checks.
 func TestSAMLCSTMode(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	if err := saml.WriteKeyPair(filepath.Join(se.cfg.SAML.KeyDir, "valle"), se.spKey, false); err != nil {
 		t.Fatal(err)
@@ -635,7 +652,7 @@ func TestSAMLResponseBoundToBrowser(t *testing.T) {
 			t.Fatalf("%s: refusal not audited", who)
 		}
 		var reason string
-		se.store.DB().Get(&reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1`)
+		mustGet(t, se.store.DB(), &reason, `SELECT detail->>'reason' FROM audit_log WHERE action = 'login' ORDER BY id DESC LIMIT 1`)
 		if reason != "other_browser" {
 			t.Fatalf("%s: audited reason %q", who, reason)
 		}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	// a session exists before login (flash after preferences, say): plant one
@@ -24,13 +25,13 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 		t.Fatalf("session ID not renewed at login: %q → %q", first, second)
 	}
 	var rows int
-	e.store.DB().Get(&rows, `SELECT count(*) FROM sessions`)
+	mustGet(t, e.store.DB(), &rows, `SELECT count(*) FROM sessions`)
 	if rows != 1 {
 		t.Fatalf("%d session rows, want 1 (old one deleted)", rows)
 	}
 	// the token itself is not stored
 	var stored int
-	e.store.DB().Get(&stored, `SELECT count(*) FROM sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, second)
+	mustGet(t, e.store.DB(), &stored, `SELECT count(*) FROM sessions WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, second)
 	if stored != 0 {
 		t.Fatal("raw session token stored in the database")
 	}
@@ -47,7 +48,7 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 		t.Fatalf("logout went to %q", p.loc)
 	}
 	mustContain(t, b.get(p.loc), "Sei uscito dal portale")
-	e.store.DB().Get(&rows, `SELECT count(*) FROM sessions`)
+	mustGet(t, e.store.DB(), &rows, `SELECT count(*) FROM sessions`)
 	if rows != 0 {
 		t.Fatal("logout left the session row")
 	}
@@ -58,6 +59,7 @@ func TestNewSessionIDAtLoginAndLogout(t *testing.T) {
 }
 
 func TestSessionCookieAttributes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.login("demo", "mario.rossi", "Mensa-Scuola-2026")
@@ -78,6 +80,7 @@ func TestSessionCookieAttributes(t *testing.T) {
 }
 
 func TestIdleAndAbsoluteExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
@@ -97,6 +100,7 @@ func TestIdleAndAbsoluteExpiry(t *testing.T) {
 }
 
 func TestSessionsListAndRevoke(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	phone, laptop := e.browser(), e.browser()
 	wantStatus(t, phone.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
@@ -106,17 +110,17 @@ func TestSessionsListAndRevoke(t *testing.T) {
 
 	p := laptop.get("/demo/sessioni")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Questo dispositivo", "Termina tutti gli altri accessi")
+	mustContain(t, p, italian("sessions.current"), italian("sessions.end_others"))
 	forms := regexp.MustCompile(`/demo/sessioni/(\d+)/termina`).FindAllStringSubmatch(p.body, -1)
 	if len(forms) != 1 {
 		t.Fatalf("want 1 other session listed, got %d", len(forms))
 	}
 	// Laura's session is not listed and cannot be revoked by Mario
 	var lauraID string
-	e.store.DB().Get(&lauraID, `SELECT s.public_id::text FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'laura.rossi'`)
+	mustGet(t, e.store.DB(), &lauraID, `SELECT s.public_id::text FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'laura.rossi'`)
 	p = laptop.post("/demo/sessioni/"+lauraID+"/termina", nil)
 	wantStatus(t, p, http.StatusSeeOther)
-	mustContain(t, laptop.get("/demo/sessioni"), "non esiste più")
+	mustContain(t, laptop.get("/demo/sessioni"), italian("sessions.not_found"))
 	wantStatus(t, other.get("/demo/famiglia"), http.StatusOK)
 
 	wantStatus(t, laptop.post("/demo/sessioni/"+forms[0][1]+"/termina", nil), http.StatusSeeOther)
@@ -132,6 +136,7 @@ func TestSessionsListAndRevoke(t *testing.T) {
 }
 
 func TestForcedPasswordChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, other := e.browser(), e.browser()
 	wantStatus(t, other.login("demo", "giulia.bianchi", "Primo-Accesso-2026"), http.StatusSeeOther)
@@ -183,12 +188,13 @@ func TestForcedPasswordChange(t *testing.T) {
 }
 
 func TestVoluntaryPasswordChangeNeedsCurrent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	b.login("demo", "mario.rossi", "Mensa-Scuola-2026")
 	p := b.post("/demo/cambio-password", url.Values{"current": {"sbagliata"}, "password": {"Nuova-Chiave-Lunga"}, "confirm": {"Nuova-Chiave-Lunga"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "La password attuale non è corretta.")
+	mustContain(t, p, italian("password.current_wrong"))
 	p = b.post("/demo/cambio-password", url.Values{"current": {"Mensa-Scuola-2026"}, "password": {"Nuova-Chiave-Lunga"}, "confirm": {"Nuova-Chiave-Lunga"}})
 	wantStatus(t, p, http.StatusSeeOther)
 }

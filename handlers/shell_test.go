@@ -11,6 +11,7 @@ import (
 )
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	form := url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}}
@@ -26,6 +27,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.browser().get("/demo/accesso")
 	csp := p.header.Get("Content-Security-Policy")
@@ -50,6 +52,7 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestFragmentOrFullPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	full := b.get("/demo/privacy")
@@ -69,6 +72,7 @@ func TestFragmentOrFullPage(t *testing.T) {
 }
 
 func TestStaticAssetsHashedAndCompressed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	page := b.get("/demo/accesso")
@@ -101,14 +105,15 @@ func TestStaticAssetsHashedAndCompressed(t *testing.T) {
 }
 
 func TestNotFoundPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/nessuno/accesso")
 	wantStatus(t, p, http.StatusNotFound)
-	mustContain(t, p, "Pagina non trovata")
+	mustContain(t, p, italian("error.notfound.title"))
 	p = b.get("/demo/non-esiste")
 	wantStatus(t, p, http.StatusNotFound)
-	mustContain(t, p, "Pagina non trovata")
+	mustContain(t, p, italian("error.notfound.title"))
 	p = b.get("/")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Comune di Esempio", "Comune di Valle Serena", `href="/demo/accesso"`)
@@ -117,6 +122,7 @@ func TestNotFoundPages(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	mustContain(t, b.get("/demo/accesso", "Accept-Language", "en-GB,en;q=0.9"), `<html lang="en">`, "Sign in", "Problems signing in")
@@ -134,6 +140,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit": {"1"}})
@@ -169,17 +176,18 @@ func TestFitTablesRememberedPerBrowserAndAccount(t *testing.T) {
 		t.Fatalf("preferences went to %q", p.loc)
 	}
 	s := other.get("/demo/sessioni")
-	mustContain(t, s, `<body class="fit-tables">`, "Controllo dimensioni attivato.")
+	mustContain(t, s, `<body class="fit-tables">`, italian("fit.saved.on"))
 	third := e.browser()
 	wantStatus(t, third.post("/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}, "fit": {"1"}}), http.StatusSeeOther)
 	var on bool
-	e.store.DB().Get(&on, `SELECT fit_tables FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &on, `SELECT fit_tables FROM accounts WHERE username = 'mario.rossi'`)
 	if !on {
 		t.Fatal("preference not stored on the account")
 	}
 }
 
 func TestOversizedAndMalformedForms(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	huge := strings.Repeat("a", 100<<10)

@@ -11,10 +11,11 @@ import (
 // fiscale and allows SPID for staff; that member then signs in by SPID
 // straight into the staff area (no TOTP step), and only while allowed.
 func TestStaffSignInWithSPID(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	const staffCF = "GDASDV00A01H501J" // nobody in the registry
 	var opID int64
-	se.store.DB().Get(&opID, `SELECT id FROM accounts WHERE username = 'operatore'`)
+	mustGet(t, se.store.DB(), &opID, `SELECT id FROM accounts WHERE username = 'operatore'`)
 
 	admin := staffSignedIn(t, se.env, "amministratore", "Impostazioni-Comune-2026")
 	page := admin.get("/demo/operatori/impostazioni/operatori")
@@ -49,7 +50,7 @@ func TestStaffSignInWithSPID(t *testing.T) {
 	home := b.get("/demo/operatori")
 	wantStatus(t, home, http.StatusOK) // no TOTP step: SPID is already two factors
 	var n int
-	se.store.DB().Get(&n, `SELECT count(*) FROM audit_log WHERE action = 'login' AND outcome = 'success' AND detail->>'staff' = 'true'`)
+	mustGet(t, se.store.DB(), &n, `SELECT count(*) FROM audit_log WHERE action = 'login' AND outcome = 'success' AND detail->>'staff' = 'true'`)
 	if n != 1 {
 		t.Fatalf("staff SPID sign-in audited %d times", n)
 	}

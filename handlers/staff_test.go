@@ -16,6 +16,7 @@ import (
 )
 
 func TestStaffSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.login("demo", "operatore", "Ufficio-Scuola-2026")
@@ -51,7 +52,7 @@ func TestStaffSecondFactor(t *testing.T) {
 	}
 	// the same code again, in a new sign-in: refused (each code works once)
 	var last int64
-	e.store.DB().Get(&last, `SELECT last_step FROM staff_totp t JOIN accounts a ON a.id = t.account_id WHERE a.username = 'operatore'`)
+	mustGet(t, e.store.DB(), &last, `SELECT last_step FROM staff_totp t JOIN accounts a ON a.id = t.account_id WHERE a.username = 'operatore'`)
 	replay, _ := totp.GenerateCode("PORTALEGENITORIDEMOOPERATOREUFFI", time.Unix(last*30, 0))
 	b2 := e.browser()
 	b2.login("demo", "operatore", "Ufficio-Scuola-2026")
@@ -59,6 +60,7 @@ func TestStaffSecondFactor(t *testing.T) {
 }
 
 func TestStaffEnrolmentAtFirstSignIn(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.store.DB().MustExec(`DELETE FROM staff_totp WHERE account_id = (SELECT id FROM accounts WHERE username = 'operatore')`)
 	b := e.browser()
@@ -74,7 +76,7 @@ func TestStaffEnrolmentAtFirstSignIn(t *testing.T) {
 	// a reload shows the same secret until it is confirmed
 	mustContain(t, b.get("/demo/operatori/codice"), m[1])
 	var stored string
-	e.store.DB().Get(&stored, `SELECT secret FROM staff_totp t JOIN accounts a ON a.id = t.account_id WHERE a.username = 'operatore'`)
+	mustGet(t, e.store.DB(), &stored, `SELECT secret FROM staff_totp t JOIN accounts a ON a.id = t.account_id WHERE a.username = 'operatore'`)
 	if stored == "" {
 		t.Fatal("secret not stored")
 	}
@@ -106,6 +108,7 @@ func staffRoutesForTest(f famIDs) [][2]string {
 }
 
 func TestStaffRoutesRefuseOthers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	addLocalInstallation(t, e)
@@ -113,7 +116,7 @@ func TestStaffRoutesRefuseOthers(t *testing.T) {
 	e.store.DB().MustExec(`INSERT INTO accounts (installation_id, username, password_hash, role)
 		SELECT id, 'op.terzo', $1, 'admin' FROM installations WHERE code = 'terzo'`, hash)
 	var before int
-	e.store.DB().Get(&before, `SELECT count(*) FROM ledger_entries`)
+	mustGet(t, e.store.DB(), &before, `SELECT count(*) FROM ledger_entries`)
 
 	parent := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	other := e.browser() // an administrator of another Comune, fully signed in there
@@ -152,17 +155,18 @@ func TestStaffRoutesRefuseOthers(t *testing.T) {
 		}
 	}
 	var after int
-	e.store.DB().Get(&after, `SELECT count(*) FROM ledger_entries`)
+	mustGet(t, e.store.DB(), &after, `SELECT count(*) FROM ledger_entries`)
 	if after != before {
 		t.Fatal("a refused request changed the ledger")
 	}
 }
 
 func TestStaffRelinkAfterCFChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	demoFamily(t, e)
 	var paolo int64
-	e.store.DB().Get(&paolo, `SELECT adult_id FROM accounts WHERE username = 'paolo.neri'`)
+	mustGet(t, e.store.DB(), &paolo, `SELECT adult_id FROM accounts WHERE username = 'paolo.neri'`)
 	parent := signedIn(t, e, "paolo.neri", "Profilo-Vecchio-2026")
 	mustContain(t, parent.get("/demo/famiglia"), "codice fiscale registrato")
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -170,7 +174,7 @@ func TestStaffRelinkAfterCFChange(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Profilo da rigenerare", "Rigenera il profilo")
 	var acc int64
-	e.store.DB().Get(&acc, `SELECT id FROM accounts WHERE username = 'paolo.neri'`)
+	mustGet(t, e.store.DB(), &acc, `SELECT id FROM accounts WHERE username = 'paolo.neri'`)
 	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/utenze/%d/rigenera", acc), url.Values{}), http.StatusSeeOther)
 	p = parent.get("/demo/famiglia")
 	mustContain(t, p, "Pietro")
@@ -180,13 +184,13 @@ func TestStaffRelinkAfterCFChange(t *testing.T) {
 	}
 	// the office corrects the CF again: the link goes stale at once
 	var cf string
-	e.store.DB().Get(&cf, `SELECT fiscal_code FROM adults WHERE id = $1`, paolo)
+	mustGet(t, e.store.DB(), &cf, `SELECT fiscal_code FROM adults WHERE id = $1`, paolo)
 	newCF := "NREPLA79S22D612" // the registry corrects the birth day; + check letter
 	newCF += string(codicefiscale.CheckChar(newCF))
 	p = b.post(fmt.Sprintf("/demo/operatori/adulti/%d", paolo), url.Values{"first_name": {"Paolo"}, "last_name": {"Neri"},
 		"fiscal_code": {newCF}, "email": {"paolo.neri@example.it"}})
 	wantStatus(t, p, http.StatusSeeOther)
-	e.store.DB().Get(&cf, `SELECT fiscal_code FROM adults WHERE id = $1`, paolo)
+	mustGet(t, e.store.DB(), &cf, `SELECT fiscal_code FROM adults WHERE id = $1`, paolo)
 	if cf != newCF {
 		t.Fatalf("CF %s, want %s", cf, newCF)
 	}
@@ -198,6 +202,7 @@ func TestStaffRelinkAfterCFChange(t *testing.T) {
 }
 
 func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -209,8 +214,8 @@ func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
 			"day": {day}, "status": {status}}, "HX-Request", "true", "HX-Target", fmt.Sprintf("st-%d", f.luca))
 	}
 	net := func() (n int, sum int64) {
-		e.store.DB().Get(&n, `SELECT count(*) FROM ledger_entries WHERE child_id = $1 AND service_id = $2 AND attendance_day = $3`, f.luca, f.mensa, day)
-		e.store.DB().Get(&sum, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE child_id = $1 AND service_id = $2 AND attendance_day = $3`, f.luca, f.mensa, day)
+		mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM ledger_entries WHERE child_id = $1 AND service_id = $2 AND attendance_day = $3`, f.luca, f.mensa, day)
+		mustGet(t, e.store.DB(), &sum, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE child_id = $1 AND service_id = $2 AND attendance_day = $3`, f.luca, f.mensa, day)
 		return
 	}
 	balance0 := balanceOf(t, e, f.mario)
@@ -258,6 +263,7 @@ func TestStaffRegisterChargesOncePerMeal(t *testing.T) {
 }
 
 func TestStaffReversal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -280,7 +286,7 @@ func TestStaffReversal(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, `id="reason-error"`)
 	var id int64
-	e.store.DB().Get(&id, `SELECT id FROM ledger_entries WHERE receipt_ref = 'R-2027-001'`)
+	mustGet(t, e.store.DB(), &id, `SELECT id FROM ledger_entries WHERE receipt_ref = 'R-2027-001'`)
 	// reversing needs a reason, and happens once
 	wantStatus(t, b.post(fmt.Sprintf("%s/movimenti/%d/storno", path, id), url.Values{"reason": {""}}), http.StatusUnprocessableEntity)
 	wantStatus(t, b.post(fmt.Sprintf("%s/movimenti/%d/storno", path, id), url.Values{"reason": {"Ricevuta annullata"}}), http.StatusSeeOther)
@@ -289,7 +295,7 @@ func TestStaffReversal(t *testing.T) {
 		t.Fatalf("after the reversal the balance moved by %d", got-balance0)
 	}
 	var n int
-	e.store.DB().Get(&n, `SELECT count(*) FROM ledger_entries WHERE reverses_id = $1`, id)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM ledger_entries WHERE reverses_id = $1`, id)
 	if n != 1 {
 		t.Fatalf("%d reversals", n)
 	}
@@ -311,6 +317,7 @@ func mustDay(s string) time.Time {
 }
 
 func TestStaffSearchAndPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "amministratore", "Impostazioni-Comune-2026")
@@ -362,6 +369,7 @@ func cf(surname, name, birth string, female bool, place string) string {
 }
 
 func TestStaffImportAllOrNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
 	good1 := fmt.Sprintf("%s;Giorgio;Galli;2018-05-04;\"Scuola primaria \"\"Gianni Rodari\"\"\";2ª A;%s;Carla;Galli;carla@example.it;+393330001111;pagante;mensa;2026-09-07;2027-06-30;;Tariffa intera;4,80;giornaliero\n",
@@ -371,7 +379,7 @@ func TestStaffImportAllOrNothing(t *testing.T) {
 	good2 := fmt.Sprintf("%s;Marta;Galli;2020-11-30;\"Scuola dell'infanzia \"\"Arcobaleno\"\"\";Sezione Rossa;%s;Carla;Galli;;;pagante;mensa;07/09/2026;30/06/2027;Senza glutine;Tariffa ridotta;3,20;\n",
 		cf("Galli", "Marta", "2020-11-30", true, "F205"), cf("Galli", "Carla", "1985-03-21", true, "F205"))
 	count := func() (n int) {
-		e.store.DB().Get(&n, `SELECT count(*) FROM children WHERE last_name IN ('Galli', 'Ferri')
+		mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM children WHERE last_name IN ('Galli', 'Ferri')
 			AND installation_id = (SELECT id FROM installations WHERE code = 'demo')`)
 		return
 	}

@@ -11,9 +11,10 @@ import (
 // it — home, calendar, payments, CSV, statement — with every link kept under
 // the view-as path, each read audited; parents cannot use these routes.
 func TestStaffViewAsFamily(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var marioAdult int64
-	e.store.DB().Get(&marioAdult, `SELECT adult_id FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &marioAdult, `SELECT adult_id FROM accounts WHERE username = 'mario.rossi'`)
 	prefix := fmt.Sprintf("/demo/operatori/adulti/%d/come-famiglia", marioAdult)
 
 	s := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
@@ -38,7 +39,7 @@ func TestStaffViewAsFamily(t *testing.T) {
 	wantStatus(t, s.get(prefix+"/pagamenti/estratto"), http.StatusOK)
 
 	var audited int
-	e.store.DB().Get(&audited, `SELECT count(*) FROM audit_log WHERE action = 'view_as_family'`)
+	mustGet(t, e.store.DB(), &audited, `SELECT count(*) FROM audit_log WHERE action = 'view_as_family'`)
 	if audited < 5 {
 		t.Fatalf("view-as reads audited %d times, want one per page (≥ 5)", audited)
 	}

@@ -361,7 +361,7 @@ func TestTempPasswordValidAfterLeaving(t *testing.T) {
 	e.store.DB().MustExec(`UPDATE accounts SET temp_password_hash = $1, temp_password_expires_at = now() + interval '20 hours'
 		WHERE username = 'mario.rossi'`, hash)
 	var expires time.Time
-	e.store.DB().Get(&expires, `SELECT temp_password_expires_at FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &expires, `SELECT temp_password_expires_at FROM accounts WHERE username = 'mario.rossi'`)
 	rome, _ := time.LoadLocation("Europe/Rome")
 	b := e.browser()
 	p := b.login("demo", "mario.rossi", "Temporanea-Prova-1")

@@ -80,8 +80,12 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		families = res.Families
 	}
 	var attRows, ledgerRows int64
-	store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`)
-	store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`)
+	if err := store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`); err != nil {
+		return fmt.Errorf("bench: count attendance rows: %w", err)
+	}
+	if err := store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`); err != nil {
+		return fmt.Errorf("bench: count ledger rows: %w", err)
+	}
 
 	// the portal, in-process, on loopback, plus a static responder
 	cfg.CookieSecure = false
@@ -98,7 +102,11 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "bench: serve:", err)
+		}
+	}()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
@@ -326,7 +334,9 @@ func cpuModel() string {
 
 func pgVersion(ctx context.Context, store *db.Store) string {
 	var v string
-	store.DB().GetContext(ctx, &v, `SHOW server_version`)
+	if err := store.DB().GetContext(ctx, &v, `SHOW server_version`); err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
 	return v
 }
 

@@ -17,6 +17,7 @@ import (
 // The demo card is accepted by the portal's checks and belongs to the demo
 // parent Mario Rossi of the seeded registry.
 func TestCNSDemoCard(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	now := time.Now()
 	made, err := writeCNSDemo(dir, now, false)

@@ -25,6 +25,7 @@ var tempPassRE = regexp.MustCompile(`(?i)password temporanea:?\s*(\S+)`)
 // are shared, and every registration's message is sent once per channel
 // although both workers poll the same queue.
 func TestTwoServeProcesses(t *testing.T) {
+	t.Parallel()
 	store, dbURL := dbtest.New(t)
 	smtp, err := smtptest.Start()
 	if err != nil {
@@ -130,9 +131,9 @@ func TestTwoServeProcesses(t *testing.T) {
 		}
 	}
 	var workers, jobs, done int
-	store.DB().Get(&workers, `SELECT count(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job`)
-	store.DB().Get(&jobs, `SELECT count(*) FROM river_job`)
-	store.DB().Get(&done, `SELECT count(*) FROM river_job WHERE state = 'completed'`)
+	dbtest.Get(t, store.DB(), &workers, `SELECT count(DISTINCT attempted_by[array_length(attempted_by, 1)]) FROM river_job`)
+	dbtest.Get(t, store.DB(), &jobs, `SELECT count(*) FROM river_job`)
+	dbtest.Get(t, store.DB(), &done, `SELECT count(*) FROM river_job WHERE state = 'completed'`)
 	if jobs != n || done != n {
 		t.Fatalf("%d jobs, %d completed, want %d", jobs, done, n)
 	}

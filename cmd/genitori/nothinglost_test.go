@@ -35,6 +35,7 @@ import (
 // password that works, and the paying adult's balance moved by exactly the
 // stored top-ups and the charges of the days marked.
 func TestNothingLost(t *testing.T) {
+	t.Parallel()
 	cluster := dbtest.NewCluster(t, "test-nl")
 	dbURL := cluster.URL
 	ctx := context.Background()
@@ -63,7 +64,7 @@ func TestNothingLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var operatore int64
-	store.DB().Get(&operatore, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'operatore'`, demo.ID)
+	dbtest.Get(t, store.DB(), &operatore, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'operatore'`, demo.ID)
 
 	// the days the "register" marks: past school days of Mario's children, billed daily
 	type dayKey struct {
@@ -83,9 +84,9 @@ func TestNothingLost(t *testing.T) {
 		t.Fatalf("no day to mark: %v", err)
 	}
 	netOf := func(k dayKey) (net int64, live int) {
-		store.DB().Get(&net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`,
+		dbtest.Get(t, store.DB(), &net, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`,
 			demo.ID, k.Child, k.Service, k.Day)
-		store.DB().Get(&live, `SELECT count(*) FROM ledger_entries l WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4 AND kind = 'charge'
+		dbtest.Get(t, store.DB(), &live, `SELECT count(*) FROM ledger_entries l WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4 AND kind = 'charge'
 			AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.installation_id = l.installation_id AND r.reverses_id = l.id)`, demo.ID, k.Child, k.Service, k.Day)
 		return
 	}
@@ -357,7 +358,7 @@ func TestNothingLost(t *testing.T) {
 	for time.Now().Before(deadline) {
 		// a job that ended sends nothing more: no time to wait "for a duplicate to show up"
 		unfinished = -1
-		store.DB().Get(&unfinished, `SELECT count(*) FROM river_job WHERE kind = 'credentials' AND state NOT IN ('completed', 'cancelled', 'discarded')`)
+		dbtest.Get(t, store.DB(), &unfinished, `SELECT count(*) FROM river_job WHERE kind = 'credentials' AND state NOT IN ('completed', 'cancelled', 'discarded')`)
 		if unfinished == 0 {
 			break
 		}
@@ -365,7 +366,7 @@ func TestNothingLost(t *testing.T) {
 	}
 	if unfinished != 0 {
 		var states string
-		store.DB().Get(&states, `SELECT coalesce(string_agg(state::text || ' ' || n, ', '), '') FROM (SELECT state, count(*) AS n FROM river_job WHERE kind = 'credentials' GROUP BY state) s`)
+		dbtest.Get(t, store.DB(), &states, `SELECT coalesce(string_agg(state::text || ' ' || n, ', '), '') FROM (SELECT state, count(*) AS n FROM river_job WHERE kind = 'credentials' GROUP BY state) s`)
 		t.Errorf("credentials jobs still unfinished after the traffic: %s; worker's log:\n%.3000s", states, worker.logs)
 	}
 	sms := gw.byRecipient()
@@ -375,7 +376,7 @@ func TestNothingLost(t *testing.T) {
 	}
 	recordOf := func(user string) string { // what the worker recorded, to tell which window it was
 		var record string
-		store.DB().Get(&record, `SELECT coalesce(string_agg(format('attempt %s %s %s %s', m.attempt, m.channel, m.outcome, m.error), '; ' ORDER BY m.id), '')
+		dbtest.Get(t, store.DB(), &record, `SELECT coalesce(string_agg(format('attempt %s %s %s %s', m.attempt, m.channel, m.outcome, m.error), '; ' ORDER BY m.id), '')
 			FROM messages m JOIN accounts a ON a.installation_id = m.installation_id AND a.id = m.account_id WHERE lower(a.username) = $1`, user)
 		return record
 	}
@@ -416,7 +417,7 @@ func TestNothingLost(t *testing.T) {
 			windowCopies += extra
 			var why string
 			var failedAfter bool // the attempt that sent the first copy recorded a failure (e.g. its timeout cut the reply)
-			store.DB().Get(&failedAfter, `SELECT EXISTS (SELECT 1 FROM messages m JOIN accounts a ON a.installation_id = m.installation_id AND a.id = m.account_id
+			dbtest.Get(t, store.DB(), &failedAfter, `SELECT EXISTS (SELECT 1 FROM messages m JOIN accounts a ON a.installation_id = m.installation_id AND a.id = m.account_id
 				WHERE lower(a.username) = $1 AND m.channel = 'email' AND m.outcome = 'failed' AND m.created_at >= $2)`, r.user, copies[0].At.Add(-100*time.Millisecond))
 			if failedAfter {
 				why = "an e-mail attempt failed after the server had accepted it"
@@ -437,7 +438,7 @@ func TestNothingLost(t *testing.T) {
 		if checked < 3 {
 			checked++
 			var hash string
-			store.DB().Get(&hash, `SELECT coalesce(temp_password_hash, '') FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
+			dbtest.Get(t, store.DB(), &hash, `SELECT coalesce(temp_password_hash, '') FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
 			if ok, _ := password.Verify(ms[1], hash); !ok {
 				t.Errorf("%s: the password sent is not the account's temporary password", r.user)
 				continue
@@ -448,7 +449,7 @@ func TestNothingLost(t *testing.T) {
 					break
 				}
 				var spent bool
-				store.DB().Get(&spent, `SELECT temp_password_hash IS NULL FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
+				dbtest.Get(t, store.DB(), &spent, `SELECT temp_password_hash IS NULL FROM accounts WHERE installation_id = $1 AND lower(username) = $2`, lago.ID, r.user)
 				if err == nil && p.status == http.StatusServiceUnavailable && spent {
 					// the request timeout (3 s) ran out after the sign-in went through: two argon2id checks on a busy machine
 					t.Logf("%s: signed in, but answered 503 (request timeout)", r.user)
@@ -465,7 +466,7 @@ func TestNothingLost(t *testing.T) {
 	}
 	if gw.count() != len(accs) || mailIDs != len(accs) {
 		var states string
-		store.DB().Get(&states, `SELECT coalesce(string_agg(state::text || ' ' || n, ', '), '') FROM (SELECT state, count(*) AS n FROM river_job GROUP BY state) s`)
+		dbtest.Get(t, store.DB(), &states, `SELECT coalesce(string_agg(state::text || ' ' || n, ', '), '') FROM (SELECT state, count(*) AS n FROM river_job GROUP BY state) s`)
 		t.Errorf("%d accounts, %d SMS, %d e-mails; jobs: %s; worker's log:\n%.3000s", len(accs), gw.count(), mailIDs, states, worker.logs)
 	}
 	gwRequests, gwReplays, gwMissing, gwConflicts := gw.stats()
@@ -473,7 +474,7 @@ func TestNothingLost(t *testing.T) {
 		t.Errorf("SMS gateway: %d requests without an Idempotency-Key, keys sent again with another text: %v", gwMissing, gwConflicts)
 	}
 	var sealed int
-	store.DB().Get(&sealed, `SELECT count(*) FROM delivery_secrets`)
+	dbtest.Get(t, store.DB(), &sealed, `SELECT count(*) FROM delivery_secrets`)
 	if unfinished == 0 && sealed != 0 {
 		t.Errorf("%d sealed passwords kept after every channel sent them", sealed)
 	}
@@ -484,7 +485,7 @@ func TestNothingLost(t *testing.T) {
 		Cents int64  `db:"amount_cents"`
 	}
 	var entries []entry
-	store.DB().Select(&entries, `SELECT idempotency_key, amount_cents FROM ledger_entries WHERE installation_id = $1 AND idempotency_key LIKE 'staff:nothing-lost-token-%'`, demo.ID)
+	dbtest.Select(t, store.DB(), &entries, `SELECT idempotency_key, amount_cents FROM ledger_entries WHERE installation_id = $1 AND idempotency_key LIKE 'staff:nothing-lost-token-%'`, demo.ID)
 	byKey := map[string]int{}
 	var topSum int64
 	for _, e := range entries {
@@ -514,7 +515,7 @@ func TestNothingLost(t *testing.T) {
 	var dayDelta int64
 	for k, status := range lastMark {
 		var got string
-		store.DB().Get(&got, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4`,
+		dbtest.Get(t, store.DB(), &got, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4`,
 			demo.ID, k.Child, k.Service, k.Day)
 		net, live := netOf(k)
 		if got != status {
@@ -535,7 +536,7 @@ func TestNothingLost(t *testing.T) {
 		t.Errorf("balance %d, want %d (before %d, top-ups %d, attendance %d)", got, want, balanceBefore, topSum, dayDelta)
 	}
 	var retried int
-	store.DB().Get(&retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
+	dbtest.Get(t, store.DB(), &retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
 	if killedMidSend && retried == 0 {
 		t.Errorf("the worker was killed mid-send, yet no job was retried")
 	}

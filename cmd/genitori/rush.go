@@ -72,8 +72,12 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 		*parents = 2 * families
 	}
 	var attRows, ledgerRows int64
-	store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`)
-	store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`)
+	if err := store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`); err != nil {
+		return fmt.Errorf("rush: count attendance rows: %w", err)
+	}
+	if err := store.DB().GetContext(ctx, &ledgerRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'ledger_entries'`); err != nil {
+		return fmt.Errorf("rush: count ledger rows: %w", err)
+	}
 
 	// the server: this very binary, `genitori serve`, as its own process
 	exe, err := os.Executable()
@@ -93,7 +97,12 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	defer func() { srv.Process.Signal(os.Interrupt); srv.Wait() }()
+	defer func() {
+		if srv.Process.Signal(os.Interrupt) != nil {
+			_ = srv.Process.Kill() // gone already, or Wait below returns anyway
+		}
+		_ = srv.Wait() // the exit status of a stopped server says nothing more
+	}()
 	if err := waitHTTP(base+"/healthz", 30*time.Second); err != nil {
 		return fmt.Errorf("rush: the server did not start: %w", err)
 	}
@@ -109,10 +118,6 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	close(queue)
 
 	steps := []string{"login page (GET)", "sign-in (POST, argon2id)", "family home", "calendar month (full page)", "payments"}
-	type sample struct {
-		d  time.Duration
-		ok bool
-	}
 	var mu sync.Mutex
 	lat := make([][]time.Duration, len(steps))
 	fails := make([]int, len(steps))
@@ -249,9 +254,9 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 					if err != nil {
 						continue
 					}
-					io.Copy(io.Discard, resp.Body)
+					_, err = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
-					if resp.StatusCode == http.StatusOK {
+					if err == nil && resp.StatusCode == http.StatusOK {
 						local = append(local, time.Since(t0))
 					}
 				}

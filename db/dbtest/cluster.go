@@ -31,7 +31,11 @@ func NewCluster(t testing.TB, prefix string) *Cluster {
 		t.Fatalf(".ci/pg start %s: %v\n%s", c.name, err, stderr)
 	}
 	c.URL = strings.TrimSpace(string(out))
-	t.Cleanup(func() { exec.Command(c.script, "destroy", c.name).Run() })
+	t.Cleanup(func() {
+		if out, err := exec.Command(c.script, "destroy", c.name).CombinedOutput(); err != nil {
+			t.Logf(".ci/pg destroy %s: %v\n%s", c.name, err, out)
+		}
+	})
 	return c
 }
 
@@ -50,18 +54,9 @@ func (c *Cluster) run(verb string) error {
 
 // pgScript finds .ci/pg from the test's working directory (its package).
 func pgScript(t testing.TB) string {
-	dir, err := os.Getwd()
+	root, err := moduleRoot()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("dbtest: %v", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".ci", "pg")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("dbtest: no go.mod above the test's directory")
-		}
-		dir = parent
-	}
+	return filepath.Join(root, ".ci", "pg")
 }

@@ -21,11 +21,17 @@ func TestCNSConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	caDir := filepath.Join(dir, "ca")
-	os.MkdirAll(caDir, 0o755)
-	os.WriteFile(filepath.Join(caDir, "ca.pem"), ca.CertPEM(), 0o644)
 	cert, key := filepath.Join(dir, "s.pem"), filepath.Join(dir, "k.pem")
-	os.WriteFile(cert, srv.CertPEM(), 0o644)
-	os.WriteFile(key, srv.KeyPEM(), 0o600)
+	for _, err := range []error{
+		os.MkdirAll(caDir, 0o755),
+		os.WriteFile(filepath.Join(caDir, "ca.pem"), ca.CertPEM(), 0o644),
+		os.WriteFile(cert, srv.CertPEM(), 0o644),
+		os.WriteFile(key, srv.KeyPEM(), 0o600),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	empty := t.TempDir()
 
 	load := func(vars map[string]string) (Config, error) {

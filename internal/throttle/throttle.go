@@ -168,7 +168,7 @@ func (l *Limiter) Reserve(ctx context.Context, keys ...Key) *Decision {
 			continue
 		}
 		d.Last = false
-		d.Release(ctx) // best effort: the error of the refusal is what matters
+		_ = d.Release(ctx) // best effort: the error of the refusal is what matters
 		return d
 	}
 	return d

@@ -56,9 +56,9 @@ func TestReserveAndRelease(t *testing.T) {
 	if e.Allowed || e.Err != nil || e.Minutes() != 10 || e.Refusing.Name != "test" {
 		t.Fatalf("over the limit: %+v", e)
 	}
-	e.Release(ctx) // holds nothing
+	_ = e.Release(ctx) // holds nothing
 	// d succeeds: its attempt back, the lockout lifted only if the count falls below the limit
-	d.Release(ctx)
+	_ = d.Release(ctx)
 	if r := l.Reserve(ctx, k); r.Allowed {
 		t.Fatal("refused attempts still count while the lockout lasts")
 	}
@@ -82,7 +82,7 @@ func TestWindowAndStaleRelease(t *testing.T) {
 	if r := l.Reserve(ctx, k); !r.Allowed || hits(t, s, k.Name) != 1 {
 		t.Fatalf("new window: %+v, hits %d", r, hits(t, s, k.Name))
 	}
-	old.Release(ctx)
+	_ = old.Release(ctx)
 	if n := hits(t, s, k.Name); n != 1 {
 		t.Fatalf("a release of the old window changed the new one: hits %d", n)
 	}

@@ -146,7 +146,7 @@ func verified(el *etree.Element, certs []*x509.Certificate, now time.Time) (*etr
 			}
 		}
 	}
-	var lastErr error = errors.New("no trusted certificate")
+	lastErr := errors.New("no trusted certificate")
 	for _, cert := range certs {
 		// Metadata trust (SAML V2.0 Metadata Interoperability Profile): a
 		// key is trusted because the IdP's metadata lists it, whatever the

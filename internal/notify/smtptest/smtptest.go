@@ -6,13 +6,13 @@ package smtptest
 import (
 	"bufio"
 	"encoding/base64"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,7 +74,7 @@ func findPart(ctype, cte string, body io.Reader, want string) string {
 	if mt != want {
 		return ""
 	}
-	var r io.Reader = body
+	r := body
 	switch strings.ToLower(cte) {
 	case "quoted-printable":
 		r = quotedprintable.NewReader(body)
@@ -130,8 +130,10 @@ func Start() (*Server, error) {
 // Port returns the port the server listens on.
 func (s *Server) Port() int {
 	_, p, _ := net.SplitHostPort(s.Addr)
-	var n int
-	fmt.Sscan(p, &n)
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		return 0
+	}
 	return n
 }
 
@@ -176,11 +178,14 @@ func (s *Server) serve() {
 
 func (s *Server) handle(c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Minute))
+	if err := c.SetDeadline(time.Now().Add(2 * time.Minute)); err != nil {
+		return
+	}
 	r := bufio.NewReader(c)
 	w := bufio.NewWriter(c)
 	reply := func(line string) {
-		w.WriteString(line + "\r\n")
+		// A write error sticks in w; the next read fails and ends the session.
+		_, _ = w.WriteString(line + "\r\n")
 		w.Flush()
 	}
 	reply("220 smtptest ESMTP ready")
