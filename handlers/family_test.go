@@ -308,7 +308,7 @@ func TestCalendarMonthlyPassInMonthTotal(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "<dt>Addebiti e rimborsi del mese</dt><dd>−€ 35,00</dd>")
 	var pass int64
-	e.store.DB().Get(&pass, `SELECT amount_cents FROM ledger_entries WHERE child_id = $1 AND service_id = $2
+	mustGet(t, e.store.DB(), &pass, `SELECT amount_cents FROM ledger_entries WHERE child_id = $1 AND service_id = $2
 		AND entry_date = '2026-11-01' AND attendance_day IS NULL`, f.luca, f.trasporto)
 	if pass != -3500 {
 		t.Fatalf("the demo's November pass is %d cents, want -3500", pass)

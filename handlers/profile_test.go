@@ -54,7 +54,7 @@ func TestProfileLanguageOnAccount(t *testing.T) {
 	p := b.post("/demo/profilo/lingua", url.Values{"lang": {"en"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	var lang string
-	e.store.DB().Get(&lang, `SELECT lang FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &lang, `SELECT lang FROM accounts WHERE username = 'mario.rossi'`)
 	if lang != "en" {
 		t.Fatalf("account language %q", lang)
 	}
@@ -64,7 +64,7 @@ func TestProfileLanguageOnAccount(t *testing.T) {
 	mustContain(t, o.get("/demo/famiglia", "Accept-Language", "it"), `<html lang="en">`, "My family")
 	// the header switch, signed in, changes the account too
 	wantStatus(t, o.get("/lingua/it?next=/demo/famiglia"), http.StatusSeeOther)
-	e.store.DB().Get(&lang, `SELECT lang FROM accounts WHERE username = 'mario.rossi'`)
+	mustGet(t, e.store.DB(), &lang, `SELECT lang FROM accounts WHERE username = 'mario.rossi'`)
 	if lang != "it" {
 		t.Fatalf("account language after the switch %q", lang)
 	}
@@ -86,7 +86,7 @@ func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	mustContain(t, b.get("/demo/profilo"), "Ti abbiamo inviato un collegamento a laura.nuova@example.org")
 	var email string
-	e.store.DB().Get(&email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
+	mustGet(t, e.store.DB(), &email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
 	if email != "laura.rossi@example.it" {
 		t.Fatalf("changed before the proof: %q", email)
 	}
@@ -103,7 +103,7 @@ func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
 	}
 	// the token is stored only as a hash
 	var clear int
-	e.store.DB().Get(&clear, `SELECT count(*) FROM contact_changes WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, m[2])
+	mustGet(t, e.store.DB(), &clear, `SELECT count(*) FROM contact_changes WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%'`, m[2])
 	if clear != 0 || strings.Contains(e.logs.String(), m[2]) {
 		t.Fatal("link token stored or logged in clear")
 	}
@@ -114,12 +114,12 @@ func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
 	p = b.get(m[1])
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "laura.nuova@example.org", "Conferma il nuovo indirizzo")
-	e.store.DB().Get(&email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
+	mustGet(t, e.store.DB(), &email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
 	if email != "laura.rossi@example.it" {
 		t.Fatal("a GET changed the address")
 	}
 	wantStatus(t, b.post(m[1], nil), http.StatusSeeOther)
-	e.store.DB().Get(&email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
+	mustGet(t, e.store.DB(), &email, `SELECT email FROM adults WHERE first_name = 'Laura'`)
 	if email != "laura.nuova@example.org" {
 		t.Fatalf("address after the proof: %q", email)
 	}
@@ -162,7 +162,7 @@ func TestProfileMobileChangeNeedsTheCode(t *testing.T) {
 	mustContain(t, p, "Il codice non è corretto")
 	wantStatus(t, b.post("/demo/profilo/cellulare/codice", url.Values{"code": {cm[1]}}), http.StatusSeeOther)
 	var mobile string
-	e.store.DB().Get(&mobile, `SELECT mobile FROM adults WHERE first_name = 'Laura'`)
+	mustGet(t, e.store.DB(), &mobile, `SELECT mobile FROM adults WHERE first_name = 'Laura'`)
 	if mobile != "+393470001111" {
 		t.Fatalf("mobile after the code: %q", mobile)
 	}
@@ -186,7 +186,7 @@ func TestProfileContactChangeRateLimited(t *testing.T) {
 	wantStatus(t, p, http.StatusTooManyRequests)
 	mustContain(t, p, "Hai chiesto troppi cambi di recapito oggi", `value="ancora@example.org"`)
 	var n int
-	e.store.DB().Get(&n, `SELECT count(*) FROM contact_changes`)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM contact_changes`)
 	if n != 5 {
 		t.Fatalf("%d changes recorded, want 5", n)
 	}
@@ -281,7 +281,7 @@ func TestProfileClosureConfirmedByOffice(t *testing.T) {
 	wantStatus(t, e.browser().login("demo", "laura.rossi", "Diario-Scuola-2026"), http.StatusUnprocessableEntity)
 	// the registry data stay
 	var n int
-	e.store.DB().Get(&n, `SELECT count(*) FROM adults a JOIN guardianships g ON g.adult_id = a.id WHERE a.first_name = 'Laura'`)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM adults a JOIN guardianships g ON g.adult_id = a.id WHERE a.first_name = 'Laura'`)
 	if n != 2 {
 		t.Fatalf("registry rows of Laura: %d", n)
 	}
