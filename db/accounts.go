@@ -33,6 +33,8 @@ type Account struct {
 	// a temporary password (recovery, generated at registration), 00006
 	TempPasswordHash      sql.NullString `db:"temp_password_hash"`
 	TempPasswordExpiresAt sql.NullTime   `db:"temp_password_expires_at"`
+	ClosedAt              sql.NullTime   `db:"closed_at"`   // closed at the holder's request (00014)
+	LangChosen            bool           `db:"lang_chosen"` // Lang was chosen by the holder: it decides the pages
 }
 
 // IsStaff tells whether the account has a staff role.

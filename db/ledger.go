@@ -200,6 +200,21 @@ func (s *Store) DayEntries(ctx context.Context, installationID, childID, service
 	return list, nil
 }
 
+// MonthCharged is the net of the month's entries of a child at a service:
+// those of its days and those dated in it without a day (a monthly pass).
+func (s *Store) MonthCharged(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) (int64, error) {
+	var net int64
+	err := s.db.GetContext(ctx, &net, `
+		SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
+		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
+		  AND (attendance_day BETWEEN $4 AND $5 OR (attendance_day IS NULL AND entry_date BETWEEN $4 AND $5))`,
+		installationID, childID, serviceID, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("month charges of child %d: %w", childID, err)
+	}
+	return net, nil
+}
+
 // NewEntry is a ledger entry to record.
 type NewEntry struct {
 	InstallationID int64

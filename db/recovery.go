@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"portalegenitori/internal/recovery"
@@ -34,6 +35,19 @@ type RecoveryAccount struct {
 	AdultFiscalCode sql.NullString `db:"adult_fiscal_code"`
 	AdultEmail      sql.NullString `db:"adult_email"`
 	AdultMobile     sql.NullString `db:"adult_mobile"`
+	AdultName       string         `db:"adult_name"` // "Mario Rossi"; empty when not linked
+}
+
+// GreetingName is how messages greet the holder: the registry adult's name,
+// else the name given at registration, else the username.
+func (r *RecoveryAccount) GreetingName() string {
+	switch {
+	case strings.TrimSpace(r.AdultName) != "":
+		return r.AdultName
+	case r.DisplayName != "":
+		return r.DisplayName
+	}
+	return r.Username
 }
 
 // StaleLink tells whether the registry changed the adult's codice fiscale
@@ -61,7 +75,8 @@ func (r *RecoveryAccount) Contact(channel string) string {
 }
 
 const recoverySelect = `
-	SELECT a.*, ad.fiscal_code AS adult_fiscal_code, ad.email AS adult_email, ad.mobile AS adult_mobile
+	SELECT a.*, ad.fiscal_code AS adult_fiscal_code, ad.email AS adult_email, ad.mobile AS adult_mobile,
+	       coalesce(ad.first_name || ' ' || ad.last_name, '') AS adult_name
 	FROM accounts a
 	LEFT JOIN adults ad ON ad.installation_id = a.installation_id AND ad.id = a.adult_id
 	WHERE a.installation_id = $1 `

@@ -25,7 +25,7 @@ var DemoAccounts = []DemoAccount{
 	{"demo", "giulia.bianchi", "Primo-Accesso-2026", "deve cambiare la password al primo accesso"},
 	{"demo", "paolo.neri", "Profilo-Vecchio-2026", "codice fiscale cambiato in anagrafica: profilo da rigenerare"},
 	{"demo", "operatore", "Ufficio-Scuola-2026", "operatore del Comune"},
-	{"valle", "anna.valle", "Valle-Serena-2026", "genitore del secondo Comune (accesso solo CST)"},
+	{"valle", "anna.valle", "Valle-Serena-2026", "genitrice del secondo Comune, adulta pagante di Tommaso (accesso solo CST)"},
 }
 
 type person struct {
@@ -207,6 +207,11 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			}
 		}
 
+		valleAdult, err := seedValleFamily(ctx, tx, valle) // db/seed_demo_valle.go
+		if err != nil {
+			return err
+		}
+
 		// accounts
 		type acct struct {
 			inst                 int64
@@ -223,7 +228,7 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			{demo, "giulia.bianchi", "parent", "", ptr(adults["giulia"]), giulia.cf(), true},
 			{demo, "paolo.neri", "parent", "", ptr(adults["paolo"]), paoloOldCF, false},
 			{demo, "operatore", "staff", "Ufficio Servizi Scolastici", nil, "", false},
-			{valle, "anna.valle", "parent", "Anna Colombo", nil, "", false},
+			{valle, "anna.valle", "parent", "Anna Colombo", ptr(valleAdult), ValleParent.cf(), false},
 		}
 		accountIDs := map[string]int64{}
 		for i, a := range list {

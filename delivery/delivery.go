@@ -58,7 +58,9 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	river.AddWorker(workers, &credentialsWorker{}) // lets River check the kinds it inserts
 	river.AddWorker(workers, &recoveryWorker{})
 	river.AddWorker(workers, &noticeWorker{})
-	addLinkWorkers(workers, jobDeps{}) // link.go
+	addLinkWorkers(workers, jobDeps{})              // link.go
+	river.AddWorker(workers, &contactProofWorker{}) // contact.go
+	river.AddWorker(workers, &contactNoticeWorker{})
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -112,7 +114,9 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	river.AddWorker(workers, &credentialsWorker{jobDeps: deps})
 	river.AddWorker(workers, &recoveryWorker{jobDeps: deps}) // recovery.go
 	river.AddWorker(workers, &noticeWorker{jobDeps: deps})
-	addLinkWorkers(workers, deps) // link.go
+	addLinkWorkers(workers, deps)                                // link.go
+	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
+	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
 	if o.Workers == 0 {
 		o.Workers = 4
 	}

@@ -157,7 +157,7 @@ func (w *recoveryWorker) work(ctx context.Context, job *river.Job[RecoveryArgs])
 	}
 	d := notify.Recovery{
 		Comune:   inst.Name,
-		Name:     greetingName(&acc.Account),
+		Name:     acc.GreetingName(),
 		Username: acc.Username,
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
@@ -245,7 +245,7 @@ func (w *noticeWorker) work(ctx context.Context, job *river.Job[NoticeArgs]) err
 		lang = "it"
 	}
 	d := notify.PasswordChanged{
-		Comune: inst.Name, Name: greetingName(&acc.Account), Username: acc.Username,
+		Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username,
 		When:     a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),

@@ -24,7 +24,7 @@ type CalendarView struct {
 	Weeks       [][7]CalCell
 	Weekdays    []time.Weekday
 	Totals      calendar.Totals
-	Charged     int64 // net of the entries that come from the month's days
+	Charged     int64 // net of the month's entries: its days' and its monthly pass
 	Closures    []db.Closure
 	PrevURL     string
 	NextURL     string
@@ -137,8 +137,9 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
 	v.Closures = closures
-	for _, e := range entries {
-		v.Charged += e.AmountCents
+	if v.Charged, err = h.store.MonthCharged(ctx, inst.ID, childID, serviceID, first, last); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
 	}
 	grid := calendar.Build(month, opts)
 	v.Totals = grid.Totals

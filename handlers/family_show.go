@@ -28,6 +28,15 @@ type FamilyView struct {
 	YearLabel   string // "2026/2027"
 	Month       calendar.Month
 	Children    []FamilyChild
+	Balances    []FamilyBalance // once per paying adult, not per child
+}
+
+// FamilyBalance is the balance of one paying adult and the children it pays for.
+type FamilyBalance struct {
+	PayerName string
+	Own       bool // the viewer is the paying adult
+	Balance   int64
+	Children  string // "Luca, Sofia"
 }
 
 // FamilyChild is one child's card: school, services of the school year,
@@ -72,6 +81,7 @@ func (h *Handler) familyShow(c *gin.Context) {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}
+			v.Balances = familyBalances(v.Children)
 		}
 	}
 	if !acc.AdultID.Valid {
@@ -141,4 +151,25 @@ func (h *Handler) familyChildren(c *gin.Context, adult *db.Adult, schoolYear int
 		out[i] = fc
 	}
 	return out, nil
+}
+
+// familyBalances groups the children by paying adult, in the cards' order.
+func familyBalances(children []FamilyChild) []FamilyBalance {
+	var out []FamilyBalance
+	at := map[int64]int{}
+	for _, k := range children {
+		if !k.PayerID.Valid {
+			continue
+		}
+		i, ok := at[k.PayerID.Int64]
+		if !ok {
+			i = len(out)
+			at[k.PayerID.Int64] = i
+			out = append(out, FamilyBalance{PayerName: k.PayerName, Own: k.OwnBalance, Balance: k.Balance})
+		} else {
+			out[i].Children += ", "
+		}
+		out[i].Children += k.FirstName
+	}
+	return out
 }

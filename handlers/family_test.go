@@ -80,7 +80,13 @@ func TestFamilyHomeServicesDietTariffBalance(t *testing.T) {
 			"Presenze di ", want, f.cal(f.luca, f.mensa, ""), f.cal(f.sofia, f.pre, ""), "/demo/pagamenti")
 		mustNotContain(t, p, "Elena", "Pietro", "Marco")
 		if who[0] == "laura.rossi" {
-			mustContain(t, p, "Genitore / tutore", "Mario Rossi")
+			mustContain(t, p, "Genitore / tutore", "Mario Rossi", "Saldo di Mario Rossi (adulto pagante), per Luca, Sofia")
+		} else {
+			mustContain(t, p, "Il tuo saldo, per Luca, Sofia")
+		}
+		// the paying adult's balance is said once for the family, not in each child's card
+		if n := strings.Count(p.body, want); n != 1 {
+			t.Fatalf("%s: the balance %q appears %d times, want once", who[0], want, n)
 		}
 	}
 	// English
@@ -290,4 +296,24 @@ func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
 	mustContain(t, p, "Saldo di Mario Rossi (adulto pagante)", "ricariche del conto", "RF18")
 	wantStatus(t, laura.get(fmt.Sprintf("/demo/pagamenti?bambino=%d", gio)), http.StatusNotFound)
 	wantStatus(t, laura.get(fmt.Sprintf("/demo/presenze/%d/%d", gio, f.mensa)), http.StatusNotFound)
+}
+
+func TestCalendarMonthlyPassInMonthTotal(t *testing.T) {
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	// the pass of November is dated 1 November, with no service day: the
+	// month's total must carry it as the payments list does
+	p := b.get(f.cal(f.luca, f.trasporto, "mese=2026-11"))
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "<dt>Addebiti e rimborsi del mese</dt><dd>−€ 35,00</dd>")
+	var pass int64
+	mustGet(t, e.store.DB(), &pass, `SELECT amount_cents FROM ledger_entries WHERE child_id = $1 AND service_id = $2
+		AND entry_date = '2026-11-01' AND attendance_day IS NULL`, f.luca, f.trasporto)
+	if pass != -3500 {
+		t.Fatalf("the demo's November pass is %d cents, want -3500", pass)
+	}
+	// a daily service's month is unchanged: its days only
+	p = b.get(f.cal(f.luca, f.mensa, "mese=2026-10"))
+	mustContain(t, p, "<dt>Addebiti e rimborsi del mese</dt><dd>−€ 96,00</dd>")
 }

@@ -122,6 +122,9 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 			c.Set(ctxPendingStaff, acc) // password given, code not yet: not signed in (staff_code.go)
 		case err == nil && !acc.LockedAt.Valid:
 			c.Set(ctxAccount, acc)
+			if l := i18n.Normalize(acc.Lang); l != "" && acc.LangChosen {
+				c.Set(ctxLang, l) // the language the holder chose wins over the browser's
+			}
 		case err == nil || errors.Is(err, db.ErrNotFound):
 			// locked or deleted meanwhile: not signed in any more
 		default:

@@ -119,6 +119,10 @@ func TestRecoveryLinkJourney(t *testing.T) {
 	if !strings.Contains(mails[0].Text(), "sostituisce quelli") || !strings.Contains(mails[0].HTML(), linkPath) {
 		t.Fatalf("mail text:\n%s", mails[0].Text())
 	}
+	// greeted by name, as the registration e-mail does, not by username
+	if !strings.Contains(mails[0].Text(), "Gentile Mario Rossi,") || strings.Contains(mails[0].Text(), "Gentile mario.rossi") {
+		t.Fatalf("mail greeting:\n%s", mails[0].Text())
+	}
 	sms := d.sms.wait(t, 1)
 	tm := recoveryTempRE.FindStringSubmatch(sms[0]["text"])
 	if sms[0]["to"] != "+393331234567" || tm == nil {

@@ -65,6 +65,15 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)
+	auth.GET("/profilo", h.profileShow) // profile_*.go
+	auth.POST("/profilo/lingua", h.profileLang)
+	auth.POST("/profilo/email", h.profileEmail)
+	auth.POST("/profilo/cellulare", h.profileMobile)
+	auth.POST("/profilo/cellulare/codice", h.profileCode)
+	auth.GET("/profilo/email/conferma/:token", h.profileEmailConfirmShow)
+	auth.POST("/profilo/email/conferma/:token", h.profileEmailConfirmSubmit)
+	auth.GET("/profilo/dati.zip", h.profileExport)
+	auth.POST("/profilo/chiusura", h.profileClose)
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)

@@ -212,6 +212,8 @@ func demoUsers() []spidtest.User {
 			Email: "mario.rossi@example.it", Mobile: "+393331234567", DateOfBirth: "1982-04-12"},
 		{Label: "Anna Verdi – adulta pagante senza utenza (primo accesso)", Name: "Anna", FamilyName: "Verdi", FiscalCode: cf("Verdi", "Anna", "1987-06-03", true, "L219"),
 			Email: "anna.verdi@example.it", Mobile: "+393401112233", DateOfBirth: "1987-06-03"},
+		{Label: "Anna Colombo – genitrice del Comune di Valle Serena (CST)", Name: "Anna", FamilyName: "Colombo", FiscalCode: db.ValleParentFiscalCode(),
+			Email: "anna.colombo@example.it", Mobile: "+393471234567", DateOfBirth: "1985-02-18"},
 		{Label: "Giuseppe Esterno – non presente in anagrafica", Name: "Giuseppe", FamilyName: "Esterno", FiscalCode: "GDASDV00A01H501J",
 			Email: "giuseppe@example.it", Mobile: "+393330000000", DateOfBirth: "2000-01-01"},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"portalegenitori/handlers"
 	"portalegenitori/internal/codicefiscale"
 	"portalegenitori/internal/config"
 	"portalegenitori/internal/identity/saml"
@@ -704,4 +705,44 @@ func TestSAMLResponseBoundToBrowser(t *testing.T) {
 			t.Fatalf("%q is in the log", secret)
 		}
 	}
+}
+
+// TestCSTSignInValleFamily: the demo's CST Comune has a family whose adult
+// is one of the demo IdP's identities; the CST sign-in ends in that family.
+func TestCSTSignInValleFamily(t *testing.T) {
+	se := newSAMLEnv(t)
+	if err := saml.WriteKeyPair(filepath.Join(se.cfg.SAML.KeyDir, "valle"), se.spKey, false); err != nil {
+		t.Fatal(err)
+	}
+	md, _ := se.spid.Metadata()
+	se.store.DB().MustExec(`UPDATE installation_saml SET cst_idp_metadata = $1
+		WHERE installation_id = (SELECT id FROM installations WHERE code = 'valle')`, string(md))
+	var anna *spidtest.User
+	for _, u := range handlers.DemoIdPUsers() {
+		if u.FamilyName == "Colombo" {
+			anna = &u
+		}
+	}
+	if anna == nil {
+		t.Fatal("the demo IdP offers no identity of the valle registry")
+	}
+	b := se.browser()
+	p := b.get("/valle/cst/entra")
+	wantStatus(t, p, http.StatusOK)
+	f := fields(p.body)
+	req, err := spidtest.ParseAuthnRequest(f["SAMLRequest"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := spidtest.Response{RequestID: req.ID, ACSURL: se.cfg.BaseURL + "/valle/cst/acs", Audience: se.cfg.BaseURL + "/valle",
+		Attributes: [][2]string{{"fiscalNumber", "TINIT-" + anna.FiscalCode}, {"name", anna.Name}, {"familyName", anna.FamilyName}}}
+	raw, _ := se.spid.Build(r)
+	resp := b.post("/valle/cst/acs", url.Values{"SAMLResponse": {saml.Encode(raw)}, "RelayState": {f["RelayState"]}}, "Sec-Fetch-Site", "cross-site")
+	if resp.status != http.StatusSeeOther || resp.loc != "/valle/famiglia" {
+		t.Fatalf("CST sign-in: status %d to %q\n%s", resp.status, resp.loc, resp.body)
+	}
+	fam := b.get("/valle/famiglia")
+	wantStatus(t, fam, http.StatusOK)
+	mustContain(t, fam, "Buongiorno, Anna.", "Tommaso Colombo", "Mensa scolastica", "Tariffa intera: € 4,50 al giorno")
+	mustNotContain(t, fam, "Luca", "Sofia")
 }

@@ -35,6 +35,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.GET("/collegamenti", h.staffLinks) // staff_links.go
 	staff.POST("/collegamenti/:id/collega", h.staffLinkApprove)
 	staff.POST("/collegamenti/:id/rifiuta", h.staffLinkRefuse)
+	staff.GET("/chiusure", h.staffClosures) // staff_closures.go
+	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)

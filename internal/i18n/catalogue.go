@@ -255,6 +255,8 @@ var messages = map[string][2]string{
 	"family.calendar_link": {"Calendario delle presenze", "Attendance calendar"},
 	"family.no_services":   {"Nessun servizio in questo anno scolastico.", "No service in this school year."},
 	"family.balance":       {"Saldo", "Balance"},
+	"family.balance_own":   {"Il tuo saldo, per %s", "Your balance, for %s"},
+	"family.balance_of":    {"Saldo di %s (adulto pagante), per %s", "Balance of %s (paying adult), for %s"},
 
 	// attendance calendar
 	"att.state.present":          {"Presente", "Present"},

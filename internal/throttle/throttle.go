@@ -61,13 +61,15 @@ var (
 	// and per registry adult whatever profile asks, the registration's included.
 	LinkSendAccount = Policy{"link:code:account", Account, 5, 24 * time.Hour, 24 * time.Hour}
 	LinkSendAdult   = Policy{"link:code:adult", Adult, 10, 24 * time.Hour, 24 * time.Hour}
+	ContactSend     = Policy{"contact:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
+	ContactCode     = Policy{"contact:code", Account, 5, 15 * time.Minute, 15 * time.Minute}
 )
 
 // Policies is the table, for the documentation and its test.
 var Policies = []Policy{
 	LoginUsername, LoginAddress, StaffCode, CNSRefusal,
 	RecoveryAddress, RecoveryValue, RecoveryAnswer, RecoverySend,
-	RegisterCheck, RegisterSubmit, LinkSendAccount, LinkSendAdult,
+	RegisterCheck, RegisterSubmit, LinkSendAccount, LinkSendAdult, ContactSend, ContactCode,
 }
 
 // Key is one counter: a policy applied to one value.

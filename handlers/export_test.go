@@ -1,0 +1,4 @@
+package handlers
+
+// DemoIdPUsers are the identities of the demo IdP, for tests.
+var DemoIdPUsers = demoUsers
