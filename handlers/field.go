@@ -16,6 +16,7 @@ type Field struct {
 	Plain                                  bool   // no autocapitalisation, no spellcheck: usernames, codes
 	Autofocus                              bool   // the field to correct, or the next to fill
 	Also                                   string // an element describing the field while it has no error of its own
+	InputMode                              string // e.g. "numeric" for codes
 }
 
 // fieldFor builds a field of a form whose errors are errs, keyed by name.
@@ -54,6 +55,9 @@ func (f Field) WithHint(text string) Field { f.Hint = text; return f }
 // the field while it has no error of its own.
 func (f Field) DescribedByForm(id string) Field { f.Also = id; return f }
 
+// Numeric asks phones for the digit keypad (codes).
+func (f Field) Numeric() Field { f.InputMode = "numeric"; return f }
+
 // Secret never echoes the value (passwords).
 func (f Field) Secret() Field { f.Value = ""; return f }
 
@@ -91,6 +95,11 @@ func (v RecoveryView) Field(name, labelKey, value, typ, autocomplete string) Fie
 // Field builds a field of the first-visit contacts form.
 func (v FirstVisitView) Field(name, labelKey, value, typ, autocomplete string) Field {
 	return fieldFor(v.Base, v.Errors, name, labelKey, value, typ, autocomplete)
+}
+
+// Field builds a field of the profile's forms (what was typed is kept).
+func (v ProfileView) Field(name, labelKey, typ, autocomplete string) Field {
+	return fieldFor(v.Base, v.Errors, name, labelKey, v.Values[name], typ, autocomplete)
 }
 
 // Field builds a field of a staff form (values up to 300 characters).

@@ -34,6 +34,7 @@ import (
 	"github.com/lib/pq"
 
 	"portalegenitori/db"
+	"portalegenitori/migrations"
 )
 
 // URL returns the admin URL of the test cluster, or skips the test when
@@ -270,6 +271,20 @@ func hashCode() (string, error) {
 	files = append(files, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
 	sort.Strings(files)
 	h := sha256.New()
+	// The migrations this binary embeds are what it applies: hashed too, so
+	// a binary built before a change of the tree never names its template
+	// after the changed files.
+	embedded, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return "", err
+	}
+	for _, name := range embedded {
+		b, err := fs.ReadFile(migrations.FS, name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "embedded/%s\x00%s\x00", name, b)
+	}
 	for _, f := range files {
 		rel, _ := filepath.Rel(root, f)
 		fmt.Fprintf(h, "%s\x00", rel)
