@@ -244,4 +244,22 @@ func TestStaffRegisterSaveAllOrNothing(t *testing.T) {
 			t.Errorf("child %d rewritten by the replay: %+v, was %+v", id, r, before[id])
 		}
 	}
+
+	// the day closed meanwhile: a correction of every row is refused whole
+	fix := registerForm(b.get(fmt.Sprintf("/demo/operatori/presenze?scuola=%d&servizio=%d&classe=&giorno=%s", school, f.mensa, day)).body, school, f.mensa, day)
+	for _, id := range rows {
+		fix.Set("s-"+id, "absent")
+	}
+	mustExec(`INSERT INTO closures (installation_id, day, description) SELECT installation_id, $2, 'Sciopero' FROM children WHERE id = $1`, f.luca, day)
+	p = b.post("/demo/operatori/presenze", fix)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Registro non salvato", "Il servizio è chiuso in questo giorno.")
+	if att2, charges2, audits2 := stored(); att2 != att || charges2 != charges || audits2 != audits {
+		t.Fatalf("a save refused by a closure changed the day: %d/%d attendance, %d/%d ledger entries, %d/%d audit marks", att2, att, charges2, charges, audits2, audits)
+	}
+	for id, r := range attendanceOn(t, e, f.mensa, day) {
+		if r.Status != "present" || !r.RecordedAt.Equal(before[id].RecordedAt) {
+			t.Errorf("child %d after a save refused by a closure: %+v, was %+v", id, r, before[id])
+		}
+	}
 }
