@@ -92,31 +92,91 @@ func (s *Store) MarkAttendance(ctx context.Context, m Mark) (MarkResult, error) 
 		return r, ErrNoService
 	}
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		var enrolled bool
-		if err := tx.GetContext(ctx, &enrolled, `
+		var err error
+		r, err = markTx(ctx, tx, m, false)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrClosed) {
+		err = fmt.Errorf("mark attendance: %w", err)
+	}
+	return r, err
+}
+
+// MarkRowError tells which mark of MarkAttendanceAll failed.
+type MarkRowError struct {
+	Index int // in the marks given
+	Err   error
+}
+
+func (e *MarkRowError) Error() string { return fmt.Sprintf("mark %d: %v", e.Index, e.Err) }
+func (e *MarkRowError) Unwrap() error { return e.Err }
+
+// MarkAttendanceAll records the rows of a whole register in one
+// transaction, each as MarkAttendance does: all of them with their charges
+// and refunds, or none (a *MarkRowError names the row that failed). A row whose
+// stored status is already the one chosen is not written (its result has
+// Before == Status), so replaying the same save changes nothing.
+func (s *Store) MarkAttendanceAll(ctx context.Context, marks []Mark) ([]MarkResult, error) {
+	out := make([]MarkResult, len(marks))
+	for i, m := range marks {
+		if m.Status != "present" && m.Status != "absent" {
+			return nil, &MarkRowError{Index: i, Err: fmt.Errorf("mark attendance: status %q", m.Status)}
+		}
+		if !calendar.ServiceWeekday(m.Day) {
+			return nil, &MarkRowError{Index: i, Err: ErrNoService}
+		}
+	}
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		for i, m := range marks {
+			r, err := markTx(ctx, tx, m, true)
+			if err != nil {
+				if !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrClosed) {
+					err = fmt.Errorf("mark attendance: %w", err)
+				}
+				return &MarkRowError{Index: i, Err: err}
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// markTx is one row of the register inside tx; with keepSame a row whose
+// stored status is already m.Status is left as it is.
+func markTx(ctx context.Context, tx *sqlx.Tx, m Mark, keepSame bool) (MarkResult, error) {
+	var r MarkResult
+	var enrolled bool
+	if err := tx.GetContext(ctx, &enrolled, `
 			SELECT EXISTS (SELECT 1 FROM enrollments WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
 			               AND $4::date BETWEEN starts_on AND ends_on)`, m.InstallationID, m.ChildID, m.ServiceID, m.Day); err != nil {
-			return err
-		}
-		if !enrolled {
-			return ErrNotEnrolled
-		}
-		var closed bool
-		if err := tx.GetContext(ctx, &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = $1 AND day = $2)`,
-			m.InstallationID, m.Day); err != nil {
-			return err
-		}
-		if closed {
-			return ErrClosed
-		}
-		var before sql.NullString
-		err := tx.GetContext(ctx, &before, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4 FOR UPDATE`,
-			m.InstallationID, m.ChildID, m.ServiceID, m.Day)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		r.Before = before.String
-		if err := tx.GetContext(ctx, &r.RecordedAt, `
+		return r, err
+	}
+	if !enrolled {
+		return r, ErrNotEnrolled
+	}
+	var closed bool
+	if err := tx.GetContext(ctx, &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = $1 AND day = $2)`,
+		m.InstallationID, m.Day); err != nil {
+		return r, err
+	}
+	if closed {
+		return r, ErrClosed
+	}
+	var before sql.NullString
+	err := tx.GetContext(ctx, &before, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4 FOR UPDATE`,
+		m.InstallationID, m.ChildID, m.ServiceID, m.Day)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, err
+	}
+	r.Before = before.String
+	if keepSame && r.Before == m.Status {
+		return r, nil
+	}
+	if err := tx.GetContext(ctx, &r.RecordedAt, `
 			INSERT INTO attendance (installation_id, child_id, service_id, day, status, source, recorded_by, recorded_by_name, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, 'staff', $6, $7, now())
 			ON CONFLICT (installation_id, child_id, service_id, day) DO UPDATE
@@ -124,62 +184,57 @@ func (s *Store) MarkAttendance(ctx context.Context, m Mark) (MarkResult, error) 
 			    recorded_by_name = EXCLUDED.recorded_by_name,
 			    recorded_at = CASE WHEN attendance.status = EXCLUDED.status THEN attendance.recorded_at ELSE now() END
 			RETURNING recorded_at`,
-			m.InstallationID, m.ChildID, m.ServiceID, m.Day, m.Status, m.AccountID, m.RecordedByName); err != nil {
-			return err
-		}
-		// the live charge of the day, if any (not reversed)
-		var live struct {
-			ID     int64 `db:"id"`
-			Amount int64 `db:"amount_cents"`
-			Adult  int64 `db:"adult_id"`
-		}
-		err = tx.GetContext(ctx, &live, `
+		m.InstallationID, m.ChildID, m.ServiceID, m.Day, m.Status, m.AccountID, m.RecordedByName); err != nil {
+		return r, err
+	}
+	// the live charge of the day, if any (not reversed)
+	var live struct {
+		ID     int64 `db:"id"`
+		Amount int64 `db:"amount_cents"`
+		Adult  int64 `db:"adult_id"`
+	}
+	err = tx.GetContext(ctx, &live, `
 			SELECT l.id, l.amount_cents, l.adult_id FROM ledger_entries l
 			WHERE l.installation_id = $1 AND l.child_id = $2 AND l.service_id = $3 AND l.attendance_day = $4 AND l.kind = 'charge'
 			  AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.installation_id = l.installation_id AND r.reverses_id = l.id)
 			ORDER BY l.id DESC LIMIT 1`, m.InstallationID, m.ChildID, m.ServiceID, m.Day)
-		hasLive := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		switch {
-		case m.Status == "present" && !hasLive:
-			var reversed int
-			if err := tx.GetContext(ctx, &reversed, `
+	hasLive := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return r, err
+	}
+	switch {
+	case m.Status == "present" && !hasLive:
+		var reversed int
+		if err := tx.GetContext(ctx, &reversed, `
 				SELECT count(*) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
 				  AND attendance_day = $4 AND kind = 'charge'`, m.InstallationID, m.ChildID, m.ServiceID, m.Day); err != nil {
-				return err
-			}
-			suffix := ""
-			if reversed > 0 {
-				suffix = fmt.Sprintf(":%d", reversed)
-			}
-			if _, err := tx.ExecContext(ctx, qChargeOneDay, m.InstallationID, m.Day, m.Day, m.ChildID, m.ServiceID, suffix); err != nil {
-				return fmt.Errorf("charge day: %w", err)
-			}
-			err := tx.GetContext(ctx, &r.ChargeID, `SELECT id FROM ledger_entries WHERE installation_id = $1 AND idempotency_key = $2`,
-				m.InstallationID, ChargeKey(m.ChildID, m.ServiceID, m.Day)+suffix)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: monthly billing or free tariff
-				return err
-			}
-		case m.Status != "present" && hasLive:
-			id, _, err := addEntry(ctx, tx, NewEntry{
-				InstallationID: m.InstallationID, AdultID: live.Adult, Kind: KindRefund, AmountCents: -live.Amount,
-				EntryDate: m.Today, ChildID: &m.ChildID, ServiceID: &m.ServiceID, AttendanceDay: &m.Day,
-				Reason: "Correzione presenza: assente", ReversesID: &live.ID, CreatedBy: &m.AccountID,
-				IdempotencyKey: fmt.Sprintf("rev:%d", live.ID),
-			})
-			if err != nil {
-				return err
-			}
-			r.RefundID = id
+			return r, err
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrClosed) {
-		err = fmt.Errorf("mark attendance: %w", err)
+		suffix := ""
+		if reversed > 0 {
+			suffix = fmt.Sprintf(":%d", reversed)
+		}
+		if _, err := tx.ExecContext(ctx, qChargeOneDay, m.InstallationID, m.Day, m.Day, m.ChildID, m.ServiceID, suffix); err != nil {
+			return r, fmt.Errorf("charge day: %w", err)
+		}
+		err := tx.GetContext(ctx, &r.ChargeID, `SELECT id FROM ledger_entries WHERE installation_id = $1 AND idempotency_key = $2`,
+			m.InstallationID, ChargeKey(m.ChildID, m.ServiceID, m.Day)+suffix)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: monthly billing or free tariff
+			return r, err
+		}
+	case m.Status != "present" && hasLive:
+		id, _, err := addEntry(ctx, tx, NewEntry{
+			InstallationID: m.InstallationID, AdultID: live.Adult, Kind: KindRefund, AmountCents: -live.Amount,
+			EntryDate: m.Today, ChildID: &m.ChildID, ServiceID: &m.ServiceID, AttendanceDay: &m.Day,
+			Reason: "Correzione presenza: assente", ReversesID: &live.ID, CreatedBy: &m.AccountID,
+			IdempotencyKey: fmt.Sprintf("rev:%d", live.ID),
+		})
+		if err != nil {
+			return r, err
+		}
+		r.RefundID = id
 	}
-	return r, err
+	return r, nil
 }
 
 // --- staff ledger operations ---

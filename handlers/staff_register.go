@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,6 +29,28 @@ type StaffRegisterView struct {
 	Chosen                      bool
 	Closed                      string // closure name, when closed
 	NoService                   bool   // a weekday without service (Saturday, Sunday)
+	// a refused "Salva il registro": what the clerk chose and what each
+	// row showed, kept, and the row that failed
+	Choice, Shown map[int64]string
+	SaveError     string
+	RowErrors     map[int64]string
+}
+
+// Checked tells whether the choice value is ticked in a child's row: the
+// clerk's choice after a refused save, else what is stored.
+func (v StaffRegisterView) Checked(child int64, stored, value string) bool {
+	if c, ok := v.Choice[child]; ok {
+		return c == value
+	}
+	return stored == value
+}
+
+// Was is what the row showed when the clerk loaded the page.
+func (v StaffRegisterView) Was(child int64, stored string) string {
+	if w, ok := v.Shown[child]; ok {
+		return w
+	}
+	return stored
 }
 
 // RowStatus is the status cell of one row (also the htmx answer).
@@ -168,10 +192,13 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 }
 
 // staffRegisterSave saves the whole register at once (without JS, or the
-// "Salva il registro" button): only the rows the clerk changed, that is
-// whose choice differs from what the page showed (was-ID) and from what is
-// stored now. A row without a choice (nothing recorded, or an absence the
-// parent notified) keeps its state.
+// "Salva il registro" button) in one transaction: only the rows the clerk
+// changed, that is whose choice differs from what the page showed (was-ID)
+// and from what is stored now. A row without a choice (nothing recorded,
+// or an absence the parent notified) keeps its state. When a row is
+// refused (a child no longer enrolled, a day closed meanwhile) nothing is
+// stored and the register comes back with every choice kept and the row
+// that failed named.
 func (h *Handler) staffRegisterSave(c *gin.Context) {
 	inst := installation(c)
 	if err := c.Request.ParseForm(); err != nil {
@@ -184,22 +211,96 @@ func (h *Handler) staffRegisterSave(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	saved, failed := 0, 0
+	back := fmt.Sprintf("/%s/operatori/presenze?%s", inst.Code, q.Encode())
+	if v.NoService || !v.Chosen {
+		h.flashRedirect(c, v.T("staff.register.saved", 0), back)
+		return
+	}
+	// the rows the page showed (was-ID), in the register's order; a row
+	// no longer listed (its child's enrolment ended meanwhile) is tried too
+	// and refused
+	stored := map[int64]string{}
+	var children []int64
 	for _, r := range v.Rows {
-		st := c.PostForm(fmt.Sprintf("s-%d", r.ChildID))
-		was := c.PostForm(fmt.Sprintf("was-%d", r.ChildID))
-		if st != "present" && st != "absent" || st == was || st == r.Status.String {
+		stored[r.ChildID] = r.Status.String
+		children = append(children, r.ChildID)
+	}
+	var gone []int64
+	for k := range c.Request.PostForm {
+		id, err := strconv.ParseInt(strings.TrimPrefix(k, "was-"), 10, 64)
+		if !strings.HasPrefix(k, "was-") || err != nil || id <= 0 {
 			continue
 		}
-		if _, err := h.mark(c, r.ChildID, v.ServiceID, v.Day, st); err != nil {
-			failed++
+		if _, ok := stored[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	children = append(children, gone...)
+	acc := currentAccount(c)
+	var marks []db.Mark
+	for _, id := range children {
+		st := c.PostForm(fmt.Sprintf("s-%d", id))
+		was, shown := c.Request.PostForm[fmt.Sprintf("was-%d", id)]
+		if !shown || st != "present" && st != "absent" || len(was) == 0 || st == was[0] || st == stored[id] {
 			continue
+		}
+		marks = append(marks, db.Mark{InstallationID: inst.ID, ChildID: id, ServiceID: v.ServiceID, Day: v.Day, Status: st,
+			AccountID: acc.ID, RecordedByName: staffName(acc), Today: today()})
+	}
+	results, err := h.store.MarkAttendanceAll(c.Request.Context(), marks)
+	var rowErr *db.MarkRowError
+	switch {
+	case errors.As(err, &rowErr):
+		m := marks[rowErr.Index]
+		h.staffAudit(c, "attendance_mark", "refused", map[string]any{"child": m.ChildID, "service": m.ServiceID, "day": m.Day.Format(time.DateOnly),
+			"status": m.Status, "rows": len(marks), "error": rowErr.Err.Error()})
+		var why string
+		switch {
+		case errors.Is(rowErr.Err, db.ErrNotEnrolled):
+			why = v.T("staff.register.not_enrolled")
+		case errors.Is(rowErr.Err, db.ErrClosed):
+			why = v.T("staff.register.closed")
+		case errors.Is(rowErr.Err, db.ErrNoService):
+			why = v.T("staff.register.no_service")
+		default:
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		name := fmt.Sprint(m.ChildID)
+		if ch, err := h.store.ChildByID(c.Request.Context(), inst.ID, m.ChildID); err == nil {
+			name = ch.LastName + " " + ch.FirstName
+		}
+		v.SaveError = v.T("staff.register.none_saved", name, why)
+		v.RowErrors = map[int64]string{m.ChildID: why}
+		v.Choice, v.Shown = map[int64]string{}, map[int64]string{}
+		for _, id := range children {
+			if st := c.PostForm(fmt.Sprintf("s-%d", id)); st == "present" || st == "absent" {
+				v.Choice[id] = st
+			}
+			if was, ok := c.Request.PostForm[fmt.Sprintf("was-%d", id)]; ok && len(was) > 0 {
+				v.Shown[id] = was[0]
+			}
+		}
+		h.render(c, http.StatusUnprocessableEntity, "staff_register", v)
+		return
+	case err != nil:
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	saved := 0
+	for i, res := range results {
+		m := marks[i]
+		if res.Before == m.Status {
+			continue // stored so meanwhile: nothing written
 		}
 		saved++
+		outcome := "success"
+		if res.Before != "" {
+			outcome = "correction"
+		}
+		h.staffAudit(c, "attendance_mark", outcome, map[string]any{"child": m.ChildID, "service": m.ServiceID, "day": m.Day.Format(time.DateOnly),
+			"before": res.Before, "after": m.Status, "charge": res.ChargeID, "refund": res.RefundID, "register": true})
 	}
-	msg := v.T("staff.register.saved", saved)
-	if failed > 0 {
-		msg += " " + v.T("staff.register.some_failed", failed)
-	}
-	h.flashRedirect(c, msg, fmt.Sprintf("/%s/operatori/presenze?%s", inst.Code, q.Encode()))
+	h.flashRedirect(c, v.T("staff.register.saved", saved), back)
 }

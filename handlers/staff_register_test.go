@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -143,6 +144,122 @@ func TestStaffRegisterRules(t *testing.T) {
 	for id, r := range after {
 		if id != f.luca && (!final[id].RecordedAt.Equal(r.RecordedAt) || final[id].Status != r.Status) {
 			t.Errorf("child %d: %+v became %+v", id, r, final[id])
+		}
+	}
+}
+
+// TestStaffRegisterSaveAllOrNothing: "Salva il registro" is one
+// transaction. When one changed row is refused (here the child's enrolment
+// ended after the page was loaded) nothing is stored, the page names the
+// row and why, and every other choice stays ticked; the same save once the
+// row is valid stores every changed row and its charge, and a replay of it
+// changes nothing.
+func TestStaffRegisterSaveAllOrNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	var school int64
+	mustGet(t, e.store.DB(), &school, `SELECT school_id FROM children WHERE id = $1`, f.luca)
+	// a future school day with no closure: nothing recorded yet
+	const day = "2027-03-03"
+	p := b.get(fmt.Sprintf("/demo/operatori/presenze?scuola=%d&servizio=%d&classe=&giorno=%s", school, f.mensa, day))
+	wantStatus(t, p, http.StatusOK)
+	form := registerForm(p.body, school, f.mensa, day)
+	var rows []string
+	for k := range form {
+		if id, ok := strings.CutPrefix(k, "was-"); ok {
+			rows = append(rows, id)
+			form.Set("s-"+id, "present")
+		}
+	}
+	if len(rows) < 2 || form.Get(fmt.Sprintf("was-%d", f.luca)) != "" {
+		t.Fatalf("demo data: the register of %s lists %v", day, rows)
+	}
+	stored := func() (att, charges, audits int) {
+		mustGet(t, e.store.DB(), &att, `SELECT count(*) FROM attendance WHERE service_id = $1 AND day = $2`, f.mensa, day)
+		mustGet(t, e.store.DB(), &charges, `SELECT count(*) FROM ledger_entries WHERE service_id = $1 AND attendance_day = $2`, f.mensa, day)
+		audits = auditCount(t, e.store, "attendance_mark", "success") + auditCount(t, e.store, "attendance_mark", "correction")
+		return
+	}
+	att0, charges0, audits0 := stored()
+	if att0 != 0 || charges0 != 0 {
+		t.Fatalf("demo data: %s already has %d attendance rows, %d ledger entries", day, att0, charges0)
+	}
+
+	// meanwhile Luca's canteen enrolment ends the day before
+	var ends time.Time
+	mustGet(t, e.store.DB(), &ends, `SELECT ends_on FROM enrollments WHERE child_id = $1 AND service_id = $2 AND $3::date BETWEEN starts_on AND ends_on`, f.luca, f.mensa, day)
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := e.store.DB().Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(`UPDATE enrollments SET ends_on = '2027-03-02' WHERE child_id = $1 AND service_id = $2 AND ends_on = $3`, f.luca, f.mensa, ends)
+	p = b.post("/demo/operatori/presenze", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Registro non salvato", "Rossi Luca", "Il bambino non è iscritto al servizio in questo giorno.")
+	if att, charges, audits := stored(); att != 0 || charges != 0 || audits != audits0 {
+		t.Fatalf("a refused save stored %d attendance rows, %d ledger entries, %d audit marks", att, charges, audits-audits0)
+	}
+	kept := registerForm(p.body, school, f.mensa, day)
+	for _, id := range rows {
+		if id == fmt.Sprint(f.luca) {
+			continue // no longer in the list: named in the message
+		}
+		if kept.Get("s-"+id) != "present" || kept.Get("was-"+id) != "" {
+			t.Errorf("row %s after the refused save: choice %q, shown %q; want the clerk's Present kept", id, kept.Get("s-"+id), kept.Get("was-"+id))
+		}
+	}
+
+	// the enrolment back: the same save stores every row and its charge
+	mustExec(`UPDATE enrollments SET ends_on = $3 WHERE child_id = $1 AND service_id = $2 AND ends_on = '2027-03-02'`, f.luca, f.mensa, ends)
+	p = b.post("/demo/operatori/presenze", form)
+	wantStatus(t, p, http.StatusSeeOther)
+	att, charges, audits := stored()
+	if att != len(rows) || audits != audits0+len(rows) {
+		t.Fatalf("after the save: %d attendance rows, %d audit marks; want %d", att, audits-audits0, len(rows))
+	}
+	var lucaCharges int
+	mustGet(t, e.store.DB(), &lucaCharges, `SELECT count(*) FROM ledger_entries WHERE child_id = $1 AND service_id = $2 AND attendance_day = $3 AND kind = 'charge'`, f.luca, f.mensa, day)
+	if lucaCharges != 1 || charges < 1 {
+		t.Fatalf("charges of the day: Luca %d, all %d", lucaCharges, charges)
+	}
+	for _, r := range attendanceOn(t, e, f.mensa, day) {
+		if r.Status != "present" || r.Source != "staff" {
+			t.Errorf("child %d: %+v", r.Child, r)
+		}
+	}
+	before := attendanceOn(t, e, f.mensa, day)
+
+	// a replay of the same POST changes nothing
+	p = b.post("/demo/operatori/presenze", form)
+	wantStatus(t, p, http.StatusSeeOther)
+	if att2, charges2, audits2 := stored(); att2 != att || charges2 != charges || audits2 != audits {
+		t.Fatalf("the replay changed the day: %d/%d attendance, %d/%d ledger entries, %d/%d audit marks", att2, att, charges2, charges, audits2, audits)
+	}
+	for id, r := range attendanceOn(t, e, f.mensa, day) {
+		if !r.RecordedAt.Equal(before[id].RecordedAt) {
+			t.Errorf("child %d rewritten by the replay: %+v, was %+v", id, r, before[id])
+		}
+	}
+
+	// the day closed meanwhile: a correction of every row is refused whole
+	fix := registerForm(b.get(fmt.Sprintf("/demo/operatori/presenze?scuola=%d&servizio=%d&classe=&giorno=%s", school, f.mensa, day)).body, school, f.mensa, day)
+	for _, id := range rows {
+		fix.Set("s-"+id, "absent")
+	}
+	mustExec(`INSERT INTO closures (installation_id, day, description) SELECT installation_id, $2, 'Sciopero' FROM children WHERE id = $1`, f.luca, day)
+	p = b.post("/demo/operatori/presenze", fix)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Registro non salvato", "Il servizio è chiuso in questo giorno.")
+	if att2, charges2, audits2 := stored(); att2 != att || charges2 != charges || audits2 != audits {
+		t.Fatalf("a save refused by a closure changed the day: %d/%d attendance, %d/%d ledger entries, %d/%d audit marks", att2, att, charges2, charges, audits2, audits)
+	}
+	for id, r := range attendanceOn(t, e, f.mensa, day) {
+		if r.Status != "present" || !r.RecordedAt.Equal(before[id].RecordedAt) {
+			t.Errorf("child %d after a save refused by a closure: %+v, was %+v", id, r, before[id])
 		}
 	}
 }

@@ -179,7 +179,7 @@ var staffMessages = map[string][2]string{
 	"staff.register.empty":        {"Nessun bambino iscritto a questo servizio in questo giorno.", "No child enrolled in this service on this day."},
 	"staff.register.save_all":     {"Salva il registro", "Save the register"},
 	"staff.register.saved":        {"Presenze salvate: %d.", "Attendance saved: %d."},
-	"staff.register.some_failed":  {"Non salvate: %d (bambini non iscritti o giorno chiuso).", "Not saved: %d (children not enrolled or day closed)."},
+	"staff.register.none_saved":   {"Registro non salvato: nessuna presenza è stata registrata. %s: %s Correggi la riga e salva di nuovo: le altre scelte sono rimaste.", "Register not saved: no attendance was recorded. %s: %s Fix the row and save again: the other choices are kept."},
 
 	// child
 	"staff.child.adults":          {"Adulti del bambino", "The child's adults"},
