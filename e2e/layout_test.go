@@ -407,6 +407,7 @@ func walkParent(r *layoutRun) {
 	r.visit("statement", "/demo/pagamenti/estratto")
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
+	r.visit("profile", "/demo/profilo")
 }
 
 func walkStaff(r *layoutRun) {
@@ -428,6 +429,8 @@ func walkStaff(r *layoutRun) {
 	r.visit("view as family, payments", adult+"/come-famiglia/pagamenti")
 	r.visit("view as family, statement", adult+"/come-famiglia/pagamenti/estratto")
 	r.visit("child card", child)
+	r.visit("links to confirm", "/demo/operatori/collegamenti")
+	r.visit("profile closures", "/demo/operatori/chiusure")
 	r.visit("new adult", "/demo/operatori/adulti/nuovo")
 	r.visit("new child", "/demo/operatori/bambini/nuovo")
 	r.visit("register, choose", "/demo/operatori/presenze")
