@@ -85,7 +85,10 @@ func (s *Store) ConfirmClosure(ctx context.Context, installationID, requestID, s
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE installation_id = $1 AND account_id = $2`, installationID, accountID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM contact_changes WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_changes WHERE installation_id = $1 AND account_id = $2`, installationID, accountID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM cns_cards WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
 		return err
 	})
 	if err != nil {

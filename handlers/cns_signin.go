@@ -12,7 +12,8 @@ import (
 	"portalegenitori/internal/throttle"
 )
 
-// cnsSignIn answers GET /{inst}/cns/entra, the certificate endpoint. It is a
+// cnsSignIn answers GET and POST /{inst}/cns/entra, the certificate
+// endpoint (the POST is the "Sì" or "No" of cns_confirm.go). The GET is a
 // GET because the button is a link to another origin (the card listener's
 // port): nothing changes on the server but the session, as at any sign-in,
 // and the session ID is renewed. The certificate comes from the TLS
@@ -22,6 +23,12 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 	inst := installation(c)
 	if !inst.LoginCNS {
 		h.cnsDisabled(c)
+		return
+	}
+	if c.Request.Method == http.MethodPost && c.PostForm("conferma") != "si" {
+		// "No" on the confirmation page: nothing to check, nobody signs in
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, Action: "cns_confirm", Outcome: "declined"})
+		redirect(c, "/"+inst.Code+"/accesso")
 		return
 	}
 	// refused cards count against the address, like failed passwords: the
@@ -87,7 +94,7 @@ func (h *Handler) cnsSignIn(c *gin.Context) {
 		return
 	}
 	h.releaseAttempt(ctx, attempt)
-	h.identitySignIn(c, "cns", cf, nil)
+	h.cnsConfirm(c, cf, leaf)
 }
 
 // cnsPresented returns the certificate chain the browser presented, and

@@ -167,14 +167,32 @@ func (e *cnsEnv) fromAddr(local string) *http.Client {
 
 func fetch(t *testing.T, cl *http.Client, u string, headers ...string) page {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+	return send(t, cl, http.MethodGet, u, nil, headers...)
+}
+
+// answer posts the "Sì" (si) or "No" (no) of the card confirmation page.
+func answer(t *testing.T, cl *http.Client, u, conferma string, headers ...string) page {
+	t.Helper()
+	return send(t, cl, http.MethodPost, u, url.Values{"conferma": {conferma}}, headers...)
+}
+
+func send(t *testing.T, cl *http.Client, method, u string, form url.Values, headers ...string) page {
+	t.Helper()
+	var reqBody io.Reader
+	if form != nil {
+		reqBody = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequestWithContext(context.Background(), method, u, reqBody)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	req.Header.Set("Accept-Language", "it")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := cl.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
+		t.Fatalf("%s %s: %v", method, u, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -224,35 +242,112 @@ func TestCNSListenerCardSignIn(t *testing.T) {
 	e := newCNSEnv(t, cnsOpts{listener: true})
 	entra := e.cnsURL + "/demo/cns/entra"
 
-	t.Run("CN form card of Mario Rossi signs in and goes back to the main origin", func(t *testing.T) {
-		p := fetch(t, e.cardClient(e.card(cnsca.Card{FiscalCode: marioCF})), entra)
-		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/famiglia" {
+	t.Run("first use of Mario Rossi's card shows its data and signs in only after Sì", func(t *testing.T) {
+		card := e.card(cnsca.Card{FiscalCode: marioCF, GivenName: "Mario", Surname: "Rossi"})
+		p := fetch(t, e.cardClient(card), entra)
+		if p.status != http.StatusOK {
 			t.Fatalf("status %d location %q\n%s", p.status, p.loc, p.body)
 		}
-		e.wantAudit("presented", "login", "success", `"method": "cns"`, `"mode": "listener"`, `"issuer": "CA CNS di prova"`)
+		mustContain(t, p, "<h1>Dati letti dalla CNS/CRS</h1>", "Mario Rossi", marioCF, "Portale Genitori (prova)",
+			card.Cert.NotAfter.In(time.Local).Format("02/01/2006"), `action="/demo/cns/entra"`,
+			`name="conferma" value="si"`, ">Sì</button>", `name="conferma" value="no"`)
+		if rows := e.lastAudit(1); rows[0].Action != "cns_attempt" || rows[0].Outcome != "presented" {
+			t.Fatalf("last audit row %+v", rows[0])
+		}
+		if cookieCount(e.jar, e.cnsURL) != 0 {
+			t.Fatal("a session cookie before Sì")
+		}
+		p = answer(t, e.cardClient(card), entra, "si")
+		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/famiglia" {
+			t.Fatalf("Sì: status %d location %q\n%s", p.status, p.loc, p.body)
+		}
+		rows := e.lastAudit(3)
+		if rows[0].Action != "login" || rows[0].Outcome != "success" || !strings.Contains(rows[0].Detail, `"method": "cns"`) ||
+			rows[1].Action != "cns_confirm" || rows[1].Outcome != "confirmed" || rows[2].Action != "cns_attempt" {
+			t.Fatalf("audit after Sì: %+v", rows)
+		}
 		// the session cookie works on the main server (same host, other port)
 		fam := fetch(t, e.fromAddr("127.0.0.1"), e.srv.URL+"/demo/famiglia")
 		if fam.status != http.StatusOK {
 			t.Fatalf("family page: %d %s", fam.status, fam.loc)
 		}
 		mustContain(t, fam, "Luca", "Sofia")
+
+		// later sign-ins with the same card go straight in
+		jar, _ := cookiejar.New(nil)
+		e.jar = jar
+		p = fetch(t, e.cardClient(card), entra)
+		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/famiglia" {
+			t.Fatalf("second sign-in: %d %q\n%s", p.status, p.loc, p.body)
+		}
+		e.wantAudit("presented", "login", "success", `"method": "cns"`, `"mode": "listener"`, `"issuer": "CA CNS di prova"`)
+
+		// another card of the same person needs its own confirmation
+		jar, _ = cookiejar.New(nil)
+		e.jar = jar
+		p = fetch(t, e.cardClient(e.card(cnsca.Card{FiscalCode: marioCF, GivenName: "Mario", Surname: "Rossi"})), entra)
+		if p.status != http.StatusOK {
+			t.Fatalf("another card: %d %q", p.status, p.loc)
+		}
+		mustContain(t, p, "Dati letti dalla CNS/CRS", marioCF)
+		if cookieCount(e.jar, e.cnsURL) != 0 {
+			t.Fatal("another card signed in without confirmation")
+		}
 	})
 
-	t.Run("serialNumber form card of Anna Verdi creates her account", func(t *testing.T) {
-		p := fetch(t, e.cardClient(e.card(cnsca.Card{FiscalCode: annaVerdiCF, Form: cnsca.SerialNumber, RSABits: 2048})), entra)
+	t.Run("No signs in nothing; Sì on a serialNumber card of Anna Verdi creates her account", func(t *testing.T) {
+		jar, _ := cookiejar.New(nil)
+		e.jar = jar
+		card := e.card(cnsca.Card{FiscalCode: annaVerdiCF, Form: cnsca.SerialNumber, RSABits: 2048})
+		if p := fetch(t, e.cardClient(card), entra); p.status != http.StatusOK {
+			t.Fatalf("status %d location %q\n%s", p.status, p.loc, p.body)
+		}
+		p := answer(t, e.cardClient(card), entra, "no")
+		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/accesso" {
+			t.Fatalf("No: status %d location %q\n%s", p.status, p.loc, p.body)
+		}
+		if rows := e.lastAudit(1); rows[0].Action != "cns_confirm" || rows[0].Outcome != "declined" {
+			t.Fatalf("audit after No: %+v", rows[0])
+		}
+		inst, _ := e.store.InstallationByCode(context.Background(), "demo")
+		if _, err := e.store.AccountByUsername(context.Background(), inst.ID, annaVerdiCF); err == nil {
+			t.Fatal("No created an account")
+		}
+		if cookieCount(e.jar, e.cnsURL) != 0 {
+			t.Fatal("a session cookie after No")
+		}
+		// No remembered nothing: the card is asked about again
+		if p := fetch(t, e.cardClient(card), entra); p.status != http.StatusOK {
+			t.Fatalf("after No: status %d location %q", p.status, p.loc)
+		}
+
+		p = answer(t, e.cardClient(card), entra, "si")
 		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/primo-accesso" {
 			t.Fatalf("status %d location %q\n%s", p.status, p.loc, p.body)
 		}
-		e.wantAudit("presented", "login", "success", `"new_account": true`)
-		inst, _ := e.store.InstallationByCode(context.Background(), "demo")
 		acc, err := e.store.AccountByUsername(context.Background(), inst.ID, annaVerdiCF)
 		if err != nil || acc.PasswordHash.Valid {
 			t.Fatalf("account %+v err %v: want one without password", acc, err)
 		}
-		// the second time the same account is used
-		p = fetch(t, e.cardClient(e.card(cnsca.Card{FiscalCode: annaVerdiCF})), entra)
+		// the second time the same card goes straight to the account
+		jar, _ = cookiejar.New(nil)
+		e.jar = jar
+		p = fetch(t, e.cardClient(card), entra)
 		if p.status != http.StatusSeeOther || p.loc != cnsBaseURL+"/demo/famiglia" {
 			t.Fatalf("second sign-in: %d %q", p.status, p.loc)
+		}
+		e.wantAudit("presented", "login", "success", `"new_account": false`)
+	})
+
+	t.Run("Sì without a card in the reader signs in nothing", func(t *testing.T) {
+		jar, _ := cookiejar.New(nil)
+		e.jar = jar
+		p := answer(t, e.cardClient(nil), entra, "si")
+		if p.status != http.StatusBadRequest {
+			t.Fatalf("status %d location %q", p.status, p.loc)
+		}
+		if cookieCount(e.jar, e.cnsURL) != 0 {
+			t.Fatal("a session cookie without a card")
 		}
 	})
 
@@ -287,12 +382,18 @@ func TestCNSListenerCardSignIn(t *testing.T) {
 	}
 
 	t.Run("unknown CF gets the seed's error", func(t *testing.T) {
-		p := fetch(t, e.cardClient(e.card(cnsca.Card{FiscalCode: unknownCF})), entra)
+		card := e.card(cnsca.Card{FiscalCode: unknownCF})
+		if p := fetch(t, e.cardClient(card), entra); p.status != http.StatusOK {
+			t.Fatalf("status %d", p.status)
+		}
+		p := answer(t, e.cardClient(card), entra, "si")
 		if p.status != http.StatusForbidden {
 			t.Fatalf("status %d", p.status)
 		}
 		mustContain(t, p, "Nessun adulto pagante corrisponde ai tuoi dati", `href="/demo/accesso"`)
-		e.wantAudit("presented", "login", "unknown_person", `"method": "cns"`)
+		if rows := e.lastAudit(1); rows[0].Action != "login" || rows[0].Outcome != "unknown_person" {
+			t.Fatalf("audit %+v", rows[0])
+		}
 	})
 
 	t.Run("a header on the card listener is ignored", func(t *testing.T) {
@@ -355,10 +456,38 @@ func TestCNSProxyHeader(t *testing.T) {
 	good := e.card(cnsca.Card{FiscalCode: marioCF})
 	escaped := url.PathEscape(string(good.CertPEM())) // nginx $ssl_client_escaped_cert
 
-	t.Run("trusted proxy with a valid card", func(t *testing.T) {
+	t.Run("trusted proxy with a valid card: confirmation, then direct", func(t *testing.T) {
 		p := fetch(t, e.fromAddr("127.0.0.1"), entra, cnsHeader, escaped)
-		if p.status != http.StatusSeeOther || p.loc != "/demo/famiglia" {
+		if p.status != http.StatusOK {
 			t.Fatalf("status %d location %q\n%s", p.status, p.loc, p.body)
+		}
+		mustContain(t, p, "Dati letti dalla CNS/CRS", marioCF, `action="/demo/cns/entra"`)
+		// a cross-site Sì is refused by the cross-origin protection
+		if p := answer(t, e.fromAddr("127.0.0.1"), entra, "si", cnsHeader, escaped, "Sec-Fetch-Site", "cross-site"); p.status != http.StatusForbidden {
+			t.Fatalf("cross-site Sì: status %d location %q", p.status, p.loc)
+		}
+		// a Sì whose header comes from an untrusted client is a Sì without a card
+		if p := answer(t, e.fromAddr("127.0.0.2"), entra, "si", cnsHeader, escaped); p.status != http.StatusBadRequest {
+			t.Fatalf("untrusted Sì: status %d location %q", p.status, p.loc)
+		}
+		if p := answer(t, e.fromAddr("127.0.0.1"), entra, "no", cnsHeader, escaped); p.status != http.StatusSeeOther || p.loc != "/demo/accesso" {
+			t.Fatalf("No: status %d location %q", p.status, p.loc)
+		}
+		if cookieCount(e.jar, e.srv.URL) != 0 {
+			t.Fatal("a session cookie before Sì")
+		}
+		p = answer(t, e.fromAddr("127.0.0.1"), entra, "si", cnsHeader, escaped)
+		if p.status != http.StatusSeeOther || p.loc != "/demo/famiglia" {
+			t.Fatalf("Sì: status %d location %q\n%s", p.status, p.loc, p.body)
+		}
+		if rows := e.lastAudit(2); rows[0].Outcome != "success" || !strings.Contains(rows[0].Detail, `"mode": "proxy"`) && rows[1].Action != "cns_confirm" {
+			t.Fatalf("audit %+v", rows)
+		}
+		jar, _ := cookiejar.New(nil)
+		e.jar = jar
+		p = fetch(t, e.fromAddr("127.0.0.1"), entra, cnsHeader, escaped)
+		if p.status != http.StatusSeeOther || p.loc != "/demo/famiglia" {
+			t.Fatalf("second sign-in: status %d location %q\n%s", p.status, p.loc, p.body)
 		}
 		e.wantAudit("presented", "login", "success", `"mode": "proxy"`)
 	})

@@ -22,6 +22,12 @@ type IdentityErrorView struct {
 // without password, linked, and is asked to confirm e-mail and mobile.
 // extra values (e.g. the SAML NameID for single logout) go into the session.
 func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extra map[string]any) {
+	h.identitySignInThen(c, method, fiscalCode, extra, nil)
+}
+
+// identitySignInThen is identitySignIn that runs before, when not nil, just
+// before the parent's session starts (the CNS confirmation remembers the card).
+func (h *Handler) identitySignInThen(c *gin.Context, method, fiscalCode string, extra map[string]any, before func(acc *db.Account) error) {
 	inst := installation(c)
 	if inst.StaffSPID && (method == "spid" || method == "cie") {
 		staff, err := h.store.StaffAccountByFiscalCode(c.Request.Context(), inst.ID, fiscalCode)
@@ -50,6 +56,12 @@ func (h *Handler) identitySignIn(c *gin.Context, method, fiscalCode string, extr
 			Detail: map[string]any{"method": method}})
 		h.identityError(c, http.StatusForbidden, "identity.locked.title", "login.error.locked")
 		return
+	}
+	if before != nil {
+		if err := before(acc); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
 	}
 	values := map[string]any{keySignIn: method}
 	for k, v := range extra {

@@ -45,6 +45,7 @@ func (h *Handler) Routes() http.Handler {
 	inst.POST("/recupero-accesso/link/:token", h.recoveryLinkSubmit)
 	inst.GET("/cns", h.cnsShow)
 	inst.GET("/cns/entra", h.cnsSignIn)
+	inst.POST("/cns/entra", h.cnsSignIn)
 	inst.GET("/operatori/codice", h.staffCodeShow) // staff second factor (staff_code.go)
 	inst.POST("/operatori/codice", h.staffCodeSubmit)
 	h.samlRoutes(inst) // SPID, CIE, CST over SAML (saml_routes.go)

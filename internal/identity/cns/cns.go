@@ -28,6 +28,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -356,4 +357,36 @@ func Describe(c *x509.Certificate) map[string]any {
 	}
 	return map[string]any{"serial": c.SerialNumber.Text(16), "issuer": c.Issuer.CommonName,
 		"not_after": c.NotAfter.UTC().Format(time.RFC3339)}
+}
+
+// Holder is what the sign-in confirmation page shows of a card: the
+// holder's name, the card's issuer and when the certificate expires.
+type Holder struct {
+	GivenName, Surname string
+	Issuer             string
+	NotAfter           time.Time
+}
+
+// HolderOf reads the holder's name (givenName and surname attributes, as on
+// CNS cards, or else a common name without the "<CF>/..." form) and the
+// issuer (organisation, or else common name) from the certificate.
+func HolderOf(c *x509.Certificate) Holder {
+	h := Holder{NotAfter: c.NotAfter}
+	for _, a := range c.Subject.Names {
+		v, _ := a.Value.(string)
+		switch {
+		case a.Type.Equal(asn1.ObjectIdentifier{2, 5, 4, 42}):
+			h.GivenName = v
+		case a.Type.Equal(asn1.ObjectIdentifier{2, 5, 4, 4}):
+			h.Surname = v
+		}
+	}
+	if h.GivenName == "" && h.Surname == "" && !strings.Contains(c.Subject.CommonName, "/") {
+		h.Surname = c.Subject.CommonName
+	}
+	h.Issuer = c.Issuer.CommonName
+	if len(c.Issuer.Organization) > 0 && c.Issuer.Organization[0] != "" {
+		h.Issuer = c.Issuer.Organization[0]
+	}
+	return h
 }

@@ -236,3 +236,26 @@ func TestCardKindNames(t *testing.T) {
 		t.Fatal("nil has a kind")
 	}
 }
+
+func TestCardHolderOf(t *testing.T) {
+	ca := newCA(t, "CA CNS di prova")
+	for _, form := range []cnsca.Form{cnsca.CommonName, cnsca.SerialNumber} {
+		leaf := card(t, ca, cnsca.Card{FiscalCode: validCF, Form: form, GivenName: "Fabio", Surname: "Cacace"})[0]
+		h := cns.HolderOf(leaf)
+		if h.GivenName != "Fabio" || h.Surname != "Cacace" || h.Issuer != "Portale Genitori (prova)" || !h.NotAfter.Equal(yearNext) {
+			t.Errorf("form %v: holder %+v", form, h)
+		}
+	}
+	// a common name "<CF>/..." is not a name
+	ca2, err := ca.Sub("CA intermedia", now.AddDate(-1, 0, 0), now.AddDate(2, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := ca2.IssueCard(cnsca.Card{FiscalCode: validCF, NotBefore: yearAgo, NotAfter: yearNext})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := cns.HolderOf(is.Cert); h.GivenName != "" || h.Surname != "" || h.Issuer != "CA intermedia" {
+		t.Errorf("holder %+v", h)
+	}
+}
