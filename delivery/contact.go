@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/i18n"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
@@ -60,18 +61,12 @@ func (ContactNoticeArgs) InsertOpts() river.InsertOpts {
 
 // ContactProof enqueues the proof of a new contact in tx.
 func (e *Enqueuer) ContactProof(ctx context.Context, tx *sql.Tx, args ContactProofArgs) error {
-	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue contact proof: %w", err)
-	}
-	return nil
+	return e.insert(ctx, tx, args, "enqueue contact proof")
 }
 
 // ContactNotice enqueues the notice to the old contact in tx.
 func (e *Enqueuer) ContactNotice(ctx context.Context, tx *sql.Tx, args ContactNoticeArgs) error {
-	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue contact notice: %w", err)
-	}
-	return nil
+	return e.insert(ctx, tx, args, "enqueue contact notice")
 }
 
 // ContactLinkPath is the path of the confirmation link of a new e-mail.
@@ -175,7 +170,7 @@ func (w *contactNoticeWorker) Work(ctx context.Context, job *river.Job[ContactNo
 		lang = "it"
 	}
 	d := notify.ContactNotice{Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username, Email: a.Channel == "email",
-		NewValue: notify.Mask(a.NewValue), When: a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
+		NewValue: notify.Mask(a.NewValue), When: a.ChangedAt.In(calendar.Rome).Format(i18n.T(lang, "common.date_time")),
 		LoginURL: w.senders.pageURL(inst, "accesso"), Office: office(inst)}
 	sendErr, err := deliver(ctx, w.senders, a.Channel, lang, a.OldValue, messageKey(job.JobRow, 0, a.Channel), d, notify.ContactNoticeMail, notify.ContactNoticeSMS)
 	if err != nil {

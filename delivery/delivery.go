@@ -68,12 +68,18 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	return &Enqueuer{client: cl}, nil
 }
 
-// Credentials enqueues a credentials message in tx.
-func (e *Enqueuer) Credentials(ctx context.Context, tx *sql.Tx, args CredentialsArgs) error {
+// insert enqueues args in tx, so the job exists exactly when the
+// transaction that asks for it commits; what names it in the error.
+func (e *Enqueuer) insert(ctx context.Context, tx *sql.Tx, args river.JobArgs, what string) error {
 	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue credentials: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// Credentials enqueues a credentials message in tx.
+func (e *Enqueuer) Credentials(ctx context.Context, tx *sql.Tx, args CredentialsArgs) error {
+	return e.insert(ctx, tx, args, "enqueue credentials")
 }
 
 // Senders are the channels the worker sends through.

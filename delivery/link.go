@@ -42,10 +42,7 @@ func (LinkCodeArgs) InsertOpts() river.InsertOpts {
 
 // LinkCode enqueues a link code in tx.
 func (e *Enqueuer) LinkCode(ctx context.Context, tx *sql.Tx, args LinkCodeArgs) error {
-	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue link code: %w", err)
-	}
-	return nil
+	return e.insert(ctx, tx, args, "enqueue link code")
 }
 
 // Target is one contact a message goes to.

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/i18n"
 	"portalegenitori/internal/notify"
 )
@@ -62,18 +63,12 @@ func (e *Enqueuer) Recovery(ctx context.Context, tx *sql.Tx, args RecoveryArgs) 
 	if args.Channel != "email" && args.Channel != "sms" {
 		return fmt.Errorf("enqueue recovery: channel %q", args.Channel)
 	}
-	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue recovery: %w", err)
-	}
-	return nil
+	return e.insert(ctx, tx, args, "enqueue recovery")
 }
 
 // Notice enqueues a "password changed" notice in tx.
 func (e *Enqueuer) Notice(ctx context.Context, tx *sql.Tx, args NoticeArgs) error {
-	if _, err := e.client.InsertTx(ctx, tx, args, nil); err != nil {
-		return fmt.Errorf("enqueue notice: %w", err)
-	}
-	return nil
+	return e.insert(ctx, tx, args, "enqueue notice")
 }
 
 // RecoveryChannels are the channels a recovery uses for the installation's
@@ -246,7 +241,7 @@ func (w *noticeWorker) work(ctx context.Context, job *river.Job[NoticeArgs]) err
 	}
 	d := notify.PasswordChanged{
 		Comune: inst.Name, Name: acc.GreetingName(), Username: acc.Username,
-		When:     a.ChangedAt.In(romeTZ).Format(i18n.T(lang, "common.date_time")),
+		When:     a.ChangedAt.In(calendar.Rome).Format(i18n.T(lang, "common.date_time")),
 		LoginURL: w.senders.pageURL(inst, "accesso"),
 		Office:   office(inst),
 	}
@@ -297,10 +292,3 @@ func office(inst *db.Installation) string {
 	}
 	return o
 }
-
-var romeTZ = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Rome"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
