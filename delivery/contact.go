@@ -79,7 +79,13 @@ type contactProofWorker struct {
 	jobDeps
 }
 
+// Work runs under the job's delivery lock, like every worker: two
+// executions of one job never send two codes at once.
 func (w *contactProofWorker) Work(ctx context.Context, job *river.Job[ContactProofArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *contactProofWorker) work(ctx context.Context, job *river.Job[ContactProofArgs]) error {
 	a := job.Args
 	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
 	if err != nil {
@@ -150,6 +156,10 @@ type contactNoticeWorker struct {
 }
 
 func (w *contactNoticeWorker) Work(ctx context.Context, job *river.Job[ContactNoticeArgs]) error {
+	return w.store.WithDeliveryLock(ctx, job.ID, func() error { return w.work(ctx, job) })
+}
+
+func (w *contactNoticeWorker) work(ctx context.Context, job *river.Job[ContactNoticeArgs]) error {
 	a := job.Args
 	if a.OldValue == "" {
 		return nil // there was no contact to tell
