@@ -15,18 +15,13 @@ import (
 // linkResend sends a new code ("Invia un nuovo codice"), within the daily
 // limits per profile and per adult; it replaces the earlier code.
 func (h *Handler) linkResend(c *gin.Context) {
-	r, ok := h.pendingLinkOf(c)
+	r, v, ok := h.linkAction(c)
 	if !ok {
 		return
 	}
 	inst := installation(c)
 	acc := currentAccount(c)
 	ctx := c.Request.Context()
-	v := h.linkView(c, r)
-	if r == nil || !v.CanResend {
-		h.render(c, http.StatusConflict, "link", v)
-		return
-	}
 	d := h.limits.Reserve(ctx, throttle.LinkSendAccount.For(inst.ID, acc.ID), throttle.LinkSendAdult.For(inst.ID, r.AdultID.Int64))
 	if d.Err != nil {
 		h.renderError(c, http.StatusServiceUnavailable, d.Err)

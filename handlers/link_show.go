@@ -62,6 +62,22 @@ func (h *Handler) pendingLinkOf(c *gin.Context) (*db.LinkRequest, bool) {
 	return r, true
 }
 
+// linkAction starts the two actions of the page (enter a code, ask for a
+// new one): both need an open request whose adult the registry can reach,
+// otherwise the page answers 409 itself.
+func (h *Handler) linkAction(c *gin.Context) (*db.LinkRequest, LinkView, bool) {
+	r, ok := h.pendingLinkOf(c)
+	if !ok {
+		return nil, LinkView{}, false
+	}
+	v := h.linkView(c, r)
+	if r == nil || !v.CanResend {
+		h.render(c, http.StatusConflict, "link", v)
+		return nil, v, false
+	}
+	return r, v, true
+}
+
 func (h *Handler) linkView(c *gin.Context, r *db.LinkRequest) LinkView {
 	v := LinkView{Base: h.base(c), Request: r, CodeMinutes: int(delivery.LinkCodeTTL.Minutes()), Errors: map[string]string{}}
 	v.Nav = "family"

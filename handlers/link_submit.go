@@ -15,18 +15,13 @@ import (
 // the check, in the statement that decides whether one is still allowed;
 // the right code links the profile and is spent in one transaction.
 func (h *Handler) linkSubmit(c *gin.Context) {
-	r, ok := h.pendingLinkOf(c)
+	r, v, ok := h.linkAction(c)
 	if !ok {
 		return
 	}
 	inst := installation(c)
 	acc := currentAccount(c)
 	ctx := c.Request.Context()
-	v := h.linkView(c, r)
-	if r == nil || !v.CanResend {
-		h.render(c, http.StatusConflict, "link", v)
-		return
-	}
 	code := strings.Join(strings.Fields(formText(c, "codice")), "")
 	v.Code = truncate(code, 12)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
