@@ -124,6 +124,9 @@ func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
 		t.Fatalf("address after the proof: %q", email)
 	}
 	mustContain(t, b.get("/demo/profilo"), "Il nuovo indirizzo e-mail è confermato", "laura.nuova@example.org")
+	if strings.Contains(e.logs.String(), m[2]) {
+		t.Fatal("the link token reached the request log when the link was opened or used")
+	}
 	// the old address gets a notice (masked new value, no link)
 	mails = d.smtp.Wait(2, 30*time.Second)
 	notice := mails[1]
