@@ -1,0 +1,28 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// PagoPA configures the deployment side of pagoPA (issue 16). The
+// Comune's own settings (fiscal code, segregation code, IBAN, subscription
+// key, base URLs) are per installation, in the database.
+type PagoPA struct {
+	// DemoEmulator serves the built-in pagoPA emulator (GPD, Checkout and a
+	// fake payment page) at /_demo-pagopa/. Demo and development only:
+	// never in production.
+	DemoEmulator bool // GENITORI_DEMO_PAGOPA, default false
+}
+
+func (c *Config) pagopa(getenv func(string) string) []error {
+	var errs []error
+	if v := getenv("GENITORI_DEMO_PAGOPA"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GENITORI_DEMO_PAGOPA=%q must be true or false (true only for the demo: it enables a fake pagoPA where nothing is really paid)", v))
+		}
+		c.PagoPA.DemoEmulator = b
+	}
+	return errs
+}
