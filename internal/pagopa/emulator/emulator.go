@@ -10,8 +10,10 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -169,6 +171,10 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulator database unavailable")
 			return
 		}
+		// Read the body first: only then does net/http notice that the
+		// caller hung up and cancel r.Context().
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if sw.Hang {
 			t := time.NewTimer(2 * time.Minute)
 			defer t.Stop()

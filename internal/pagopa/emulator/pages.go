@@ -11,19 +11,19 @@ import (
 	"portalegenitori/internal/i18n"
 )
 
-// page is what every emulator page shows.
-type page struct {
+// Page is what every emulator Page shows.
+type Page struct {
 	Lang      string
 	Title     string
 	StyleURL  string
 	OwnStyle  string
-	OtherLang string // link to the same page in the other language
+	OtherLang string // link to the same Page in the other language
 	OtherName string
 	AdminURL  string
 }
 
 type messageView struct {
-	page
+	Page
 	Text string
 }
 
@@ -42,13 +42,13 @@ func pageLang(r *http.Request) string {
 	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
-func (e *Emulator) newPage(r *http.Request, lang, titleKey string) page {
+func (e *Emulator) newPage(r *http.Request, lang, titleKey string) Page {
 	other, name := "en", "English"
 	if lang == "en" {
 		other, name = "it", "Italiano"
 	}
 	u := url.URL{Path: r.URL.Path, RawQuery: url.Values{"lang": {other}}.Encode()}
-	return page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
+	return Page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
 		OtherLang: u.String(), OtherName: name, AdminURL: e.prefix + AdminPath + "?lang=" + lang}
 }
 
@@ -74,11 +74,11 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 </body>
 </html>{{end}}
 
-{{define "message"}}{{template "head" .page}}
+{{define "message"}}{{template "head" .Page}}
 <p>{{.Text}}</p>
 {{template "foot"}}{{end}}
 
-{{define "pay"}}{{template "head" .page}}
+{{define "pay"}}{{template "head" .Page}}
 {{$l := .Lang}}
 {{if .Closed}}
 <p>{{t $l "pagopaemu.pay.closed"}}</p>
@@ -107,7 +107,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 {{end}}
 {{template "foot"}}{{end}}
 
-{{define "admin"}}{{template "head" .page}}
+{{define "admin"}}{{template "head" .Page}}
 {{$l := .Lang}}
 <p>{{t $l "pagopaemu.admin.lead"}}</p>
 {{if .Notice}}<p class="emu-notice" role="status">{{.Notice}}</p>{{end}}
@@ -178,7 +178,7 @@ func (e *Emulator) style(w http.ResponseWriter, r *http.Request) {
 }
 
 type adminView struct {
-	page
+	Page
 	S                              Switches
 	DelayMS                        int64
 	Notice                         string
@@ -194,7 +194,7 @@ type adminPosition struct {
 
 func (e *Emulator) adminShow(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r)
-	v := adminView{page: e.newPage(r, lang, "pagopaemu.admin.title"),
+	v := adminView{Page: e.newPage(r, lang, "pagopaemu.admin.title"),
 		SwitchesURL: e.prefix + AdminPath + "/interruttori", PayURL: e.prefix + AdminPath + "/paga", ExpireURL: e.prefix + AdminPath + "/scadenza"}
 	switch r.URL.Query().Get("fatto") {
 	case "interruttori":
@@ -209,7 +209,7 @@ func (e *Emulator) adminShow(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if v.S, err = e.GetSwitches(r.Context()); err != nil {
 		e.log.Error("pagopa emulator: admin", "err", err)
-		e.render(w, http.StatusInternalServerError, "message", messageView{page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
+		e.render(w, http.StatusInternalServerError, "message", messageView{Page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
 		return
 	}
 	v.DelayMS = v.S.Delay.Milliseconds()
