@@ -239,6 +239,19 @@ func TestErrorsAreMapped(t *testing.T) {
 		t.Fatalf("checkout after the failure: %v", err)
 	}
 
+	// The answer to a create is lost after the position was made: the retry
+	// of the same attempt gets 409 and returns that position, not a second.
+	lost := e.newPosition(t, "IUPD-lost-answer", 2500)
+	if err := e.emu.SetSwitches(ctx, emulator.Switches{LoseNext: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.CreatePosition(ctx, lost); !errors.Is(err, pagopa.ErrUnavailable) {
+		t.Fatalf("with LoseNext: %v, want ErrUnavailable", err)
+	}
+	if got, err := e.client.CreatePosition(ctx, lost); err != nil || got.IUPD != lost.IUPD || got.Status != pagopa.StatusValid {
+		t.Fatalf("retry after a lost answer: %+v, %v", got, err)
+	}
+
 	// Every 2nd call fails.
 	if err := e.emu.SetSwitches(ctx, emulator.Switches{FailEvery: 2}); err != nil {
 		t.Fatal(err)

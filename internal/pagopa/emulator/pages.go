@@ -121,6 +121,8 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <input id="fallisci" name="fallisci" inputmode="numeric" value="{{.S.FailNext}}"></div>
 <div class="emu-field"><label for="ogni">{{t $l "pagopaemu.admin.fail_every"}}</label>
 <input id="ogni" name="ogni" inputmode="numeric" value="{{.S.FailEvery}}"></div>
+<div class="emu-field"><label for="perdi">{{t $l "pagopaemu.admin.lose_next"}}</label>
+<input id="perdi" name="perdi" inputmode="numeric" value="{{.S.LoseNext}}"></div>
 <div class="emu-check"><input type="checkbox" id="blocca" name="blocca" value="1"{{if .S.Hang}} checked{{end}}>
 <label for="blocca">{{t $l "pagopaemu.admin.hang"}}</label></div>
 <div class="emu-check"><input type="checkbox" id="due-volte" name="due-volte" value="1"{{if .S.PayTwice}} checked{{end}}>
@@ -244,7 +246,7 @@ func (e *Emulator) adminSwitches(w http.ResponseWriter, r *http.Request) {
 		}
 		return n
 	}
-	s := Switches{Delay: time.Duration(num("ritardo")) * time.Millisecond, FailNext: num("fallisci"), FailEvery: num("ogni"),
+	s := Switches{Delay: time.Duration(num("ritardo")) * time.Millisecond, FailNext: num("fallisci"), FailEvery: num("ogni"), LoseNext: num("perdi"),
 		Hang: r.PostFormValue("blocca") != "", PayTwice: r.PostFormValue("due-volte") != ""}
 	if err := e.SetSwitches(r.Context(), s); err != nil {
 		e.log.Error("pagopa emulator: admin switches", "err", err)
