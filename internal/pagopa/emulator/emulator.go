@@ -183,6 +183,9 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 		// caller hung up and cancel r.Context().
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// A hang ends when the caller gives up (or the portal's request
+		// deadline passes): answer 504 as the API gateway does, never a
+		// 200 without a body.
 		if sw.Hang {
 			t := time.NewTimer(2 * time.Minute)
 			defer t.Stop()
@@ -190,6 +193,7 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			case <-r.Context().Done():
 			case <-t.C:
 			}
+			problem(w, http.StatusGatewayTimeout, "Gateway Timeout", "emulated hang (switch)")
 			return
 		}
 		if sw.DelayMS > 0 {
@@ -197,6 +201,7 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			select {
 			case <-r.Context().Done():
 				t.Stop()
+				problem(w, http.StatusGatewayTimeout, "Gateway Timeout", "emulated delay (switch) longer than the request")
 				return
 			case <-t.C:
 			}

@@ -293,8 +293,32 @@ func TestErrorsAreMapped(t *testing.T) {
 	if _, err := impatient.StartCheckout(ctx, e.cart(np)); !errors.Is(err, pagopa.ErrUnavailable) {
 		t.Errorf("hang on checkout: %v, want ErrUnavailable", err)
 	}
+	if err := impatient.DeletePosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrUnavailable) {
+		t.Errorf("hang on delete: %v, want ErrUnavailable", err)
+	}
+	// Mounted in the portal, the request's own deadline (5 s there) can
+	// end the hang before the client's timeout: the answer is then a 504,
+	// never a 200 that a delete would take for success.
+	deadline := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), 200*time.Millisecond)
+		defer cancel()
+		e.emu.ServeHTTP(w, r.WithContext(rctx))
+	}))
+	defer deadline.Close()
+	viaPortal := e.cfg
+	viaPortal.GPDBaseURL, viaPortal.HTTPClient = e.emu.GPDBaseURL(deadline.URL), deadline.Client()
+	portalClient, err := pagopa.New(viaPortal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := portalClient.DeletePosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrUnavailable) || !errors.As(err, &apiErr) || apiErr.Status != http.StatusGatewayTimeout {
+		t.Errorf("hang cut by the request deadline: %v, want ErrUnavailable 504", err)
+	}
 	if err := e.emu.SetSwitches(ctx, emulator.Switches{}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.client.GetPosition(ctx, np.IUPD); err != nil {
+		t.Errorf("the hung delete deleted the position: %v", err)
 	}
 
 	// Nobody listening.
