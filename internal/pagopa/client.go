@@ -307,10 +307,14 @@ func statusError(op string, resp *http.Response) error {
 	return e
 }
 
+// decode reads a GPD answer; its date-times have no zone (gpd.WithZones).
 func decode(resp *http.Response, v any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return fmt.Errorf("reading body: %w", err)
+	}
+	if b, err = gpd.WithZones(b); err != nil {
+		return fmt.Errorf("decoding body: %w", err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decoding body: %w", err)

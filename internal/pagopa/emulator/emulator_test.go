@@ -160,6 +160,23 @@ func TestCreatePayAndRead(t *testing.T) {
 		!paid.PaymentDate.Equal(e.clock.Now().Truncate(time.Millisecond)) {
 		t.Fatalf("after payment: %+v", paid)
 	}
+	// The raw answer is GPD's: v3 statuses, the receipt on the
+	// installment, date-times as Java LocalDateTime (UTC, no zone).
+	req, _ := http.NewRequest(http.MethodGet, e.cfg.GPDBaseURL+"/organizations/"+creditor+"/debtpositions/"+np.IUPD, nil)
+	req.Header.Set("Ocp-Apim-Subscription-Key", apiKey)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"status":"PAID"`, `"paymentDate":"2026-09-14T08:00:00"`, `"idReceipt":"` + paid.ReceiptID + `"`,
+		`"pspCompany":"` + emulator.DemoPSP + `"`, `"nav":"` + np.NoticeNumber + `"`, `"iuv":"` + np.IUV + `"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("GPD JSON lacks %s:\n%s", want, raw)
+		}
+	}
+
 	// A second submission of the same form (double click, back button)
 	// changes nothing and lands on the same return URL.
 	code, loc, _ = e.submit(t, redirect, url.Values{"azione": {"paga"}, "carta": {"4242 4242 4242 4242"}})

@@ -51,10 +51,20 @@ func problem(w http.ResponseWriter, status int, title, detail string) {
 	json.NewEncoder(w).Encode(map[string]any{"title": title, "status": status, "detail": detail})
 }
 
+// writeJSON writes a GPD answer, its date-times without a zone as GPD's
+// Java LocalDateTime fields are written.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		b, err = gpd.WithoutZones(b)
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "Internal Server Error", "emulator: "+err.Error())
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b)
 }
 
 // authorised answers 401 like the API gateway (no body) when the
@@ -79,7 +89,10 @@ func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body gpd.PaymentPositionModelV3
-	if err := json.Unmarshal(raw, &body); err != nil {
+	if raw, err = gpd.WithZones(raw); err == nil { // GPD takes date-times with or without "Z"
+		err = json.Unmarshal(raw, &body)
+	}
+	if err != nil {
 		problem(w, http.StatusBadRequest, "BAD REQUEST", "malformed JSON: "+err.Error())
 		return
 	}
