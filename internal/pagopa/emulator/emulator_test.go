@@ -380,6 +380,14 @@ func TestErrorsAreMapped(t *testing.T) {
 	if _, err := e.client.CreatePosition(ctx, bad); !errors.Is(err, pagopa.ErrRejected) {
 		t.Errorf("bad notice number: %v, want ErrRejected", err)
 	}
+	late := e.newPosition(t, "IUPD-late", 100)
+	late.DueDate = e.clock.Now().Add(-time.Minute)
+	if _, err := e.client.CreatePosition(ctx, late); !errors.Is(err, pagopa.ErrConflict) {
+		t.Errorf("publishing after the due date: %v, want ErrConflict (GPD's 409)", err)
+	}
+	if _, err := e.client.GetPosition(ctx, late.IUPD); !errors.Is(err, pagopa.ErrNotFound) {
+		t.Errorf("a refused publication left a position: %v", err)
+	}
 	six := pagopa.Cart{ReturnOK: "https://x/ok", ReturnCancel: "https://x/ko", ReturnError: "https://x/err"}
 	for range 6 {
 		six.Notices = append(six.Notices, e.cart(np).Notices[0])

@@ -110,6 +110,11 @@ func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	opt := body.PaymentOption[0]
 	inst := opt.Installments[0]
+	if publish && inst.DueDate.Before(now) { // GPD: 409, and nothing is created
+		problem(w, http.StatusConflict, "Publish request occurred after the due date of a payment options has expired",
+			"A publish request occurred after the due date of a payment options has expired for the debt position with Organization Fiscal Code "+org+" and IUPD "+body.Iupd)
+		return
+	}
 	nav := "3" + inst.Iuv
 	if inst.Nav != nil {
 		nav = *inst.Nav
@@ -182,8 +187,6 @@ func validateCreate(b gpd.PaymentPositionModelV3, publish bool, now time.Time) s
 		return "description: size must be between 1 and 140"
 	case i.DueDate.IsZero():
 		return "dueDate: must not be null"
-	case publish && !i.DueDate.After(now):
-		return "dueDate: must be after the publish date"
 	case i.Transfer == nil || len(*i.Transfer) == 0 || len(*i.Transfer) > 5:
 		return "transfer: size must be between 1 and 5"
 	}
