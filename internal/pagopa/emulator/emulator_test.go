@@ -252,8 +252,10 @@ func TestErrorsAreMapped(t *testing.T) {
 	if _, err := e.client.CreatePosition(ctx, np); err != nil {
 		t.Fatalf("retry after the failure: %v", err)
 	}
-	if _, err := e.client.StartCheckout(ctx, e.cart(np)); err != nil {
-		t.Fatalf("checkout after the failure: %v", err)
+	withBadEmail := e.cart(np)
+	withBadEmail.EmailNotice = "not an address"
+	if _, err := e.client.StartCheckout(ctx, withBadEmail); err != nil {
+		t.Fatalf("checkout after the failure, with an unusable receipt address: %v", err)
 	}
 
 	// The answer to a create is lost after the position was made: the retry
