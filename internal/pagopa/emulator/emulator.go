@@ -45,24 +45,21 @@ type Options struct {
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 	Log *slog.Logger
-	// StyleURL, if set, is a stylesheet linked by the pages (the portal's).
-	StyleURL string
 }
 
 // Emulator is an http.Handler.
 type Emulator struct {
-	db       *sqlx.DB
-	prefix   string
-	apiKey   string
-	now      func() time.Time
-	log      *slog.Logger
-	styleURL string
-	mux      *http.ServeMux
+	db     *sqlx.DB
+	prefix string
+	apiKey string
+	now    func() time.Time
+	log    *slog.Logger
+	mux    *http.ServeMux
 }
 
 // New returns an Emulator; the tables come from migration 00018.
 func New(o Options) *Emulator {
-	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log, styleURL: o.StyleURL}
+	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log}
 	if e.prefix == "" {
 		e.prefix = DefaultPrefix
 	}

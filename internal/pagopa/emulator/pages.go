@@ -15,7 +15,6 @@ import (
 type Page struct {
 	Lang      string
 	Title     string
-	StyleURL  string
 	OwnStyle  string
 	OtherLang string // link to the same Page in the other language
 	OtherName string
@@ -48,7 +47,7 @@ func (e *Emulator) newPage(r *http.Request, lang, titleKey string) Page {
 		other, name = "it", "Italiano"
 	}
 	u := url.URL{Path: r.URL.Path, RawQuery: url.Values{"lang": {other}}.Encode()}
-	return Page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
+	return Page{Lang: lang, Title: t(lang, titleKey), OwnStyle: e.prefix + "/style.css",
 		OtherLang: u.String(), OtherName: name, AdminURL: e.prefix + AdminPath + "?lang=" + lang}
 }
 
@@ -59,7 +58,6 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · {{t .Lang "pagopaemu.name"}}</title>
-{{if .StyleURL}}<link rel="stylesheet" href="{{.StyleURL}}">{{end}}
 <link rel="stylesheet" href="{{.OwnStyle}}">
 </head>
 <body>
