@@ -552,3 +552,62 @@ func TestPaymentPageInputAndLanguage(t *testing.T) {
 		t.Errorf("admin switches: %d %+v", code, sw)
 	}
 }
+
+// Two carts for one notice paid at the same moment, and the printed notice
+// paid at a shop meanwhile: one payment, one receipt, the others refused.
+func TestConcurrentPaymentsPayOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	np := e.newPosition(t, "IUPD-race", 2000)
+	if _, err := e.client.CreatePosition(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	var carts []string
+	for range 2 {
+		u, err := e.client.StartCheckout(ctx, e.cart(np))
+		if err != nil {
+			t.Fatal(err)
+		}
+		carts = append(carts, u)
+	}
+	var wg sync.WaitGroup
+	locs := make([]string, len(carts))
+	var shopErr error
+	for i, u := range carts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.browser().PostForm(u, url.Values{"azione": {"paga"}, "carta": {"4242424242424242"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			locs[i] = resp.Header.Get("Location")
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _, shopErr = e.emu.Pay(ctx, creditor, np.NoticeNumber) }()
+	wg.Wait()
+	paid := 0
+	for _, l := range locs {
+		if l == "https://portale.example/ok" {
+			paid++
+		} else if l != "https://portale.example/errore" {
+			t.Errorf("cart ended at %q", l)
+		}
+	}
+	if shopErr == nil {
+		paid++
+	} else if !errors.Is(shopErr, emulator.ErrNotPayable) {
+		t.Fatal(shopErr)
+	}
+	if paid != 1 {
+		t.Errorf("%d payments succeeded, want exactly 1 (carts %q, shop %v)", paid, locs, shopErr)
+	}
+	got, err := e.client.GetPosition(ctx, np.IUPD)
+	if err != nil || !got.Paid() || got.ReceiptID == "" {
+		t.Errorf("position: %+v, %v", got, err)
+	}
+}
