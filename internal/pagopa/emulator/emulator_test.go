@@ -361,7 +361,8 @@ func TestErrorsAreMapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badKey.GetPosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrRejected) || !errors.As(err, &apiErr) || apiErr.Status != 401 {
+	if _, err := badKey.GetPosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrRejected) || !errors.As(err, &apiErr) || apiErr.Status != 401 ||
+		!strings.Contains(apiErr.Detail, "invalid subscription key") {
 		t.Errorf("wrong key: %v, want ErrRejected 401", err)
 	}
 

@@ -67,15 +67,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// authorised answers 401 like the API gateway (no body) when the
-// subscription key is missing or wrong.
+// authorised answers 401 like the API gateway (Azure API Management)
+// when the subscription key is missing or wrong.
 func (e *Emulator) authorised(w http.ResponseWriter, r *http.Request) bool {
 	k := r.Header.Get("Ocp-Apim-Subscription-Key")
-	if k == "" || (e.apiKey != "" && k != e.apiKey) {
-		w.WriteHeader(http.StatusUnauthorized)
-		return false
+	msg := ""
+	switch {
+	case k == "":
+		msg = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."
+	case e.apiKey != "" && k != e.apiKey:
+		msg = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
+	default:
+		return true
 	}
-	return true
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	json.NewEncoder(w).Encode(map[string]any{"statusCode": http.StatusUnauthorized, "message": msg})
+	return false
 }
 
 func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
