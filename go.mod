@@ -15,7 +15,12 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/crewjam/saml v0.6.3 // indirect
+require (
+	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
+	github.com/crewjam/saml v0.6.3 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/oapi-codegen/runtime v1.9.0 // indirect
+)
 
 require (
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
