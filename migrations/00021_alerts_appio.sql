@@ -26,11 +26,11 @@ CREATE TABLE installation_appio (
 -- midnight, Europe/Rome; start = end means none.
 CREATE TABLE alert_defaults (
     installation_id  bigint PRIMARY KEY REFERENCES installations (id),
-    low_enabled      boolean NOT NULL DEFAULT true,
+    low_enabled      boolean NOT NULL DEFAULT false, -- off until the Comune or the parent turns them on
     low_mode         text NOT NULL DEFAULT 'amount' CHECK (low_mode IN ('amount', 'meals')),
     low_amount_cents bigint NOT NULL DEFAULT 1000 CHECK (low_amount_cents BETWEEN 0 AND 100000000),
     low_meals        int NOT NULL DEFAULT 5 CHECK (low_meals BETWEEN 1 AND 100),
-    debt_enabled     boolean NOT NULL DEFAULT true,
+    debt_enabled     boolean NOT NULL DEFAULT false,
     via_email        boolean NOT NULL DEFAULT true,
     via_sms          boolean NOT NULL DEFAULT false,
     via_appio        boolean NOT NULL DEFAULT false,
