@@ -83,7 +83,8 @@ func (h *Handler) Routes() http.Handler {
 	staff.GET("", h.staffShow)
 	h.staffRoutes(staff) // staff_routes.go
 
-	h.mountTestIdP(r)       // only with GENITORI_DEMO_IDP=true
+	h.mountTestIdP(r) // only with GENITORI_DEMO_IDP=true
+
 	h.mountAppIOEmulator(r) // only with GENITORI_DEMO_APPIO=true (appio_emulator.go)
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
