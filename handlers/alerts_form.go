@@ -137,3 +137,37 @@ type FormError struct{ ID, Message string }
 func (f AlertsForm) Field(name, labelKey, value, typ string) Field {
 	return fieldFor(f.Base, f.Errors, name, labelKey, value, typ, "off")
 }
+
+// AlertChannel is one channel of the form, as the "alerts-channel"
+// partial renders it.
+type AlertChannel struct {
+	Name, Label, To, Missing, Error, ErrorPrefix string
+	On, Available                                bool
+}
+
+// DescribedBy lists the contact and the error.
+func (c AlertChannel) DescribedBy() string {
+	var ids []string
+	if c.To != "" {
+		ids = append(ids, c.Name+"-hint")
+	}
+	if c.Error != "" {
+		ids = append(ids, c.Name+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+// Channel builds a channel: contact is the adult's address, number or
+// codice fiscale (empty: the adult has none, and the channel is offered
+// only on the Comune's defaults).
+func (f AlertsForm) Channel(name, labelKey string, on bool, contact, toKey, missingKey string) AlertChannel {
+	c := AlertChannel{Name: name, Label: f.T(labelKey), On: on, Missing: f.T(missingKey), Error: f.Errors[name],
+		ErrorPrefix: f.T("common.error_prefix"), Available: f.Staff || contact != ""}
+	if name == "via_appio" && !f.Staff && !f.ComuneIO {
+		c.Available = false
+	}
+	if contact != "" && !f.Staff {
+		c.To = f.T(toKey, contact)
+	}
+	return c
+}
