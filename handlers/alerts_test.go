@@ -67,7 +67,10 @@ func TestAlertsPage(t *testing.T) {
 	// the live preview of a threshold in meals (htmx)
 	p = b.post("/demo/avvisi/soglia", url.Values{"low_meals": {"4"}}, "HX-Request", "true")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, `id="meals-preview"`, "4 pasti")
+	mustContain(t, p, `id="meals-preview"`)
+	if !strings.Contains(p.body, "4 pasti corrispondono oggi a") && !strings.Contains(p.body, "pasto attivo") {
+		t.Errorf("the preview says neither the cost of 4 meals nor that none is served today:\n%s", p.body)
+	}
 
 	// an adult who is not a payer is told why there is nothing to set
 	g := e.browser()
