@@ -18,7 +18,16 @@ type AlertsView struct {
 	Payer   bool
 	Own     bool // the adult saved their own choices (else: the Comune's defaults)
 	Balance int64
+	Fired   []db.AlertState // alerts sent, waiting for the balance to recover
 	Form    AlertsForm
+}
+
+// FiredText says when an alert went and what re-arms it.
+func (v AlertsView) FiredText(a db.AlertState) string {
+	if a.Kind == db.AlertDebt {
+		return v.T("alerts.fired.debt", v.FormatTime(a.ChangedAt), v.Money(a.BalanceCents))
+	}
+	return v.T("alerts.fired.low", v.FormatTime(a.ChangedAt), v.Money(a.BalanceCents), v.Money(a.ThresholdCents))
 }
 
 // alertsView builds the page of the signed-in adult; the form holds the
@@ -58,7 +67,8 @@ func (h *Handler) alertsView(c *gin.Context) (AlertsView, error) {
 		return v, err
 	}
 	v.Balance = bal[adult.ID]
-	return v, nil
+	v.Fired, err = h.store.FiredAlerts(ctx, inst.ID, adult.ID)
+	return v, err
 }
 
 func (h *Handler) alertsShow(c *gin.Context) {

@@ -64,6 +64,7 @@ func TestAlertsPage(t *testing.T) {
 	if n != 2 {
 		t.Errorf("alert jobs after saving in debt = %d, want 2 (low balance and debt)", n)
 	}
+	mustContain(t, p, "L&#39;avviso di debito è stato inviato", "42,40): il prossimo")
 	// the live preview of a threshold in meals (htmx)
 	p = b.post("/demo/avvisi/soglia", url.Values{"low_meals": {"4"}}, "HX-Request", "true")
 	wantStatus(t, p, http.StatusOK)
