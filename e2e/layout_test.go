@@ -408,6 +408,7 @@ func walkParent(r *layoutRun) {
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
 	r.visit("profile", "/demo/profilo")
+	r.visit("alerts", "/demo/avvisi")
 }
 
 func walkStaff(r *layoutRun) {
@@ -449,5 +450,6 @@ func walkStaff(r *layoutRun) {
 	r.visit("catalogue", "/demo/operatori/catalogo")
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
+	r.visit("alerts and App IO settings", "/demo/operatori/impostazioni/avvisi")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

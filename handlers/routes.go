@@ -75,6 +75,9 @@ func (h *Handler) Routes() http.Handler {
 	auth.POST("/profilo/email/conferma/:token", h.profileEmailConfirmSubmit)
 	auth.GET("/profilo/dati.zip", h.profileExport)
 	auth.POST("/profilo/chiusura", h.profileClose)
+	auth.GET("/avvisi", h.alertsShow) // alerts_*.go
+	auth.POST("/avvisi", h.alertsSave)
+	auth.POST("/avvisi/soglia", h.alertsPreview)
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)
@@ -82,6 +85,8 @@ func (h *Handler) Routes() http.Handler {
 
 	h.mountTestIdP(r)    // only with GENITORI_DEMO_IDP=true
 	h.mountDemoPagoPA(r) // only with GENITORI_DEMO_PAGOPA=true (pagopa_demo.go)
+
+	h.mountAppIOEmulator(r) // only with GENITORI_DEMO_APPIO=true (appio_emulator.go)
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)

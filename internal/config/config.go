@@ -57,6 +57,9 @@ type Config struct {
 	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
 	// pagoPA (issue 16): GENITORI_DEMO_PAGOPA, the demo emulator (pagopa.go)
 	PagoPA PagoPA
+
+	// Alerts and App IO (appio.go)
+	AppIO AppIO // GENITORI_APPIO_URL, GENITORI_DEMO_APPIO
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -136,6 +139,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.cns(getenv)...)
 	errs = append(errs, c.saml(getenv)...)
 	errs = append(errs, c.pagopa(getenv)...) // pagoPA
+	errs = append(errs, c.appio(getenv)...)  // alerts & App IO
 	if c.TOTPKey = getenv("GENITORI_TOTP_KEY"); c.TOTPKey != "" && len(c.TOTPKey) < 32 {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY must be at least 32 characters (e.g. openssl rand -hex 32); keep it: the staff's second-factor secrets are sealed with it"))
 	}
