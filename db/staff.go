@@ -68,7 +68,10 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, installationID, accountID, s
 // ResetTOTP removes an account's second factor: it enrols again at its next
 // sign-in (a lost phone).
 func (s *Store) ResetTOTP(ctx context.Context, installationID, accountID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM staff_totp WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
+	// its recovery codes go with it: the next enrolment makes new ones
+	_, err := s.db.ExecContext(ctx, `
+		WITH codes AS (DELETE FROM staff_recovery_codes WHERE installation_id = $1 AND account_id = $2)
+		DELETE FROM staff_totp WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
 	if err != nil {
 		return fmt.Errorf("reset second factor: %w", err)
 	}

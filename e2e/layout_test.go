@@ -449,5 +449,6 @@ func walkStaff(r *layoutRun) {
 	r.visit("catalogue", "/demo/operatori/catalogo")
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
+	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

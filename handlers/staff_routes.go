@@ -41,10 +41,14 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
+	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
+	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
+	admin.POST("/operatori", h.staffMemberCreate)
 	admin.POST("/operatori/:acc", h.staffMemberSave)
+	admin.POST("/operatori/:acc/ruolo", h.staffMemberRole)
 }

@@ -104,6 +104,8 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/registro"}, {"GET", "/operatori/importa"}, {"POST", "/operatori/importa"},
 		{"GET", "/operatori/catalogo"}, {"POST", "/operatori/catalogo"},
 		{"GET", "/operatori/impostazioni"}, {"POST", "/operatori/impostazioni"},
+		{"GET", "/operatori/sicurezza"}, {"POST", "/operatori/sicurezza/codici-recupero"},
+		{"POST", "/operatori/impostazioni/operatori"}, {"POST", "/operatori/impostazioni/operatori/1/ruolo"},
 	}
 }
 
