@@ -28,6 +28,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/bambini/:id/adulti", h.staffGuardianAdd)
 	staff.POST("/bambini/:id/adulti/:adult/rimuovi", h.staffGuardianRemove)
 	staff.POST("/bambini/:id/iscrizioni", h.staffEnrollmentAdd)
+	staff.POST("/bambini/:id/iscrizioni/:enrollment", h.staffEnrollmentChange) // staff_enrollment_change.go
 	staff.GET("/presenze", h.staffRegister)
 	staff.POST("/presenze", h.staffRegisterSave)
 	staff.POST("/presenze/segna", h.staffRegisterMark)

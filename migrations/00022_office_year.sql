@@ -1,0 +1,61 @@
+-- +goose Up
+-- The office runs itself (issue "The office's whole year"): one-time
+-- recovery codes for the staff second factor, and ledger entries that the
+-- database refuses to delete as it already refuses to update them.
+
+-- Ten codes per account, each usable once in place of the authenticator
+-- app; only their argon2id hashes are kept. A new set replaces the old one.
+CREATE TABLE staff_recovery_codes (
+    installation_id bigint NOT NULL,
+    account_id      bigint NOT NULL,
+    slot            smallint NOT NULL CHECK (slot BETWEEN 1 AND 10),
+    code_hash       text NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    used_at         timestamptz,
+    PRIMARY KEY (installation_id, account_id, slot),
+    FOREIGN KEY (installation_id, account_id) REFERENCES accounts (installation_id, id) ON DELETE CASCADE
+);
+
+-- Corrections are new entries (reversals, refunds, adjustments): DELETE and
+-- TRUNCATE are refused like UPDATE (00007), for every role.
+CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries
+    FOR EACH ROW EXECUTE FUNCTION ledger_entries_immutable();
+CREATE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_immutable();
+
+-- Enrollments change and end from a date (issue "The office's whole year").
+-- version: the form's copy, so a second clerk's change on a stale page is
+-- refused instead of overwriting the first. previous_id: the enrollment this
+-- one continues with new terms. An enrollment ended before its first day
+-- (withdrawn before it started) has ends_on = starts_on - 1: empty.
+ALTER TABLE enrollments ADD COLUMN version int NOT NULL DEFAULT 1,
+    ADD COLUMN previous_id bigint,
+    ADD FOREIGN KEY (installation_id, previous_id) REFERENCES enrollments (installation_id, id);
+ALTER TABLE enrollments DROP CONSTRAINT enrollments_check;
+ALTER TABLE enrollments ADD CONSTRAINT enrollments_period CHECK (starts_on <= ends_on + 1);
+
+-- The history of an enrollment: what changed, from when, why, by whom, and
+-- what it did to the ledger.
+CREATE TABLE enrollment_events (
+    installation_id bigint NOT NULL,
+    id              bigint GENERATED ALWAYS AS IDENTITY,
+    enrollment_id   bigint NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('created', 'ended', 'changed')),
+    effective_on    date NOT NULL,
+    reason          text NOT NULL DEFAULT '',
+    detail          jsonb NOT NULL DEFAULT '{}',
+    by_account      bigint,
+    at              timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (installation_id, id),
+    FOREIGN KEY (installation_id, enrollment_id) REFERENCES enrollments (installation_id, id)
+);
+CREATE INDEX enrollment_events_enrollment ON enrollment_events (installation_id, enrollment_id, at);
+
+-- +goose Down
+DROP TABLE enrollment_events;
+ALTER TABLE enrollments DROP CONSTRAINT enrollments_period;
+ALTER TABLE enrollments ADD CONSTRAINT enrollments_check CHECK (starts_on <= ends_on);
+ALTER TABLE enrollments DROP COLUMN previous_id, DROP COLUMN version;
+DROP TRIGGER ledger_entries_no_truncate ON ledger_entries;
+DROP TRIGGER ledger_entries_no_delete ON ledger_entries;
+DROP TABLE staff_recovery_codes;
