@@ -324,24 +324,24 @@ type Option struct {
 	Kind string `db:"kind"`
 }
 
-// Schools lists the schools of the installation.
+// Schools lists the schools of the installation (not retired).
 func (s *Store) Schools(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM schools WHERE installation_id = $1 ORDER BY name`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM schools WHERE installation_id = $1 AND retired_at IS NULL ORDER BY name`, installationID)
 	return out, wrap("schools", err)
 }
 
-// Services lists the services of the installation.
+// Services lists the services of the installation (not retired).
 func (s *Store) Services(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, kind FROM services WHERE installation_id = $1 ORDER BY id`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, kind FROM services WHERE installation_id = $1 AND retired_at IS NULL ORDER BY id`, installationID)
 	return out, wrap("services", err)
 }
 
-// Diets lists the diets of the installation.
+// Diets lists the diets of the installation (not retired).
 func (s *Store) Diets(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM diets WHERE installation_id = $1 ORDER BY name`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM diets WHERE installation_id = $1 AND retired_at IS NULL ORDER BY name`, installationID)
 	return out, wrap("diets", err)
 }
 

@@ -42,6 +42,9 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
+	staff.POST("/catalogo/voce/:what/:id/:action", h.staffCatalogueEdit) // staff_catalogue_edit.go
+	staff.POST("/catalogo/chiusure", h.staffClosureDayAdd)
+	staff.POST("/catalogo/chiusure/:day/elimina", h.staffClosureDayRemove)
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 

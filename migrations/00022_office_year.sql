@@ -51,7 +51,16 @@ CREATE TABLE enrollment_events (
 );
 CREATE INDEX enrollment_events_enrollment ON enrollment_events (installation_id, enrollment_id, at);
 
+-- Schools, services and diets are retired, never deleted while anything
+-- refers to them: retired ones stay in the history and leave the choices.
+ALTER TABLE schools ADD COLUMN retired_at timestamptz;
+ALTER TABLE services ADD COLUMN retired_at timestamptz;
+ALTER TABLE diets ADD COLUMN retired_at timestamptz;
+
 -- +goose Down
+ALTER TABLE diets DROP COLUMN retired_at;
+ALTER TABLE services DROP COLUMN retired_at;
+ALTER TABLE schools DROP COLUMN retired_at;
 DROP TABLE enrollment_events;
 ALTER TABLE enrollments DROP CONSTRAINT enrollments_period;
 ALTER TABLE enrollments ADD CONSTRAINT enrollments_check CHECK (starts_on <= ends_on);
