@@ -405,6 +405,7 @@ func walkParent(r *layoutRun) {
 	r.visit("calendar June 2027", sofia+"?mese=2027-06")
 	r.visit("payments", "/demo/pagamenti")
 	r.visit("statement", "/demo/pagamenti/estratto")
+	r.visit("credit refund", "/demo/pagamenti/credito")
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
 	r.visit("profile", "/demo/profilo")
@@ -450,5 +451,6 @@ func walkStaff(r *layoutRun) {
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
 	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
+	r.visit("credit requests", "/demo/operatori/rimborsi")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

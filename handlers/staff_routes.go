@@ -45,6 +45,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/catalogo/voce/:what/:id/:action", h.staffCatalogueEdit) // staff_catalogue_edit.go
 	staff.POST("/catalogo/chiusure", h.staffClosureDayAdd)
 	staff.POST("/catalogo/chiusure/:day/elimina", h.staffClosureDayRemove)
+	staff.GET("/rimborsi", h.staffCredit) // staff_credit.go: credit refunds and transfers
+	staff.POST("/rimborsi/:id/:action", h.staffCreditDecide)
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 

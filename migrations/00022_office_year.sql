@@ -57,7 +57,35 @@ ALTER TABLE schools ADD COLUMN retired_at timestamptz;
 ALTER TABLE services ADD COLUMN retired_at timestamptz;
 ALTER TABLE diets ADD COLUMN retired_at timestamptz;
 
+-- A paying adult asks for the credit back (bank transfer to an IBAN) or
+-- moved to another paying adult of their children; the office decides.
+-- One open request per adult.
+CREATE TABLE credit_requests (
+    installation_id bigint NOT NULL,
+    id              bigint GENERATED ALWAYS AS IDENTITY,
+    adult_id        bigint NOT NULL,
+    kind            text NOT NULL CHECK (kind IN ('refund', 'transfer')),
+    amount_cents    bigint NOT NULL CHECK (amount_cents > 0),
+    iban            text NOT NULL DEFAULT '',
+    holder          text NOT NULL DEFAULT '',
+    to_adult_id     bigint,
+    status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected', 'withdrawn')),
+    requested_by    bigint NOT NULL,
+    requested_at    timestamptz NOT NULL DEFAULT now(),
+    decided_by      bigint,
+    decided_at      timestamptz,
+    note            text NOT NULL DEFAULT '',
+    PRIMARY KEY (installation_id, id),
+    FOREIGN KEY (installation_id, adult_id) REFERENCES adults (installation_id, id),
+    FOREIGN KEY (installation_id, to_adult_id) REFERENCES adults (installation_id, id),
+    CHECK ((kind = 'refund' AND iban <> '' AND holder <> '' AND to_adult_id IS NULL)
+        OR (kind = 'transfer' AND to_adult_id IS NOT NULL AND to_adult_id <> adult_id AND iban = ''))
+);
+CREATE UNIQUE INDEX credit_requests_one_open ON credit_requests (installation_id, adult_id) WHERE status = 'pending';
+CREATE INDEX credit_requests_status ON credit_requests (installation_id, status, requested_at);
+
 -- +goose Down
+DROP TABLE credit_requests;
 ALTER TABLE diets DROP COLUMN retired_at;
 ALTER TABLE services DROP COLUMN retired_at;
 ALTER TABLE schools DROP COLUMN retired_at;
