@@ -452,5 +452,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
 	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
 	r.visit("credit requests", "/demo/operatori/rimborsi")
+	r.visit("year end", "/demo/operatori/impostazioni/anno")
+	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

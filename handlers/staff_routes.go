@@ -54,6 +54,10 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
+	admin.GET("/anno", h.staffRollover) // staff_rollover.go: the year-end rollover
+	admin.GET("/anno/anteprima", h.staffRolloverPreview)
+	admin.POST("/anno/esegui", h.staffRolloverRun)
+	admin.POST("/anno/scuole/:id", h.staffRolloverSchool)
 	admin.POST("/operatori", h.staffMemberCreate)
 	admin.POST("/operatori/:acc", h.staffMemberSave)
 	admin.POST("/operatori/:acc/ruolo", h.staffMemberRole)

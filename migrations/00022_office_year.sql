@@ -84,7 +84,41 @@ CREATE TABLE credit_requests (
 CREATE UNIQUE INDEX credit_requests_one_open ON credit_requests (installation_id, adult_id) WHERE status = 'pending';
 CREATE INDEX credit_requests_status ON credit_requests (installation_id, status, requested_at);
 
+-- The year-end rollover: how each school ends (its last numbered class, or
+-- the age its children leave at) and the next level proposed to those who
+-- leave; a run per new school year, done one family at a time (resumable).
+ALTER TABLE schools ADD COLUMN last_class smallint CHECK (last_class BETWEEN 1 AND 8),
+    ADD COLUMN exit_age smallint CHECK (exit_age BETWEEN 1 AND 18),
+    ADD COLUMN next_school_id bigint,
+    ADD FOREIGN KEY (installation_id, next_school_id) REFERENCES schools (installation_id, id);
+CREATE TABLE rollover_runs (
+    installation_id bigint NOT NULL REFERENCES installations (id),
+    id              bigint GENERATED ALWAYS AS IDENTITY,
+    from_year       int NOT NULL,
+    to_year         int NOT NULL CHECK (to_year = from_year + 1),
+    renew           boolean NOT NULL,
+    starts_on       date NOT NULL,
+    ends_on         date NOT NULL CHECK (starts_on <= ends_on),
+    started_by      bigint,
+    started_at      timestamptz NOT NULL DEFAULT now(),
+    finished_at     timestamptz,
+    PRIMARY KEY (installation_id, id),
+    UNIQUE (installation_id, to_year)
+);
+CREATE TABLE rollover_families (
+    installation_id bigint NOT NULL,
+    run_id          bigint NOT NULL,
+    family          text NOT NULL,   -- 'a<paying adult id>', or 'c<child id>' for a child without one
+    done_at         timestamptz NOT NULL DEFAULT now(),
+    detail          jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (installation_id, run_id, family),
+    FOREIGN KEY (installation_id, run_id) REFERENCES rollover_runs (installation_id, id)
+);
+
 -- +goose Down
+DROP TABLE rollover_families;
+DROP TABLE rollover_runs;
+ALTER TABLE schools DROP COLUMN next_school_id, DROP COLUMN exit_age, DROP COLUMN last_class;
 DROP TABLE credit_requests;
 ALTER TABLE diets DROP COLUMN retired_at;
 ALTER TABLE services DROP COLUMN retired_at;
