@@ -80,23 +80,26 @@ func (s *Store) ChildOfAdult(ctx context.Context, installationID, adultID, child
 // Enrollment is a child's enrollment in a service for a school year, with
 // the names the family sees. Diet is only the restriction (docs/architecture.md#diets).
 type Enrollment struct {
-	ID          int64     `db:"id"`
-	ChildID     int64     `db:"child_id"`
-	ServiceID   int64     `db:"service_id"`
-	ServiceKind string    `db:"service_kind"`
-	ServiceName string    `db:"service_name"`
-	SchoolYear  int       `db:"school_year"`
-	StartsOn    time.Time `db:"starts_on"`
-	EndsOn      time.Time `db:"ends_on"`
-	Diet        string    `db:"diet"`
-	TariffName  string    `db:"tariff_name"`
-	TariffCents int64     `db:"tariff_cents"`
-	Billing     string    `db:"billing"`
+	ID          int64         `db:"id"`
+	ChildID     int64         `db:"child_id"`
+	ServiceID   int64         `db:"service_id"`
+	ServiceKind string        `db:"service_kind"`
+	ServiceName string        `db:"service_name"`
+	SchoolYear  int           `db:"school_year"`
+	StartsOn    time.Time     `db:"starts_on"`
+	EndsOn      time.Time     `db:"ends_on"`
+	Diet        string        `db:"diet"`
+	TariffName  string        `db:"tariff_name"`
+	TariffCents int64         `db:"tariff_cents"`
+	Billing     string        `db:"billing"`
+	DietID      sql.NullInt64 `db:"diet_id"`
+	Version     int           `db:"version"` // for the staff's change form (00022)
 }
 
 const qEnrollments = `
 	SELECT e.id, e.child_id, e.service_id, sv.kind AS service_kind, sv.name AS service_name, e.school_year,
-	       e.starts_on, e.ends_on, coalesce(d.name, '') AS diet, e.tariff_name, e.tariff_cents, e.billing
+	       e.starts_on, e.ends_on, coalesce(d.name, '') AS diet, e.tariff_name, e.tariff_cents, e.billing,
+	       e.diet_id, e.version
 	FROM enrollments e
 	JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id
 	LEFT JOIN diets d ON d.installation_id = e.installation_id AND d.id = e.diet_id`
@@ -107,6 +110,7 @@ func (s *Store) EnrollmentsOfChildren(ctx context.Context, installationID int64,
 	var list []Enrollment
 	err := s.db.SelectContext(ctx, &list, qEnrollments+`
 		WHERE e.installation_id = $1 AND e.child_id = ANY($2) AND e.school_year = $3
+		  AND e.ends_on >= e.starts_on -- not withdrawn before it started
 		ORDER BY e.child_id, sv.id, e.starts_on`, installationID, pq.Array(childIDs), schoolYear)
 	if err != nil {
 		return nil, fmt.Errorf("enrollments: %w", err)
@@ -120,7 +124,7 @@ func (s *Store) EnrollmentsOfChildren(ctx context.Context, installationID int64,
 func (s *Store) EnrollmentForDay(ctx context.Context, installationID, childID, serviceID int64, day time.Time) (*Enrollment, error) {
 	var e Enrollment
 	err := s.db.GetContext(ctx, &e, qEnrollments+`
-		WHERE e.installation_id = $1 AND e.child_id = $2 AND e.service_id = $3
+		WHERE e.installation_id = $1 AND e.child_id = $2 AND e.service_id = $3 AND e.ends_on >= e.starts_on
 		ORDER BY (e.starts_on <= $4 AND e.ends_on >= $4) DESC, abs(e.starts_on - $4::date), e.id DESC
 		LIMIT 1`, installationID, childID, serviceID, day)
 	if err != nil {

@@ -63,17 +63,6 @@ func seedDemoActivity(ctx context.Context, tx *sqlx.Tx, inst int64, today time.T
 		inst, pq.Array(ids), today, until); err != nil {
 		return fmt.Errorf("seed attendance: %w", err)
 	}
-	// Charge up to (and excluding) the days the script below changes.
-	first := demoSchoolStart
-	if _, err := chargeAttendance(ctx, tx, inst, first, today); err != nil {
-		return err
-	}
-	for m := calendar.MonthOf(first); !calendar.MonthOf(today).Before(m); m = m.Next() {
-		if _, err := chargeMonthly(ctx, tx, inst, m.First()); err != nil {
-			return err
-		}
-	}
-
 	// Absences. Those notified by a parent in the portal are not charged;
 	// an absence not notified is recorded by the register (no meal either).
 	type change struct {
@@ -112,13 +101,16 @@ func seedDemoActivity(ctx context.Context, tx *sqlx.Tx, inst int64, today time.T
 			return fmt.Errorf("seed absence: %w", err)
 		}
 	}
-	// The charges of the days that changed go away before anyone saw them:
-	// the seed writes history as if the absences had come first.
-	if _, err := tx.ExecContext(ctx, `
-		DELETE FROM ledger_entries l USING attendance a
-		WHERE l.installation_id = $1 AND a.installation_id = l.installation_id AND a.child_id = l.child_id
-		  AND a.service_id = l.service_id AND a.day = l.attendance_day AND a.status <> 'present' AND l.kind = 'charge'`, inst); err != nil {
-		return fmt.Errorf("seed absences: %w", err)
+	// Charge the days present: the absences above are already recorded, so
+	// they are never charged (ledger entries cannot be deleted, 00022).
+	first := demoSchoolStart
+	if _, err := chargeAttendance(ctx, tx, inst, first, today); err != nil {
+		return err
+	}
+	for m := calendar.MonthOf(first); !calendar.MonthOf(today).Before(m); m = m.Next() {
+		if _, err := chargeMonthly(ctx, tx, inst, m.First()); err != nil {
+			return err
+		}
 	}
 
 	// A correction by the office: Luca's meal of 18 September was charged,

@@ -68,7 +68,10 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, installationID, accountID, s
 // ResetTOTP removes an account's second factor: it enrols again at its next
 // sign-in (a lost phone).
 func (s *Store) ResetTOTP(ctx context.Context, installationID, accountID int64) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM staff_totp WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
+	// its recovery codes go with it: the next enrolment makes new ones
+	_, err := s.db.ExecContext(ctx, `
+		WITH codes AS (DELETE FROM staff_recovery_codes WHERE installation_id = $1 AND account_id = $2)
+		DELETE FROM staff_totp WHERE installation_id = $1 AND account_id = $2`, installationID, accountID)
 	if err != nil {
 		return fmt.Errorf("reset second factor: %w", err)
 	}
@@ -321,24 +324,24 @@ type Option struct {
 	Kind string `db:"kind"`
 }
 
-// Schools lists the schools of the installation.
+// Schools lists the schools of the installation (not retired).
 func (s *Store) Schools(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM schools WHERE installation_id = $1 ORDER BY name`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM schools WHERE installation_id = $1 AND retired_at IS NULL ORDER BY name`, installationID)
 	return out, wrap("schools", err)
 }
 
-// Services lists the services of the installation.
+// Services lists the services of the installation (not retired).
 func (s *Store) Services(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, kind FROM services WHERE installation_id = $1 ORDER BY id`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, kind FROM services WHERE installation_id = $1 AND retired_at IS NULL ORDER BY id`, installationID)
 	return out, wrap("services", err)
 }
 
-// Diets lists the diets of the installation.
+// Diets lists the diets of the installation (not retired).
 func (s *Store) Diets(ctx context.Context, installationID int64) ([]Option, error) {
 	var out []Option
-	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM diets WHERE installation_id = $1 ORDER BY name`, installationID)
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, '' AS kind FROM diets WHERE installation_id = $1 AND retired_at IS NULL ORDER BY name`, installationID)
 	return out, wrap("diets", err)
 }
 

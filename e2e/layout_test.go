@@ -405,6 +405,7 @@ func walkParent(r *layoutRun) {
 	r.visit("calendar June 2027", sofia+"?mese=2027-06")
 	r.visit("payments", "/demo/pagamenti")
 	r.visit("statement", "/demo/pagamenti/estratto")
+	r.visit("credit refund", "/demo/pagamenti/credito")
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
 	r.visit("profile", "/demo/profilo")
@@ -451,5 +452,9 @@ func walkStaff(r *layoutRun) {
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
 	r.visit("alerts and App IO settings", "/demo/operatori/impostazioni/avvisi")
+	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
+	r.visit("credit requests", "/demo/operatori/rimborsi")
+	r.visit("year end", "/demo/operatori/impostazioni/anno")
+	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

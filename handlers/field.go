@@ -17,6 +17,15 @@ type Field struct {
 	Autofocus                              bool   // the field to correct, or the next to fill
 	Also                                   string // an element describing the field while it has no error of its own
 	InputMode                              string // e.g. "numeric" for codes
+	ID                                     string // the element's id when a page repeats the form; default Name
+}
+
+// Key is the input's id, and the prefix of its hint's and error's ids.
+func (f Field) Key() string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return f.Name
 }
 
 // fieldFor builds a field of a form whose errors are errs, keyed by name.
@@ -66,11 +75,11 @@ func (f Field) Secret() Field { f.Value = ""; return f }
 func (f Field) DescribedBy() string {
 	var ids []string
 	if f.Hint != "" {
-		ids = append(ids, f.Name+"-hint")
+		ids = append(ids, f.Key()+"-hint")
 	}
 	switch {
 	case f.Error != "":
-		ids = append(ids, f.Name+"-error")
+		ids = append(ids, f.Key()+"-error")
 	case f.Also != "":
 		ids = append(ids, f.Also)
 	}
@@ -126,3 +135,11 @@ func (v LoginView) PasswordFocus() bool {
 
 // FocusOnError puts the focus on the field when it has an error.
 func (f Field) FocusOnError() Field { f.Autofocus = f.Autofocus || f.Error != ""; return f }
+
+// FieldIn builds a field of one of several copies of a staff form on a page
+// (one per enrollment): its id and its error's key are prefix-name.
+func (b StaffBase) FieldIn(prefix, name, labelKey, value, typ, autocomplete string) Field {
+	f := fieldFor(b.Base, b.Errors, prefix+"-"+name, labelKey, value, typ, autocomplete).Len(300)
+	f.ID, f.Name = f.Name, name
+	return f
+}

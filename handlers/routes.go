@@ -63,6 +63,9 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/pagamenti", h.paymentsList)
 	auth.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
 	auth.GET("/pagamenti/estratto", h.paymentsStatement)
+	auth.GET("/pagamenti/credito", h.creditShow) // credit_request.go: the payer asks for the credit back
+	auth.POST("/pagamenti/credito", h.creditRequest)
+	auth.POST("/pagamenti/credito/:id/ritira", h.creditWithdraw)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)

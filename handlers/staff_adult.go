@@ -379,6 +379,9 @@ func (h *Handler) staffAccountAction(c *gin.Context) {
 	if acc.AdultID.Valid {
 		back = fmt.Sprintf("/%s/operatori/adulti/%d#utenze", inst.Code, acc.AdultID.Int64)
 	}
+	if acc.IsStaff() {
+		back = fmt.Sprintf("/%s/operatori/impostazioni/operatori#operatore-%d", inst.Code, acc.ID)
+	}
 	// staff accounts are managed by the administrator only
 	if acc.IsStaff() && me.Role != "admin" {
 		h.renderError(c, http.StatusForbidden, nil)
@@ -406,7 +409,18 @@ func (h *Handler) staffAccountAction(c *gin.Context) {
 			h.flashRedirect(c, base.T("staff.account.not_self"), back)
 			return
 		}
-		if err := h.store.LockAccount(ctx, inst.ID, acc.ID, lock); err != nil {
+		if acc.IsStaff() {
+			// disabling an administrator must leave one active (db.ErrLastAdmin)
+			err = h.store.SetStaffActive(ctx, inst.ID, acc.ID, !lock)
+		} else {
+			err = h.store.LockAccount(ctx, inst.ID, acc.ID, lock)
+		}
+		if errors.Is(err, db.ErrLastAdmin) {
+			h.staffAudit(c, "account_lock", "last_admin", detail)
+			h.flashRedirect(c, base.T("staff.members.last_admin"), back)
+			return
+		}
+		if err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"unicode/utf8"
 
@@ -13,8 +14,32 @@ import (
 // services, diets (tariffs are set on each enrollment).
 type StaffCatalogueView struct {
 	StaffBase
-	Schools, Services, Diets []db.Option
+	Schools, Services, Diets []db.CatalogueItem
 	Kinds                    []string
+	Closures                 []db.ClosureDay   // from today on
+	Typed                    map[string]string // a rename as typed, on an error
+	ClosureDay               string
+	ClosureDescription       string
+}
+
+// CatalogueList is one kind of item with the page, for the shared partial.
+type CatalogueList struct {
+	V    StaffCatalogueView
+	What string
+	List []db.CatalogueItem
+}
+
+// Items pairs a list with the page for the "catalogue-items" partial.
+func (v StaffCatalogueView) Items(what string, list []db.CatalogueItem) CatalogueList {
+	return CatalogueList{V: v, What: what, List: list}
+}
+
+// TypedName is the name in an item's rename field: as typed, or its own.
+func (v StaffCatalogueView) TypedName(what string, it db.CatalogueItem) string {
+	if t, ok := v.Typed[fmt.Sprintf("rename-%s-%d", what, it.ID)]; ok {
+		return t
+	}
+	return it.Name
 }
 
 var serviceKinds = []string{"mensa", "trasporto", "pre-scuola", "post-scuola", "nido"}
@@ -24,13 +49,16 @@ func (h *Handler) staffCatalogueView(c *gin.Context) (StaffCatalogueView, error)
 	ctx := c.Request.Context()
 	v := StaffCatalogueView{StaffBase: h.staffBase(c, "catalogue"), Kinds: serviceKinds}
 	var err error
-	if v.Schools, err = h.store.Schools(ctx, inst.ID); err != nil {
+	if v.Schools, err = h.store.CatalogueItems(ctx, inst.ID, "school", today()); err != nil {
 		return v, err
 	}
-	if v.Services, err = h.store.Services(ctx, inst.ID); err != nil {
+	if v.Services, err = h.store.CatalogueItems(ctx, inst.ID, "service", today()); err != nil {
 		return v, err
 	}
-	v.Diets, err = h.store.Diets(ctx, inst.ID)
+	if v.Diets, err = h.store.CatalogueItems(ctx, inst.ID, "diet", today()); err != nil {
+		return v, err
+	}
+	v.Closures, err = h.store.ClosureDays(ctx, inst.ID, today())
 	return v, err
 }
 
@@ -45,7 +73,8 @@ func (h *Handler) staffCatalogue(c *gin.Context) {
 
 func (h *Handler) staffCatalogueAdd(c *gin.Context) {
 	inst := installation(c)
-	what, name, kind := c.PostForm("what"), formText(c, "name"), c.PostForm("kind")
+	what, kind := c.PostForm("what"), c.PostForm("kind")
+	name := formText(c, "name-"+what) // the field of each of the page's forms
 	base := h.staffBase(c, "catalogue")
 	field := "name-" + what
 	errs := map[string]string{}
@@ -78,5 +107,6 @@ func (h *Handler) staffCatalogueAdd(c *gin.Context) {
 		return
 	}
 	v.Errors = errs
+	v.Typed = map[string]string{field: name}
 	h.render(c, http.StatusUnprocessableEntity, "staff_catalogue", v)
 }

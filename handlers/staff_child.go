@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,7 +27,31 @@ type StaffChildView struct {
 	Enrollments []db.Enrollment
 	Enrol       EnrolForm
 	GuardianCF  string
+	Change      map[int64]EnrolChangeForm // typed into an enrollment's change form, on an error
+	History     map[int64][]EnrolHistoryLine
 }
+
+// EnrolHistoryLine is one event of an enrollment's history.
+type EnrolHistoryLine struct {
+	Kind, Reason, By  string
+	On, At            time.Time
+	Reversed, Charged int
+	ReversedCents     int64
+	ChargedCents      int64
+	Continues         int64
+}
+
+// ChangeOf is the change form of an enrollment: as typed, or its current terms.
+func (v StaffChildView) ChangeOf(e db.Enrollment) EnrolChangeForm {
+	if f, ok := v.Change[e.ID]; ok {
+		return f
+	}
+	return EnrolChangeForm{Action: "change", From: today().Format(time.DateOnly), ServiceID: e.ServiceID, DietID: e.DietID.Int64,
+		Tariff: e.TariffName, Cost: money.Format(e.TariffCents, "it"), Billing: e.Billing, Version: e.Version}
+}
+
+// Empty tells an enrollment ended before its first day.
+func (v StaffChildView) Empty(e db.Enrollment) bool { return e.EndsOn.Before(e.StartsOn) }
 
 // EnrolForm is the "enroll in a service" form.
 type EnrolForm struct {
@@ -74,8 +100,27 @@ func (h *Handler) staffChildView(c *gin.Context, id int64) (StaffChildView, erro
 	if v.Guardians, err = h.store.GuardiansOfChild(ctx, inst.ID, id); err != nil {
 		return v, err
 	}
-	v.Enrollments, err = h.store.EnrollmentsOfChild(ctx, inst.ID, id)
-	return v, err
+	if v.Enrollments, err = h.store.EnrollmentsOfChild(ctx, inst.ID, id); err != nil {
+		return v, err
+	}
+	events, err := h.store.EnrollmentEventsOfChild(ctx, inst.ID, id)
+	if err != nil {
+		return v, err
+	}
+	v.History = map[int64][]EnrolHistoryLine{}
+	for _, ev := range events {
+		line := EnrolHistoryLine{Kind: ev.Kind, Reason: ev.Reason, By: ev.By, On: ev.EffectiveOn, At: ev.At}
+		var d struct {
+			Ledger    db.EnrollmentChangeResult `json:"ledger"`
+			Continues int64                     `json:"continues"`
+		}
+		if err := json.Unmarshal(ev.Detail, &d); err == nil {
+			line.Reversed, line.ReversedCents, line.Charged, line.ChargedCents = d.Ledger.Reversed, d.Ledger.ReversedCents, d.Ledger.Charged, -d.Ledger.ChargedCents
+			line.Continues = d.Continues
+		}
+		v.History[ev.EnrollmentID] = append(v.History[ev.EnrollmentID], line)
+	}
+	return v, nil
 }
 
 // staffChildShow shows the card; the enrollments carry the diet, so the
@@ -279,7 +324,7 @@ func (h *Handler) staffEnrollmentAdd(c *gin.Context) {
 		if f.DietID != 0 {
 			e.DietID = &f.DietID
 		}
-		enID, err := h.store.AddEnrollment(ctx, e)
+		enID, err := h.store.AddEnrollmentBy(ctx, e, currentAccount(c).ID)
 		if err != nil && isFKViolation(err) {
 			errs["service_id"] = base.T("staff.error.service")
 		} else if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/password"
 	"portalegenitori/internal/secondfactor"
 	"portalegenitori/internal/throttle"
 )
@@ -29,6 +30,8 @@ type StaffCodeView struct {
 	Next       string
 	Error      string
 	Unreadable bool // sealed with a key that is not configured
+	// the recovery-code form, for a lost phone (00022)
+	RecoveryError string
 }
 
 func pendingStaff(c *gin.Context) *db.Account {
@@ -125,6 +128,7 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		return
 	}
 	code := formText(c, "code")
+	recovery, byRecovery := c.GetPostForm("recovery_code")
 	next := c.PostForm("next")
 	fail := func(status int, msgKey string, args ...any) {
 		v, err := h.staffCodeView(c, acc)
@@ -133,7 +137,11 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 			return
 		}
 		v.Next = next
-		v.Error = v.T(msgKey, args...)
+		if byRecovery {
+			v.RecoveryError = v.T(msgKey, args...)
+		} else {
+			v.Error = v.T(msgKey, args...)
+		}
 		h.render(c, status, "staff_code", v)
 	}
 	// the code is counted before it is checked, per account
@@ -155,6 +163,10 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 			return
 		}
 		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if byRecovery {
+		h.staffRecoveryCodeSubmit(c, acc, t, recovery, next, attempt, fail)
 		return
 	}
 	key := h.totpKey()
@@ -194,6 +206,20 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		return
 	}
 	h.releaseAttempt(ctx, attempt)
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "success",
+		Detail: map[string]any{"enrolled_now": !t.EnrolledAt.Valid}})
+	target := next
+	if !t.EnrolledAt.Valid {
+		// just enrolled: the next page offers the recovery codes
+		target = "/" + inst.Code + "/operatori/sicurezza"
+	}
+	h.completeStaffSignIn(c, acc, target)
+}
+
+// completeStaffSignIn marks the session's second factor as given and goes
+// on to next (within the installation), or to the password change first.
+func (h *Handler) completeStaffSignIn(c *gin.Context, acc *db.Account, next string) {
+	inst := installation(c)
 	sess := sessions.Default(c)
 	sess.Set(keySecondFactor, true)
 	sess.Set(keyRenew, true) // a new session ID now that the sign-in is complete
@@ -201,11 +227,70 @@ func (h *Handler) staffCodeSubmit(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_second_factor", Outcome: "success",
-		Detail: map[string]any{"enrolled_now": !t.EnrolledAt.Valid}})
 	if acc.MustChangePassword {
 		redirect(c, "/"+inst.Code+"/cambio-password")
 		return
 	}
 	redirect(c, nextWithin(inst, next, homeOf(inst, acc)))
+}
+
+// staffRecoveryCodeSubmit signs in with a one-time recovery code instead of
+// the app's code. The attempt is already counted (the same limit as the
+// app's codes); each unused code is checked with argon2id, and the one that
+// matches is spent in an UPDATE that only one request can win.
+func (h *Handler) staffRecoveryCodeSubmit(c *gin.Context, acc *db.Account, t *db.StaffTOTP, typed, next string,
+	attempt *throttle.Decision, fail func(int, string, ...any)) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	refuse := func() {
+		h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_recovery_code", Outcome: "failure"})
+		if attempt.Last {
+			fail(http.StatusTooManyRequests, "staff.code.throttled", retryAfter(c, attempt))
+			return
+		}
+		fail(http.StatusUnprocessableEntity, "staff.code.recovery_wrong")
+	}
+	norm, shaped := secondfactor.NormalizeRecoveryCode(typed)
+	if !shaped || !t.EnrolledAt.Valid {
+		password.VerifyDummy(typed)
+		refuse()
+		return
+	}
+	codes, err := h.store.UnusedRecoveryCodes(ctx, inst.ID, acc.ID)
+	if err != nil {
+		h.releaseAttempt(ctx, attempt)
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	slot := 0
+	for _, rc := range codes {
+		if ok, _ := password.Verify(norm, rc.Hash); ok {
+			slot = rc.Slot
+			break
+		}
+	}
+	if slot == 0 {
+		refuse()
+		return
+	}
+	spent, left, err := h.store.UseRecoveryCode(ctx, inst.ID, acc.ID, slot)
+	if err != nil {
+		h.releaseAttempt(ctx, attempt)
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if !spent { // the same code, used by a request that came first
+		refuse()
+		return
+	}
+	h.releaseAttempt(ctx, attempt)
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "login_recovery_code", Outcome: "success",
+		Detail: map[string]any{"slot": slot, "left": left}})
+	base := h.base(c)
+	msg := base.T("staff.code.recovery_used", left)
+	if left <= 2 {
+		msg = base.T("staff.code.recovery_low", left)
+	}
+	sessions.Default(c).AddFlash(msg)
+	h.completeStaffSignIn(c, acc, next)
 }

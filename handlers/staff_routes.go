@@ -28,6 +28,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/bambini/:id/adulti", h.staffGuardianAdd)
 	staff.POST("/bambini/:id/adulti/:adult/rimuovi", h.staffGuardianRemove)
 	staff.POST("/bambini/:id/iscrizioni", h.staffEnrollmentAdd)
+	staff.POST("/bambini/:id/iscrizioni/:enrollment", h.staffEnrollmentChange) // staff_enrollment_change.go
 	staff.GET("/presenze", h.staffRegister)
 	staff.POST("/presenze", h.staffRegisterSave)
 	staff.POST("/presenze/segna", h.staffRegisterMark)
@@ -41,13 +42,26 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
+	staff.POST("/catalogo/voce/:what/:id/:action", h.staffCatalogueEdit) // staff_catalogue_edit.go
+	staff.POST("/catalogo/chiusure", h.staffClosureDayAdd)
+	staff.POST("/catalogo/chiusure/:day/elimina", h.staffClosureDayRemove)
+	staff.GET("/rimborsi", h.staffCredit) // staff_credit.go: credit refunds and transfers
+	staff.POST("/rimborsi/:id/:action", h.staffCreditDecide)
+	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
+	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
+	admin.GET("/anno", h.staffRollover) // staff_rollover.go: the year-end rollover
+	admin.GET("/anno/anteprima", h.staffRolloverPreview)
+	admin.POST("/anno/esegui", h.staffRolloverRun)
+	admin.POST("/anno/scuole/:id", h.staffRolloverSchool)
+	admin.POST("/operatori", h.staffMemberCreate)
 	admin.POST("/operatori/:acc", h.staffMemberSave)
 	admin.GET("/avvisi", h.staffAlerts) // staff_alerts.go
 	admin.POST("/avvisi", h.staffAlertsSave)
 	admin.POST("/avvisi/app-io", h.staffAppIOSave)
+	admin.POST("/operatori/:acc/ruolo", h.staffMemberRole)
 }

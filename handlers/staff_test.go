@@ -104,6 +104,11 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/registro"}, {"GET", "/operatori/importa"}, {"POST", "/operatori/importa"},
 		{"GET", "/operatori/catalogo"}, {"POST", "/operatori/catalogo"},
 		{"GET", "/operatori/impostazioni"}, {"POST", "/operatori/impostazioni"},
+		{"GET", "/operatori/sicurezza"}, {"POST", "/operatori/sicurezza/codici-recupero"},
+		{"POST", "/operatori/impostazioni/operatori"}, {"POST", "/operatori/impostazioni/operatori/1/ruolo"},
+		{"GET", "/operatori/rimborsi"}, {"POST", "/operatori/rimborsi/1/approva"},
+		{"POST", "/operatori/bambini/" + child + "/iscrizioni/1"}, {"POST", "/operatori/catalogo/voce/diet/1/ritira"},
+		{"POST", "/operatori/catalogo/chiusure"}, {"POST", "/operatori/catalogo/chiusure/2026-12-24/elimina"},
 	}
 }
 
