@@ -15,10 +15,13 @@ require (
 	golang.org/x/crypto v0.59.0
 )
 
-require github.com/crewjam/saml v0.6.3 // indirect
+require (
+	github.com/crewjam/saml v0.6.3 // indirect
+	github.com/go-pdf/fpdf v0.9.0 // indirect
+)
 
 require (
-	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
+	github.com/boombuler/barcode v1.0.1 // indirect
 	github.com/pquerna/otp v1.5.0
 	github.com/test-go/testify v1.1.4 // indirect
 )
