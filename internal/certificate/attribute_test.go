@@ -15,9 +15,9 @@ func d(s string) time.Time {
 }
 
 const (
-	luca, sofia         = 1, 2
-	mensa, pre, bus     = 10, 11, 12
-	euro          int64 = 100
+	luca, sofia           = 1, 2
+	mensa, pre, bus       = 10, 11, 12
+	euro            int64 = 100
 )
 
 // charges makes n charges of cents each for a child's service, one a day
