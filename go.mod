@@ -17,7 +17,7 @@ require (
 
 require (
 	github.com/crewjam/saml v0.6.3 // indirect
-	github.com/go-pdf/fpdf v0.9.0 // indirect
+	github.com/go-pdf/fpdf v0.9.0
 )
 
 require (

@@ -1,0 +1,39 @@
+package notify
+
+import (
+	htmltemplate "html/template"
+	texttemplate "text/template"
+)
+
+// Broadcast is a message from the Comune to families: the text the office
+// wrote, and the portal page where it stays ("Messaggi").
+type Broadcast struct {
+	Comune    string
+	Title     string
+	Body      string
+	Link      string // optional, http(s)
+	PortalURL string // the message in the portal
+	Office    string
+}
+
+var broadcastTemplates = func() map[string]langTemplates {
+	out := map[string]langTemplates{}
+	for _, lang := range []string{"it", "en"} {
+		out[lang] = langTemplates{
+			text: texttemplate.Must(texttemplate.ParseFS(templateFiles, "templates/broadcast."+lang+".txt")),
+			html: htmltemplate.Must(htmltemplate.ParseFS(templateFiles, "templates/broadcast."+lang+".html")),
+		}
+	}
+	return out
+}()
+
+// BroadcastMail is the e-mail of a message from the Comune.
+func BroadcastMail(lang, to string, d Broadcast) (Mail, error) {
+	return renderWith(broadcastTemplates, lang, to, "broadcast", d)
+}
+
+// BroadcastSMS is the SMS of a message from the Comune: the title and the
+// portal link (the text can be long).
+func BroadcastSMS(lang, to string, d Broadcast) (SMS, error) {
+	return renderSMSWith(broadcastTemplates, lang, to, "broadcast_sms", d)
+}
