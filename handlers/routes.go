@@ -75,6 +75,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.POST("/profilo/email/conferma/:token", h.profileEmailConfirmSubmit)
 	auth.GET("/profilo/dati.zip", h.profileExport)
 	auth.POST("/profilo/chiusura", h.profileClose)
+	h.documentRoutes(inst, auth) // 730 certificate, messages from the Comune (document_routes.go)
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)

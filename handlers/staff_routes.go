@@ -41,6 +41,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/importa", h.staffImportSubmit)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
+	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	admin.GET("", h.staffSettings)

@@ -65,11 +65,11 @@ func Certified(kind string) bool {
 // Document is one issued version of a certificate.
 type Document struct {
 	Content
-	Number   int
-	Version  int
-	IssuedAt time.Time
-	Code     string
-	Reason   string // why this version replaces the previous one
+	Number    int
+	Version   int
+	IssuedAt  time.Time
+	Code      string
+	Reason    string // why this version replaces the previous one
 	VerifyURL string
 }
 
