@@ -124,6 +124,9 @@ type NewBroadcast struct {
 // transaction: the sending job exists exactly when the message does.
 func (s *Store) CreateBroadcast(ctx context.Context, b NewBroadcast, enqueue func(ctx context.Context, tx *sql.Tx, id int64) error) (int64, error) {
 	var id int64
+	if b.Channels == nil {
+		b.Channels = []string{} // only in the portal
+	}
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		nullID := func(v int64) any {
 			if v == 0 {
