@@ -46,6 +46,14 @@ type MessageForm struct {
 	Channels          []string
 }
 
+// Audiences are the choices of recipients, in the order shown.
+func (StaffMessagesView) Audiences() []string {
+	return []string{db.AudienceAll, db.AudienceSchool, db.AudienceClass, db.AudienceService, db.AudienceDebt}
+}
+
+// AllChannels are the channels a message can go on besides the portal.
+func (StaffMessagesView) AllChannels() []string { return messageChannels }
+
 // Has tells whether a channel is ticked.
 func (f MessageForm) Has(ch string) bool { return slices.Contains(f.Channels, ch) }
 

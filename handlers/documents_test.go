@@ -1,0 +1,214 @@
+package handlers_test
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/money"
+)
+
+var (
+	pdfStream = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n`)
+	pdfXref   = regexp.MustCompile(`(\d{10}) (\d{5}) n`)
+)
+
+// pdfText checks that data is a PDF whose cross-reference table points at
+// its objects, and returns its content streams, inflated.
+func pdfText(t *testing.T, data []byte) string {
+	t.Helper()
+	if !bytes.HasPrefix(data, []byte("%PDF-1.")) || !bytes.HasSuffix(bytes.TrimSpace(data), []byte("%%EOF")) {
+		t.Fatalf("not a PDF: %q...", data[:min(len(data), 20)])
+	}
+	i := bytes.LastIndex(data, []byte("startxref"))
+	fields := strings.Fields(string(data[i+len("startxref"):]))
+	off, err := strconv.Atoi(fields[0])
+	if err != nil || off >= len(data) || !bytes.HasPrefix(data[off:], []byte("xref")) {
+		t.Fatalf("startxref %q does not point at the xref table", fields[0])
+	}
+	for n, m := range pdfXref.FindAllSubmatch(data[off:], -1) {
+		o, _ := strconv.Atoi(string(m[1]))
+		if !regexp.MustCompile(`^\d+ 0 obj`).Match(data[o:]) {
+			t.Fatalf("xref entry %d points at %q", n, data[o:min(len(data), o+12)])
+		}
+	}
+	var out strings.Builder
+	for _, loc := range pdfStream.FindAllSubmatchIndex(data, -1) {
+		start := loc[1]
+		end := bytes.Index(data[start:], []byte("endstream"))
+		if end < 0 {
+			t.Fatal("stream without endstream")
+		}
+		body := data[start : start+end]
+		if bytes.Contains(data[loc[2]:loc[3]], []byte("/FlateDecode")) {
+			r, err := zlib.NewReader(bytes.NewReader(body))
+			if err != nil {
+				continue // a font program or image: not text
+			}
+			b, _ := io.ReadAll(r)
+			body = b
+		}
+		out.Write(body)
+	}
+	return out.String()
+}
+
+// TestCertificateDownload: the payer gets the HTML and the PDF of the year,
+// with the same total as the certificate issued; the PDF parses and carries
+// the names, the codici fiscali and the total; the public page verifies the
+// code (initials only) in its own Comune only; a guardian who paid nothing
+// gets no certificate, not the payer's.
+func TestCertificateDownload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	p := mario.get("/demo/attestazioni")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Anno 2026", "/demo/attestazioni/2026/pdf")
+
+	html := mario.get("/demo/attestazioni/2026")
+	wantStatus(t, html, http.StatusOK)
+	inst, _ := e.store.InstallationByCode(context.Background(), "demo")
+	cert, err := e.store.LatestCertificate(context.Background(), inst.ID, f.mario, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := cert.Document()
+	if d.TotalCents <= 0 || len(d.Children) == 0 {
+		t.Fatalf("the seed's 2026 certificate is empty: %+v", d.Content)
+	}
+	total := money.Format(d.TotalCents, "it")
+	mustContain(t, html, "Mario Rossi", d.Payer.FiscalCode, d.Children[0].FiscalCode, `id="certificate-total">`+total, d.Code,
+		"trasporto scolastico") // the note that leaves transport out
+	mustNotContain(t, html, "<td data-label=\"Servizio\">Trasporto scolastico")
+
+	pdf := mario.get("/demo/attestazioni/2026/pdf")
+	wantStatus(t, pdf, http.StatusOK)
+	if pdf.header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf.header.Get("Content-Disposition"), "attestazione-730-2026") {
+		t.Fatalf("headers %v", pdf.header)
+	}
+	text := pdfText(t, []byte(pdf.body))
+	digits := strings.TrimPrefix(total, "€ ")
+	for _, want := range []string{"Mario Rossi", d.Payer.FiscalCode, d.Children[0].Name, d.Children[0].FiscalCode, digits, d.Code} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("the PDF does not carry %q", want)
+		}
+	}
+	var versions int
+	mustGet(t, e.store.DB(), &versions, `SELECT count(*) FROM certificates WHERE adult_id = $1 AND year = 2026`, f.mario)
+	if versions != 1 {
+		t.Fatalf("three downloads of an unchanged ledger made %d versions", versions)
+	}
+
+	// Laura (guardian of the same children, no payments): none, never Mario's
+	laura := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
+	wantStatus(t, laura.get("/demo/attestazioni/2026"), http.StatusNotFound)
+	wantStatus(t, laura.get("/demo/attestazioni/2026/pdf"), http.StatusNotFound)
+	p = laura.get("/demo/attestazioni")
+	mustContain(t, p, "alcuna attestazione da scaricare")
+	for _, path := range []string{"/demo/attestazioni/2019", "/demo/attestazioni/abc", "/demo/attestazioni/2999/pdf"} {
+		wantStatus(t, mario.get(path), http.StatusNotFound)
+	}
+
+	// public verification: no sign-in, initials only, the latest version
+	anon := e.browser()
+	v := anon.get("/demo/verifica/" + d.Code)
+	wantStatus(t, v, http.StatusOK)
+	mustContain(t, v, "Attestazione valida", "M. R.", total)
+	mustNotContain(t, v, "Mario Rossi", d.Payer.FiscalCode)
+	v = anon.get("/demo/verifica?codice=" + url.QueryEscape(strings.ToLower(strings.ReplaceAll(d.Code, "-", " "))))
+	mustContain(t, v, "Attestazione valida")
+	wantStatus(t, anon.get("/valle/verifica/"+d.Code), http.StatusNotFound)
+	mustContain(t, anon.get("/demo/verifica?codice=12"), "10 lettere e cifre")
+	wantStatus(t, anon.get("/demo/verifica/ZZZZZ-ZZZZZ"), http.StatusNotFound)
+
+	// a payment recorded since makes a new version; the old code says it was replaced
+	if _, _, err := e.store.AddEntry(context.Background(), db.NewEntry{InstallationID: inst.ID, AdultID: f.mario, Kind: "topup",
+		AmountCents: 1000, EntryDate: cert.IssuedAt, Channel: "POS", IdempotencyKey: "test:late-pos"}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, mario.get("/demo/verifica/"+d.Code), http.StatusOK)
+	html = mario.get("/demo/attestazioni/2026")
+	mustContain(t, html, `id="certificate-reissued"`, "versione 2", "Motivo:")
+	mustContain(t, anon.get("/demo/verifica/"+d.Code), "sostituita da una versione più recente")
+}
+
+// TestMessagesFromTheComune: staff preview a message to the class 3ª B
+// (two adults), a wrong link is named next to its field with the other
+// input kept, a school of another Comune is refused; once sent and worked,
+// Mario sees it unread on his home page, opens it (read), and Giulia, who
+// is not in the class, cannot open it.
+func TestMessagesFromTheComune(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	ctx := context.Background()
+	staff := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	wantStatus(t, staff.get("/demo/operatori/messaggi"), http.StatusOK)
+	var primaria, valleSchool int64
+	mustGet(t, e.store.DB(), &primaria, `SELECT school_id FROM children WHERE id = $1`, f.luca)
+	e.store.DB().MustExec(`INSERT INTO schools (installation_id, name) SELECT id, 'Scuola della Valle' FROM installations WHERE code = 'valle'`)
+	mustGet(t, e.store.DB(), &valleSchool, `SELECT id FROM schools WHERE name = 'Scuola della Valle'`)
+	form := url.Values{"title": {"Uscita anticipata"}, "body": {"Venerdì le lezioni finiscono alle 12."}, "link": {"javascript:alert(1)"},
+		"audience": {"class"}, "class": {fmt.Sprintf("%d/3ª B", primaria)}, "channel": {"email", "sms"}, "action": {"preview"}}
+	p := staff.post("/demo/operatori/messaggi", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="link-error"`, "https://", "Venerdì le lezioni finiscono alle 12.", `value="Uscita anticipata"`)
+
+	bad := url.Values{"title": {"x"}, "body": {"x"}, "audience": {"school"}, "school": {strconv.FormatInt(valleSchool, 10)}, "action": {"preview"}}
+	p = staff.post("/demo/operatori/messaggi", bad)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="school-error"`)
+
+	form.Set("link", "https://comune.example.it/avvisi")
+	p = staff.post("/demo/operatori/messaggi", form)
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, `id="message-preview"`, "Adulti destinatari: 2", "Per e-mail: 2", "Per SMS: 2", "Invia a 2 destinatari")
+	var count int
+	mustGet(t, e.store.DB(), &count, `SELECT count(*) FROM broadcasts`)
+	if count != 0 {
+		t.Fatalf("the preview recorded a message")
+	}
+	form.Set("action", "send")
+	p = staff.post("/demo/operatori/messaggi", form)
+	wantStatus(t, p, http.StatusSeeOther)
+	var id int64
+	mustGet(t, e.store.DB(), &id, `SELECT id FROM broadcasts WHERE title = 'Uscita anticipata'`)
+	var jobs int
+	mustGet(t, e.store.DB(), &jobs, `SELECT count(*) FROM river_job WHERE kind = 'broadcast' AND args->>'broadcast_id' = $1`, strconv.FormatInt(id, 10))
+	if jobs != 1 || !strings.HasSuffix(p.loc, fmt.Sprintf("/operatori/messaggi/%d", id)) {
+		t.Fatalf("jobs %d, location %q", jobs, p.loc)
+	}
+	// the job's first step (delivery/broadcast.go), without a worker here
+	inst, _ := e.store.InstallationByCode(ctx, "demo")
+	if err := e.store.MaterializeBroadcast(ctx, inst.ID, id, 2026, false); err != nil {
+		t.Fatal(err)
+	}
+	p = staff.get(p.loc)
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Mario Rossi", "Laura Rossi", "da inviare")
+
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	home := mario.get("/demo/famiglia")
+	mustContain(t, home, "1 da leggere")
+	list := mario.get("/demo/messaggi")
+	mustContain(t, list, "Uscita anticipata", "nuovo")
+	msg := mario.get(fmt.Sprintf("/demo/messaggi/%d", id))
+	wantStatus(t, msg, http.StatusOK)
+	mustContain(t, msg, "Venerdì le lezioni finiscono alle 12.", `href="https://comune.example.it/avvisi"`)
+	mustNotContain(t, mario.get("/demo/famiglia"), "da leggere")
+
+	e.store.DB().MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
+	giulia := signedIn(t, e, "giulia.bianchi", "Primo-Accesso-2026")
+	wantStatus(t, giulia.get(fmt.Sprintf("/demo/messaggi/%d", id)), http.StatusNotFound)
+}
