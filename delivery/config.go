@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/appio"
 	"portalegenitori/internal/config"
 	"portalegenitori/internal/notify"
 )
@@ -29,6 +30,16 @@ func SendersFromConfig(cfg config.Config) (Senders, error) {
 	return s, nil
 }
 
+// appIOClients builds each Comune's App IO client from the deployment's
+// settings (alerts and App IO).
+func appIOClients(cfg config.Config, store *db.Store) (*AppIOClients, error) {
+	sealer, err := appio.NewKeySealer(cfg.SecretKey)
+	if err != nil {
+		return nil, err
+	}
+	return &AppIOClients{BaseURL: cfg.AppIO.BaseURL, Sealer: sealer, Store: store}, nil
+}
+
 // Run works the queue until ctx ends, then stops gracefully (running jobs
 // get up to 10 seconds; an unfinished one is retried later).
 func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logger) error {
@@ -39,6 +50,9 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter, SecretKey: cfg.SecretKey}
 	if o.RescueStuckJobsAfter > 0 && o.RescueStuckJobsAfter < time.Minute {
 		o.JobTimeout = o.RescueStuckJobsAfter // River wants the rescue delay ≥ the job timeout
+	}
+	if s.AppIO, err = appIOClients(cfg, store); err != nil {
+		return err
 	}
 	w, err := NewWorker(store, s, log, o)
 	if err != nil {

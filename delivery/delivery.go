@@ -61,7 +61,8 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	addLinkWorkers(workers, jobDeps{})              // link.go
 	river.AddWorker(workers, &contactProofWorker{}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{})
-	addDocumentWorkers(workers, jobDeps{}) // certificates.go, broadcast.go
+	addAlertWorkers(workers, jobDeps{}, nil) // alerts.go
+	addDocumentWorkers(workers, jobDeps{})   // certificates.go, broadcast.go
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -87,7 +88,8 @@ func (e *Enqueuer) Credentials(ctx context.Context, tx *sql.Tx, args Credentials
 type Senders struct {
 	Mail    notify.Mailer
 	SMS     notify.SMSSender
-	BaseURL string // public URL of the portal, for sign-in links
+	BaseURL string        // public URL of the portal, for sign-in links
+	AppIO   *AppIOClients // alerts.go; nil: no App IO
 }
 
 // Options tune the worker (tests shorten the times).
@@ -99,6 +101,10 @@ type Options struct {
 	// SecretKey (GENITORI_SECRET_KEY) seals the secrets kept between the
 	// attempts of a job; empty: a random key that dies with the process
 	SecretKey string
+	// Alerts (alerts.go): how often balances that moved are scanned
+	// (default 1 minute) and the clock of quiet hours (default time.Now).
+	AlertScanEvery time.Duration
+	Now            func() time.Time
 }
 
 // Worker works the queue until Stop.
@@ -124,7 +130,8 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
-	addDocumentWorkers(workers, deps) // certificates.go, broadcast.go
+	addAlertWorkers(workers, deps, o.Now) // alerts.go
+	addDocumentWorkers(workers, deps)     // certificates.go, broadcast.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -137,6 +144,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         alertPeriodicJobs(o.AlertScanEvery), // alerts.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,

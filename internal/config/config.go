@@ -55,6 +55,9 @@ type Config struct {
 
 	CNS  CNS  // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
 	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
+
+	// Alerts and App IO (appio.go)
+	AppIO AppIO // GENITORI_APPIO_URL, GENITORI_DEMO_APPIO
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -133,6 +136,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.delivery(getenv, boolVar)...)
 	errs = append(errs, c.cns(getenv)...)
 	errs = append(errs, c.saml(getenv)...)
+	errs = append(errs, c.appio(getenv)...) // alerts & App IO
 	if c.TOTPKey = getenv("GENITORI_TOTP_KEY"); c.TOTPKey != "" && len(c.TOTPKey) < 32 {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY must be at least 32 characters (e.g. openssl rand -hex 32); keep it: the staff's second-factor secrets are sealed with it"))
 	}
