@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/appio"
 	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/notify"
 )
@@ -54,9 +55,20 @@ func addDocumentWorkers(workers *river.Workers, deps jobDeps) {
 	river.AddWorker(workers, &broadcastWorker{jobDeps: deps})
 }
 
-// IOAvailable tells whether messages can go through App IO: false until the
-// App IO channel is configured for the sender.
-func (s Senders) IOAvailable() bool { return false }
+// appIOFor is the installation's App IO client; nil when the deployment
+// has no App IO or the Comune no IO service (then the channel is recorded
+// as not available, never retried).
+func (w *broadcastWorker) appIOFor(ctx context.Context, installationID int64) (appio.Client, error) {
+	if w.senders.AppIO == nil {
+		return nil, nil
+	}
+	cl, err := w.senders.AppIO.For(ctx, installationID)
+	if errors.Is(err, ErrNoAppIOService) || errors.Is(err, appio.ErrKeySealed) {
+		w.log.Warn("messages: App IO not available for the Comune", "installation", installationID, "err", err)
+		return nil, nil
+	}
+	return cl, err
+}
 
 func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs]) error {
 	a := job.Args
@@ -64,7 +76,11 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs
 	if err != nil {
 		return err
 	}
-	if err := w.store.MaterializeBroadcast(ctx, inst.ID, a.BroadcastID, calendar.SchoolYear(calendar.DateOf(time.Now().In(calendar.Rome))), w.senders.IOAvailable()); err != nil {
+	io, err := w.appIOFor(ctx, inst.ID)
+	if err != nil {
+		return err
+	}
+	if err := w.store.MaterializeBroadcast(ctx, inst.ID, a.BroadcastID, calendar.SchoolYear(calendar.DateOf(time.Now().In(calendar.Rome))), io != nil); err != nil {
 		if errors.Is(err, db.ErrNotFound) {
 			return river.JobCancel(err)
 		}
@@ -92,13 +108,18 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs
 			key := fmt.Sprintf("broadcast-%d-%d-%d-%s", inst.ID, b.ID, dl.AdultID, dl.Channel)
 			var sendErr, buildErr error
 			if dl.Channel == "io" {
-				sendErr = errors.New("App IO not available")
+				sendErr, buildErr = w.sendAppIO(ctx, io, dl, d)
 			} else {
 				sendErr, buildErr = deliver(ctx, w.senders, dl.Channel, dl.Lang, dl.Recipient, key, d, notify.BroadcastMail, notify.BroadcastSMS)
 			}
 			status, errText := "sent", ""
 			if err := errors.Join(buildErr, sendErr); err != nil {
 				status, errText = "failed", err.Error()
+				// the citizen has not allowed the Comune's IO service, or IO
+				// refuses the request: another attempt would not change it
+				if buildErr != nil || errors.Is(sendErr, appio.ErrNotAllowed) || errors.Is(sendErr, appio.ErrRejected) || errors.Is(sendErr, errNoAppIO) {
+					status = "unavailable"
+				}
 			}
 			// the record must land even when the job's time is up: a
 			// "sent" lost here means a second copy
@@ -122,4 +143,23 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs
 		return river.JobSnooze(time.Minute)
 	}
 	return w.store.FinishBroadcast(ctx, inst.ID, b.ID)
+}
+
+var errNoAppIO = errors.New("App IO not available")
+
+// sendAppIO sends the message through App IO after the profile check; a
+// 201 means IO accepted it, not that it was read.
+func (w *broadcastWorker) sendAppIO(ctx context.Context, cl appio.Client, dl db.Delivery, d notify.Broadcast) (sendErr, buildErr error) {
+	if cl == nil {
+		return errNoAppIO, nil
+	}
+	msg, err := notify.BroadcastAppIO(dl.Lang, d)
+	if err == nil {
+		err = appio.ValidContent(msg.Subject, msg.Markdown)
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, err = appio.Send(ctx, cl, dl.Recipient, msg.Subject, msg.Markdown)
+	return err, nil
 }

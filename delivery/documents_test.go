@@ -3,6 +3,8 @@ package delivery_test
 import (
 	"context"
 	"database/sql"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
 	"portalegenitori/delivery"
+	"portalegenitori/internal/appio"
+	"portalegenitori/internal/appio/emulator"
 	"portalegenitori/internal/notify/smtptest"
 )
 
@@ -182,4 +186,84 @@ func (g *gateway) requestCount() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return len(g.requests)
+}
+
+// TestBroadcastOverAppIO sends a message through the App IO emulator over
+// real HTTP: the citizen who allows the Comune's service gets it (201,
+// recorded sent); the one who blocked it is recorded as not available and
+// not retried.
+func TestBroadcastOverAppIO(t *testing.T) {
+	t.Parallel()
+	store, _ := dbtest.New(t)
+	ctx := context.Background()
+	em := emulator.New(store.DB())
+	ioSrv := httptest.NewTLSServer(em.APIHandler("/api/v1"))
+	defer ioSrv.Close()
+	sealer, _ := appio.NewKeySealer(strings.Repeat("k", 32))
+	inst, err := store.InstallationByCode(ctx, "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := sealer.Seal("io-service-key-test5678", inst.ID)
+	if err := store.SetAppIOService(ctx, inst.ID, sealed, "5678", 0); err != nil {
+		t.Fatal(err)
+	}
+	var marioCF, lauraCF string
+	var school int64
+	if err := store.DB().Get(&marioCF, `SELECT fiscal_code FROM adults WHERE installation_id = $1 AND first_name = 'Mario'`, inst.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB().Get(&lauraCF, `SELECT fiscal_code FROM adults WHERE installation_id = $1 AND first_name = 'Laura'`, inst.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.DB().Get(&school, `SELECT school_id FROM children WHERE installation_id = $1 AND first_name = 'Luca'`, inst.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := em.SetSwitch(ctx, lauraCF, emulator.Blocked, 0); err != nil {
+		t.Fatal(err)
+	}
+	enq, err := delivery.NewEnqueuer(store.DB().DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := store.CreateBroadcast(ctx, db.NewBroadcast{InstallationID: inst.ID, Title: "Menù",
+		Body: "Da lunedì il menù invernale.", Audience: db.Audience{Kind: db.AudienceClass, SchoolID: school, ClassName: "3ª B"},
+		Channels: []string{"io"}}, func(ctx context.Context, tx *sql.Tx, id int64) error {
+		return enq.Broadcast(ctx, tx, delivery.BroadcastArgs{InstallationID: inst.ID, BroadcastID: id})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := delivery.NewWorker(store, delivery.Senders{BaseURL: "https://portale.example.it",
+		AppIO: &delivery.AppIOClients{BaseURL: ioSrv.URL + "/api/v1", Sealer: sealer, HTTPClient: ioSrv.Client(), Store: store}},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.Options{FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer stopWorker(t, w)
+	waitFor(t, "the message to be sent", 60*time.Second, func() bool {
+		b, err := store.BroadcastByID(ctx, inst.ID, id)
+		return err == nil && b.Status == "done"
+	})
+	list, err := store.BroadcastDeliveries(ctx, inst.ID, id, 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range list {
+		got[d.Recipient] = d.Status
+	}
+	if got[marioCF] != "sent" || got[lauraCF] != "unavailable" || len(got) != 2 {
+		t.Fatalf("deliveries %v", got)
+	}
+	msgs, err := em.Messages(ctx, marioCF, 10)
+	if err != nil || len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "Menù") || !strings.Contains(msgs[0].Markdown, "menù invernale") {
+		t.Fatalf("emulator messages of Mario: %+v %v", msgs, err)
+	}
+	if blocked, _ := em.Messages(ctx, lauraCF, 10); len(blocked) != 0 {
+		t.Fatalf("Laura blocked the service but got %d messages", len(blocked))
+	}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -99,6 +100,14 @@ func (h *Handler) staffMessagesPage(c *gin.Context, status int, v StaffMessagesV
 	}
 	if err == nil {
 		v.Sent, err = h.store.Broadcasts(ctx, inst.ID, 20)
+	}
+	if err == nil {
+		// App IO needs the Comune's IO service (the key, sealed, in the alerts' settings)
+		_, ioErr := h.store.AppIOServiceOf(ctx, inst.ID)
+		v.IOReady = ioErr == nil
+		if ioErr != nil && !errors.Is(ioErr, db.ErrNotFound) {
+			err = ioErr
+		}
 	}
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)

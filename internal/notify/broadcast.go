@@ -1,8 +1,12 @@
 package notify
 
 import (
+	"bytes"
+	"fmt"
 	htmltemplate "html/template"
+	"strings"
 	texttemplate "text/template"
+	"unicode/utf8"
 )
 
 // Broadcast is a message from the Comune to families: the text the office
@@ -36,4 +40,26 @@ func BroadcastMail(lang, to string, d Broadcast) (Mail, error) {
 // portal link (the text can be long).
 func BroadcastSMS(lang, to string, d Broadcast) (SMS, error) {
 	return renderSMSWith(broadcastTemplates, lang, to, "broadcast_sms", d)
+}
+
+// BroadcastAppIO is the App IO message of a message from the Comune. IO
+// wants a subject of 10 to 120 characters: a short title gets the Comune's
+// name before it.
+func BroadcastAppIO(lang string, d Broadcast) (AppIOMessage, error) {
+	t, ok := broadcastTemplates[lang]
+	if !ok {
+		t = broadcastTemplates["it"]
+	}
+	var md bytes.Buffer
+	if err := t.text.ExecuteTemplate(&md, "broadcast_io", d); err != nil {
+		return AppIOMessage{}, fmt.Errorf("render io markdown: %w", err)
+	}
+	subject := d.Title
+	if utf8.RuneCountInString(subject) < 10 {
+		subject = d.Comune + " – " + subject
+	}
+	if r := []rune(subject); len(r) > 120 {
+		subject = string(r[:119]) + "…"
+	}
+	return AppIOMessage{Subject: subject, Markdown: strings.TrimSpace(md.String())}, nil
 }
