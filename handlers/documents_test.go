@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
 	"context"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/money"
 )
 
@@ -211,4 +213,73 @@ func TestMessagesFromTheComune(t *testing.T) {
 	e.store.DB().MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
 	giulia := signedIn(t, e, "giulia.bianchi", "Primo-Accesso-2026")
 	wantStatus(t, giulia.get(fmt.Sprintf("/demo/messaggi/%d", id)), http.StatusNotFound)
+}
+
+// TestCertificateOfficeRun: staff start the run of a year (one job
+// enqueued), the page shows the progress (htmx polls the block; a plain
+// reload works without JavaScript), and the ZIP holds one parsable PDF per
+// certificate issued.
+func TestCertificateOfficeRun(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	staff := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	wantStatus(t, staff.get("/demo/operatori/attestazioni"), http.StatusOK)
+	p := staff.post("/demo/operatori/attestazioni", url.Values{"year": {"1999"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="year-error"`)
+	p = staff.post("/demo/operatori/attestazioni/dati-comune", url.Values{"fiscal_code": {"0012345678"}, "signatory": {"La responsabile"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="fiscal_code-error"`, `value="La responsabile"`)
+	wantStatus(t, staff.post("/demo/operatori/attestazioni/dati-comune", url.Values{"fiscal_code": {"00123456789"}, "signatory": {"La responsabile"}}), http.StatusSeeOther)
+
+	p = staff.post("/demo/operatori/attestazioni", url.Values{"year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	var run int64
+	mustGet(t, e.store.DB(), &run, `SELECT id FROM certificate_runs WHERE year = 2026`)
+	var jobs int
+	mustGet(t, e.store.DB(), &jobs, `SELECT count(*) FROM river_job WHERE kind = 'certificate_run'`)
+	if jobs != 1 {
+		t.Fatalf("%d jobs", jobs)
+	}
+	page := staff.get(p.loc)
+	wantStatus(t, page, http.StatusOK)
+	mustContain(t, page, "0 attestazioni emesse su", `hx-trigger="every 2s"`, "ricaricala")
+	inst, _ := e.store.InstallationByCode(ctx, "demo")
+	pending, err := e.store.PendingRunAdults(ctx, inst.ID, run, 100)
+	if err != nil || len(pending) == 0 {
+		t.Fatalf("pending %v %v", pending, err)
+	}
+	// the job's work, without a worker here
+	for _, a := range pending {
+		if err := delivery.IssueRunCertificate(ctx, e.store, inst.ID, run, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.store.SetRunStatus(ctx, inst.ID, run, "done"); err != nil {
+		t.Fatal(err)
+	}
+	frag := staff.get(p.loc, "HX-Request", "true")
+	mustContain(t, frag, fmt.Sprintf("%d attestazioni emesse su %d", len(pending), len(pending)), "completata", "attestazioni.zip")
+	mustNotContain(t, frag, "<html", "every 2s")
+
+	z := staff.get(p.loc + "/attestazioni.zip")
+	wantStatus(t, z, http.StatusOK)
+	zr, err := zip.NewReader(strings.NewReader(z.body), int64(len(z.body)))
+	if err != nil || len(zr.File) != len(pending) {
+		t.Fatalf("zip: %v, %d files, want %d", err, len(zr.File), len(pending))
+	}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if text := pdfText(t, b); !strings.Contains(text, "00123456789") || !strings.Contains(text, "La responsabile") {
+			t.Fatalf("%s lacks the Comune's fiscal code or the signatory", f.Name)
+		}
+	}
+	// a run id that is not the installation's is 404
+	wantStatus(t, staff.get(fmt.Sprintf("/demo/operatori/attestazioni/elaborazioni/%d", run+1000)), http.StatusNotFound)
 }
