@@ -109,6 +109,9 @@ CREATE TABLE broadcast_deliveries (
     PRIMARY KEY (installation_id, broadcast_id, adult_id, channel),
     FOREIGN KEY (installation_id, broadcast_id, adult_id) REFERENCES broadcast_recipients (installation_id, broadcast_id, adult_id)
 );
+-- the job's next slice: the pending rows only, in key order
+CREATE INDEX broadcast_deliveries_pending ON broadcast_deliveries (installation_id, broadcast_id, adult_id, channel)
+    WHERE status = 'pending';
 
 -- +goose Down
 DROP TABLE broadcast_deliveries, broadcast_recipients, broadcasts,
