@@ -27,3 +27,13 @@ func (h *Handler) staffDocumentRoutes(staff *gin.RouterGroup) {
 	staff.POST("/messaggi", h.staffMessageSubmit)
 	staff.GET("/messaggi/:id", h.staffMessageShow) // staff_message_show.go
 }
+
+// viewAsDocumentRoutes: staff reading as a family see its messages (left
+// unread) and its certificates (as issued, never issuing one).
+func (h *Handler) viewAsDocumentRoutes(viewAs *gin.RouterGroup) {
+	viewAs.GET("/messaggi", h.messagesList)
+	viewAs.GET("/messaggi/:id", h.messageShow)
+	viewAs.GET("/attestazioni", h.certificateList)
+	viewAs.GET("/attestazioni/:year", h.certificateShow)
+	viewAs.GET("/attestazioni/:year/pdf", h.certificatePDF)
+}

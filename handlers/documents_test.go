@@ -204,6 +204,11 @@ func TestMessagesFromTheComune(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Mario Rossi", "Laura Rossi", "da inviare")
 
+	// staff reading as Mario see it and leave it unread
+	asMario := fmt.Sprintf("/demo/operatori/adulti/%d/come-famiglia", f.mario)
+	mustContain(t, staff.get(asMario+"/messaggi"), "Uscita anticipata")
+	wantStatus(t, staff.get(fmt.Sprintf("%s/messaggi/%d", asMario, id)), http.StatusOK)
+
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	home := mario.get("/demo/famiglia")
 	mustContain(t, home, fmt.Sprintf("%d da leggere", before+1))

@@ -20,6 +20,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	viewAs.GET("/pagamenti", h.paymentsList)
 	viewAs.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
 	viewAs.GET("/pagamenti/estratto", h.paymentsStatement)
+	h.viewAsDocumentRoutes(viewAs) // document_routes.go
 	staff.POST("/utenze/:acc/:action", h.staffAccountAction)
 	staff.GET("/bambini/nuovo", h.staffChildNew)
 	staff.POST("/bambini", h.staffChildSave)
