@@ -219,6 +219,17 @@ func computeCertificate(ctx context.Context, q sqlx.QueryerContext, installation
 		res, children, services), nil
 }
 
+// CertificateContent computes what the certificate of an adult's year
+// would state now, without issuing it (the year still running).
+// ErrNotFound: nothing paid by traceable means that year.
+func (s *Store) CertificateContent(ctx context.Context, installationID, adultID int64, year int) (certificate.Content, error) {
+	c, err := computeCertificate(ctx, s.db, installationID, adultID, year)
+	if err == nil && c.TotalCents == 0 && c.UnusedCents == 0 {
+		err = ErrNotFound
+	}
+	return c, err
+}
+
 // LatestCertificate is the newest version of an adult's certificate of a year.
 func (s *Store) LatestCertificate(ctx context.Context, installationID, adultID int64, year int) (*Certificate, error) {
 	var c Certificate

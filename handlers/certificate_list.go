@@ -10,7 +10,8 @@ import (
 // certificate for: those in which they paid by a traceable means.
 type CertificateListView struct {
 	Base
-	Years []int
+	Years   []int
+	Current int // the year running: its document is provisional
 }
 
 func (h *Handler) certificateList(c *gin.Context) {
@@ -23,7 +24,7 @@ func (h *Handler) certificateList(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	v := CertificateListView{Base: h.base(c), Years: years}
+	v := CertificateListView{Base: h.base(c), Years: years, Current: today().Year()}
 	v.Nav = "family"
 	h.render(c, http.StatusOK, "certificates", v)
 }

@@ -16,6 +16,9 @@ func certificateT(key string, args ...any) string { return i18n.T("it", key, arg
 
 // certificateFileName names a certificate's PDF.
 func certificateFileName(d *certificate.Document) string {
+	if d.Provisional {
+		return fmt.Sprintf("situazione-provvisoria-730-%d.pdf", d.Year)
+	}
 	return fmt.Sprintf("attestazione-730-%d-n%d-v%d.pdf", d.Year, d.Number, d.Version)
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,6 +11,9 @@ import (
 	"portalegenitori/delivery"
 	"portalegenitori/internal/certificate"
 )
+
+// NextYear is the year after the document's, when its certificate can be had.
+func (v CertificateView) NextYear() int { return v.Year + 1 }
 
 // CertificateView is the accessible HTML version of a certificate: the
 // same content as the PDF, printable (print CSS hides the portal's chrome).
@@ -35,6 +39,16 @@ func (h *Handler) familyCertificate(c *gin.Context) (*certificate.Document, bool
 	}
 	inst := installation(c)
 	ctx := c.Request.Context()
+	if year == today().Year() {
+		// the year is running: what was paid so far, not a certificate
+		// (no number, no code, nothing stored: a version a day would be noise)
+		content, err := h.store.CertificateContent(ctx, inst.ID, adult.ID, year)
+		if err != nil {
+			h.notFoundOr(c, err)
+			return nil, false
+		}
+		return &certificate.Document{Content: content, IssuedAt: time.Now(), Provisional: true}, true
+	}
 	var cert *db.Certificate
 	if viewAsAdult(c) != nil {
 		cert, err = h.store.LatestCertificate(ctx, inst.ID, adult.ID, year) // staff read, never issue

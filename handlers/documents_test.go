@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
@@ -64,39 +65,77 @@ func pdfText(t *testing.T, data []byte) string {
 	return out.String()
 }
 
-// TestCertificateDownload: the payer gets the HTML and the PDF of the year,
-// with the same total as the certificate issued; the PDF parses and carries
-// the names, the codici fiscali and the total; the public page verifies the
-// code (initials only) in its own Comune only; a guardian who paid nothing
-// gets no certificate, not the payer's.
+// TestCertificateDownload: the year still running gives a provisional
+// situation (marked so, no number or code, nothing stored); a past year
+// gives the payer the HTML and the PDF with the same total as the
+// certificate issued; the PDF parses and carries the names, the codici
+// fiscali and the total; the public page verifies the code (initials only)
+// in its own Comune only; a guardian who paid nothing gets no certificate,
+// not the payer's; a change makes a new version that says why.
 func TestCertificateDownload(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
+	ctx := context.Background()
+	inst, _ := e.store.InstallationByCode(ctx, "demo")
+	// Mario paid 30 € by pagoPA in March 2025 for three of Luca's meals
+	add := func(kind string, cents int64, day string, child, service *int64, channel, key string) {
+		t.Helper()
+		d, _ := time.Parse(time.DateOnly, day)
+		if _, _, err := e.store.AddEntry(ctx, db.NewEntry{InstallationID: inst.ID, AdultID: f.mario, Kind: kind, AmountCents: cents,
+			EntryDate: d, ChildID: child, ServiceID: service, Channel: channel, IdempotencyKey: key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("topup", 3000, "2025-03-01", nil, nil, "pagoPA", "t:1")
+	for i, day := range []string{"2025-03-03", "2025-03-04", "2025-03-05"} {
+		add("charge", -500, day, &f.luca, &f.mensa, "", fmt.Sprintf("t:c%d", i))
+	}
+
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	p := mario.get("/demo/attestazioni")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Anno 2026", "/demo/attestazioni/2026/pdf")
+	mustContain(t, p, "Anno 2026 (in corso", "Anno 2025", "/demo/attestazioni/2025/pdf")
 
+	// the running year: provisional
+	now, err := e.store.CertificateContent(ctx, inst.ID, f.mario, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
 	html := mario.get("/demo/attestazioni/2026")
 	wantStatus(t, html, http.StatusOK)
-	inst, _ := e.store.InstallationByCode(context.Background(), "demo")
-	cert, err := e.store.LatestCertificate(context.Background(), inst.ID, f.mario, 2026)
+	mustContain(t, html, `id="certificate-provisional"`, `id="certificate-total">`+money.Format(now.TotalCents, "it"))
+	mustNotContain(t, html, "Codice di verifica")
+	pdf := mario.get("/demo/attestazioni/2026/pdf")
+	wantStatus(t, pdf, http.StatusOK)
+	if text := pdfText(t, []byte(pdf.body)); !strings.Contains(text, "SITUAZIONE PROVVISORIA") || strings.Contains(text, "Codice di verifica") {
+		t.Fatalf("the provisional PDF is not marked so")
+	}
+	var stored int
+	mustGet(t, e.store.DB(), &stored, `SELECT count(*) FROM certificates`)
+	if stored != 0 {
+		t.Fatalf("the running year stored %d certificates", stored)
+	}
+
+	// a past year: the certificate
+	html = mario.get("/demo/attestazioni/2025")
+	wantStatus(t, html, http.StatusOK)
+	cert, err := e.store.LatestCertificate(ctx, inst.ID, f.mario, 2025)
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, _ := cert.Document()
-	if d.TotalCents <= 0 || len(d.Children) == 0 {
-		t.Fatalf("the seed's 2026 certificate is empty: %+v", d.Content)
+	if d.TotalCents < 1500 || len(d.Children) == 0 {
+		t.Fatalf("the 2025 certificate: %+v", d.Content)
 	}
 	total := money.Format(d.TotalCents, "it")
 	mustContain(t, html, "Mario Rossi", d.Payer.FiscalCode, d.Children[0].FiscalCode, `id="certificate-total">`+total, d.Code,
 		"trasporto scolastico") // the note that leaves transport out
-	mustNotContain(t, html, "<td data-label=\"Servizio\">Trasporto scolastico")
+	mustNotContain(t, html, `id="certificate-provisional"`, `<td data-label="Servizio">Trasporto scolastico`)
 
-	pdf := mario.get("/demo/attestazioni/2026/pdf")
+	pdf = mario.get("/demo/attestazioni/2025/pdf")
 	wantStatus(t, pdf, http.StatusOK)
-	if pdf.header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf.header.Get("Content-Disposition"), "attestazione-730-2026") {
+	if pdf.header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf.header.Get("Content-Disposition"), "attestazione-730-2025") {
 		t.Fatalf("headers %v", pdf.header)
 	}
 	text := pdfText(t, []byte(pdf.body))
@@ -107,17 +146,17 @@ func TestCertificateDownload(t *testing.T) {
 		}
 	}
 	var versions int
-	mustGet(t, e.store.DB(), &versions, `SELECT count(*) FROM certificates WHERE adult_id = $1 AND year = 2026`, f.mario)
+	mustGet(t, e.store.DB(), &versions, `SELECT count(*) FROM certificates WHERE adult_id = $1 AND year = 2025`, f.mario)
 	if versions != 1 {
-		t.Fatalf("three downloads of an unchanged ledger made %d versions", versions)
+		t.Fatalf("two downloads of an unchanged ledger made %d versions", versions)
 	}
 
 	// Laura (guardian of the same children, no payments): none, never Mario's
 	laura := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
-	wantStatus(t, laura.get("/demo/attestazioni/2026"), http.StatusNotFound)
-	wantStatus(t, laura.get("/demo/attestazioni/2026/pdf"), http.StatusNotFound)
-	p = laura.get("/demo/attestazioni")
-	mustContain(t, p, "alcuna attestazione da scaricare")
+	for _, path := range []string{"/demo/attestazioni/2025", "/demo/attestazioni/2025/pdf", "/demo/attestazioni/2026", "/demo/attestazioni/2026/pdf"} {
+		wantStatus(t, laura.get(path), http.StatusNotFound)
+	}
+	mustContain(t, laura.get("/demo/attestazioni"), "alcuna attestazione da scaricare")
 	for _, path := range []string{"/demo/attestazioni/2019", "/demo/attestazioni/abc", "/demo/attestazioni/2999/pdf"} {
 		wantStatus(t, mario.get(path), http.StatusNotFound)
 	}
@@ -134,14 +173,11 @@ func TestCertificateDownload(t *testing.T) {
 	mustContain(t, anon.get("/demo/verifica?codice=12"), "10 lettere e cifre")
 	wantStatus(t, anon.get("/demo/verifica/ZZZZZ-ZZZZZ"), http.StatusNotFound)
 
-	// a payment recorded since makes a new version; the old code says it was replaced
-	if _, _, err := e.store.AddEntry(context.Background(), db.NewEntry{InstallationID: inst.ID, AdultID: f.mario, Kind: "topup",
-		AmountCents: 1000, EntryDate: cert.IssuedAt, Channel: "POS", IdempotencyKey: "test:late-pos"}); err != nil {
-		t.Fatal(err)
-	}
-	wantStatus(t, mario.get("/demo/verifica/"+d.Code), http.StatusOK)
-	html = mario.get("/demo/attestazioni/2026")
-	mustContain(t, html, `id="certificate-reissued"`, "versione 2", "Motivo:")
+	// the registry corrects the payer's surname: a new version, and why;
+	// the old code says it was replaced
+	e.store.DB().MustExec(`UPDATE adults SET last_name = 'Rossi Verdi' WHERE id = $1`, f.mario)
+	html = mario.get("/demo/attestazioni/2025")
+	mustContain(t, html, `id="certificate-reissued"`, "versione 2", "Motivo: dati anagrafici", "Mario Rossi Verdi")
 	mustContain(t, anon.get("/demo/verifica/"+d.Code), "sostituita da una versione più recente")
 }
 

@@ -71,6 +71,10 @@ type Document struct {
 	Code      string
 	Reason    string // why this version replaces the previous one
 	VerifyURL string
+	// Provisional: the year is still running; the document shows the
+	// situation on IssuedAt and is not a certificate (no number, no code,
+	// not stored)
+	Provisional bool
 }
 
 // Build makes the content from the attribution: children and lines sorted

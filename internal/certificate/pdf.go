@@ -67,6 +67,11 @@ func (d Document) PDF(w io.Writer, t Translate, compress bool) error {
 	p.MultiCell(width, 6, tr(title), "", "L", false)
 	p.SetFont("Helvetica", "", 9.5)
 	p.MultiCell(width, 4.5, tr(t("certificate.doc.norm")), "", "L", false)
+	if d.Provisional {
+		p.Ln(2)
+		p.SetFont("Helvetica", "B", 11)
+		p.MultiCell(width, 5.5, tr(t("certificate.doc.provisional", d.Year, d.IssuedAt.Format("02/01/2006"), d.Year+1)), "1", "L", false)
+	}
 	p.Ln(4)
 	p.SetFont("Helvetica", "", 10.5)
 	p.MultiCell(width, 5.2, tr(t("certificate.doc.statement", d.Payer.Name, d.Payer.FiscalCode, d.Year)), "", "L", false)
@@ -104,6 +109,9 @@ func (d Document) PDF(w io.Writer, t Translate, compress bool) error {
 	}
 	p.Ln(3)
 	p.SetFont("Helvetica", "", 9.5)
+	if d.Provisional {
+		return p.Output(w)
+	}
 	p.MultiCell(width, 4.8, tr(t("certificate.doc.number", d.Number, d.Year, d.Version, d.IssuedAt.Format("02/01/2006"))), "", "L", false)
 	if d.Version > 1 && d.Reason != "" {
 		p.MultiCell(width, 4.8, tr(t("certificate.doc.reissue", d.Reason)), "", "L", false)

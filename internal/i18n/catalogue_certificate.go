@@ -26,6 +26,9 @@ var certificateMessages = map[string][2]string{
 	"certificate.doc.verify":         {"Codice di verifica: %s. Verificabile su %s", "Verification code: %s. It can be checked at %s"},
 	"certificate.doc.signature":      {"Firma autografa sostituita a mezzo stampa ai sensi dell'art. 3, comma 2, del D.Lgs. 12 febbraio 1993, n. 39.", "Handwritten signature replaced by print under art. 3, paragraph 2, of Legislative Decree 39 of 12 February 1993."},
 
+	"certificate.doc.provisional":  {"SITUAZIONE PROVVISORIA dell'anno %d, non ancora concluso, al %s: non è un'attestazione e non vale per la dichiarazione dei redditi. L'attestazione dell'anno si scarica da gennaio %d.", "PROVISIONAL SITUATION of the year %d, not over yet, on %s: it is not a statement and is not valid for the tax return. The year's statement can be downloaded from January %d."},
+	"certificate.list.provisional": {"(in corso: situazione provvisoria)", "(running: provisional situation)"},
+
 	"certificate.reason.total":  {"ricalcolo dopo movimenti registrati o corretti: il totale passa da %s a %s.", "recalculated after entries were recorded or corrected: the total goes from %s to %s."},
 	"certificate.reason.data":   {"dati anagrafici del genitore o dati del Comune aggiornati.", "the parent's or the municipality's data were updated."},
 	"certificate.reason.credit": {"aggiornati i pagamenti in contanti o il credito non ancora utilizzato.", "cash payments or the credit not yet used were updated."},
