@@ -188,6 +188,11 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"parent", "GET", "/demo/pagamenti/movimenti.csv", []string{"pagante", "dal", "al", "bambino", "servizio", "tipo"}},
 		{"parent", "GET", "/demo/pagamenti/estratto", []string{"pagante", "dal", "al"}},
 		{"parent", "GET", "/demo/presenze/{child}/{hostile}", []string{"mese", "giorno"}},
+		{"staff", "POST", "/demo/operatori/messaggi", []string{"title", "body", "link", "audience", "school", "class", "service", "channel", "action"}},
+		{"staff", "POST", "/demo/operatori/attestazioni", []string{"year"}},
+		{"parent", "GET", "/demo/attestazioni/{hostile}", nil},
+		{"parent", "GET", "/demo/messaggi/{hostile}", nil},
+		{"anon", "GET", "/demo/verifica", []string{"codice"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}

@@ -104,6 +104,9 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/registro"}, {"GET", "/operatori/importa"}, {"POST", "/operatori/importa"},
 		{"GET", "/operatori/catalogo"}, {"POST", "/operatori/catalogo"},
 		{"GET", "/operatori/impostazioni"}, {"POST", "/operatori/impostazioni"},
+		{"GET", "/operatori/messaggi"}, {"POST", "/operatori/messaggi"}, {"GET", "/operatori/messaggi/1"}, // staff_messages.go
+		{"GET", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni/dati-comune"},
+		{"GET", "/operatori/attestazioni/elaborazioni/1"}, {"GET", "/operatori/attestazioni/elaborazioni/1/attestazioni.zip"},
 	}
 }
 
