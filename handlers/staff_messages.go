@@ -129,7 +129,7 @@ func (h *Handler) staffMessageSubmit(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
 	v := StaffMessagesView{StaffBase: h.staffBase(c, "messages")}
-	f := MessageForm{Title: formText(c, "title"), Body: strings.TrimSpace(strings.ReplaceAll(c.PostForm("body"), "\r\n", "\n")),
+	f := MessageForm{Title: strings.Join(strings.Fields(formText(c, "title")), " "), Body: formText(c, "body"),
 		Link: formText(c, "link"), Audience: formText(c, "audience"), School: formID(c, "school"), Service: formID(c, "service"),
 		Class: formText(c, "class")}
 	for _, ch := range c.PostFormArray("channel") {
