@@ -12,7 +12,7 @@ func (h *Handler) documentRoutes(inst, auth *gin.RouterGroup) {
 	auth.GET("/attestazioni/:year", h.certificateShow)
 	auth.GET("/attestazioni/:year/pdf", h.certificatePDF)
 	auth.GET("/messaggi", h.messagesList) // messages_list.go
-	auth.GET("/messaggi/:id", h.messageShow)
+	auth.GET("/messaggi/:msg", h.messageShow)
 }
 
 // staffDocumentRoutes mounts the office's pages of the certificates and of
@@ -32,7 +32,7 @@ func (h *Handler) staffDocumentRoutes(staff *gin.RouterGroup) {
 // unread) and its certificates (as issued, never issuing one).
 func (h *Handler) viewAsDocumentRoutes(viewAs *gin.RouterGroup) {
 	viewAs.GET("/messaggi", h.messagesList)
-	viewAs.GET("/messaggi/:id", h.messageShow)
+	viewAs.GET("/messaggi/:msg", h.messageShow)
 	viewAs.GET("/attestazioni", h.certificateList)
 	viewAs.GET("/attestazioni/:year", h.certificateShow)
 	viewAs.GET("/attestazioni/:year/pdf", h.certificatePDF)

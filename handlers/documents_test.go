@@ -243,7 +243,9 @@ func TestMessagesFromTheComune(t *testing.T) {
 	// staff reading as Mario see it and leave it unread
 	asMario := fmt.Sprintf("/demo/operatori/adulti/%d/come-famiglia", f.mario)
 	mustContain(t, staff.get(asMario+"/messaggi"), "Uscita anticipata")
-	wantStatus(t, staff.get(fmt.Sprintf("%s/messaggi/%d", asMario, id)), http.StatusOK)
+	asRead := staff.get(fmt.Sprintf("%s/messaggi/%d", asMario, id))
+	wantStatus(t, asRead, http.StatusOK)
+	mustContain(t, asRead, "Venerdì le lezioni finiscono alle 12.")
 
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	home := mario.get("/demo/famiglia")

@@ -63,7 +63,7 @@ func (h *Handler) messageShow(c *gin.Context) {
 	if adult == nil {
 		return
 	}
-	id, ok := h.pathID(c, "id")
+	id, ok := h.pathID(c, "msg") // not "id": under the view-as prefix that is the adult
 	if !ok {
 		return
 	}
