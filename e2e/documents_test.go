@@ -59,7 +59,7 @@ func TestMessageJourney(t *testing.T) {
 	if resp := s.enter(); resp.Status != 200 || !strings.Contains(s.path(), "/operatori/messaggi/") {
 		t.Fatalf("send: %s (status %d)", s.path(), resp.Status)
 	}
-	// htmx polls the status block until the job has sent it
+	// htmx polls the status block (not the table) until the job has sent it
 	s.waitFor("the message sent", `document.querySelector('#message-status dd') && document.querySelector('#message-status dd').innerText === 'inviato'`)
 	axeCheck(s, "staff message, sent")
 

@@ -23,6 +23,7 @@ func (h *Handler) staffDocumentRoutes(staff *gin.RouterGroup) {
 	staff.POST("/attestazioni/dati-comune", h.staffCertificateSettings)
 	staff.GET("/attestazioni/elaborazioni/:id", h.staffCertificateRun) // staff_certificate_run.go
 	staff.GET("/attestazioni/elaborazioni/:id/attestazioni.zip", h.staffCertificateZip)
+	staff.POST("/attestazioni/elaborazioni/:id/riprendi", h.staffCertificateRunResume)
 	staff.GET("/messaggi", h.staffMessages) // staff_messages.go
 	staff.POST("/messaggi", h.staffMessageSubmit)
 	staff.GET("/messaggi/:id", h.staffMessageShow) // staff_message_show.go

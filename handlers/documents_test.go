@@ -295,7 +295,14 @@ func TestCertificateOfficeRun(t *testing.T) {
 	}
 	page := staff.get(p.loc)
 	wantStatus(t, page, http.StatusOK)
-	mustContain(t, page, "0 attestazioni emesse su", `hx-trigger="every 2s"`, "ricaricala")
+	mustContain(t, page, "0 attestazioni emesse su", `hx-trigger="every 2s"`, "ricaricala", "Riprendi l")
+	// the job gave up (as after hours without a database): resume enqueues it again
+	e.store.DB().MustExec(`UPDATE river_job SET state = 'discarded', finalized_at = now() WHERE kind = 'certificate_run'`)
+	wantStatus(t, staff.post(p.loc+"/riprendi", nil), http.StatusSeeOther)
+	mustGet(t, e.store.DB(), &jobs, `SELECT count(*) FROM river_job WHERE kind = 'certificate_run' AND state = 'available'`)
+	if jobs != 1 {
+		t.Fatalf("resume: %d jobs available", jobs)
+	}
 	inst, _ := e.store.InstallationByCode(ctx, "demo")
 	pending, err := e.store.PendingRunAdults(ctx, inst.ID, run, 100)
 	if err != nil || len(pending) == 0 {

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"portalegenitori/delivery"
 )
 
 // StaffCertificateRunView is the progress of a run. While it runs, htmx
@@ -98,4 +101,34 @@ func (h *Handler) staffCertificateZip(c *gin.Context) {
 	if err := zw.Close(); err != nil {
 		h.log.Error("certificate zip", "run", r.ID, "err", err)
 	}
+}
+
+// staffCertificateRunResume enqueues the job of an unfinished run again
+// (after its job gave up, e.g. the database was away for hours): it goes on
+// from the first adult not issued. A job of the run still queued or running
+// makes this a no-op (River's unique job per run).
+func (h *Handler) staffCertificateRunResume(c *gin.Context) {
+	inst := installation(c)
+	ctx := c.Request.Context()
+	id, ok := h.pathID(c, "id")
+	if !ok {
+		return
+	}
+	r, err := h.store.CertificateRunByID(ctx, inst.ID, id)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	self := fmt.Sprintf("/%s/operatori/attestazioni/elaborazioni/%d", inst.Code, r.ID)
+	if r.Status != "done" {
+		err := h.store.WithTx(ctx, func(tx *sqlx.Tx) error {
+			return h.enqueue.CertificateRun(ctx, tx.Tx, delivery.CertificateRunArgs{InstallationID: inst.ID, RunID: r.ID})
+		})
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		h.staffAudit(c, "certificate_run_resume", "success", map[string]any{"run": r.ID})
+	}
+	h.flashRedirect(c, tr(c, "certificate.staff.resumed"), self)
 }

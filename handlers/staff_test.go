@@ -107,6 +107,7 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/messaggi"}, {"POST", "/operatori/messaggi"}, {"GET", "/operatori/messaggi/1"}, // staff_messages.go
 		{"GET", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni/dati-comune"},
 		{"GET", "/operatori/attestazioni/elaborazioni/1"}, {"GET", "/operatori/attestazioni/elaborazioni/1/attestazioni.zip"},
+		{"POST", "/operatori/attestazioni/elaborazioni/1/riprendi"},
 	}
 }
 
