@@ -20,7 +20,7 @@ require (
 	github.com/crewjam/saml v0.6.3 // indirect
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/oapi-codegen/runtime v1.9.0 // indirect
+	github.com/oapi-codegen/runtime v1.9.0
 )
 
 require (

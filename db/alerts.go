@@ -379,3 +379,25 @@ func (s *Store) SetAppIOService(ctx context.Context, installationID int64, seale
 	}
 	return nil
 }
+
+// AlertState is the state of one alert of an adult.
+type AlertState struct {
+	Kind           string    `db:"kind"`
+	Fired          bool      `db:"fired"`
+	BalanceCents   int64     `db:"balance_cents"`
+	ThresholdCents int64     `db:"threshold_cents"`
+	ChangedAt      time.Time `db:"changed_at"`
+}
+
+// FiredAlerts lists the adult's alerts that fired and wait for the balance
+// to recover.
+func (s *Store) FiredAlerts(ctx context.Context, installationID, adultID int64) ([]AlertState, error) {
+	var out []AlertState
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT kind, fired, balance_cents, threshold_cents, changed_at FROM alert_states
+		WHERE installation_id = $1 AND adult_id = $2 AND fired ORDER BY kind DESC`, installationID, adultID)
+	if err != nil {
+		return nil, fmt.Errorf("fired alerts of adult %d: %w", adultID, err)
+	}
+	return out, nil
+}

@@ -248,16 +248,29 @@ func (w *alertScanWorker) Work(ctx context.Context, job *river.Job[AlertScanArgs
 		}
 		return err
 	}
-	byInst, mark, err := w.store.AdultsWithNewEntries(ctx, scanBatch)
-	if err != nil {
-		return err
-	}
-	for inst, adults := range byInst {
-		if _, err := w.enq.EvaluateAlerts(ctx, w.store, inst, adults, w.now()); err != nil {
+	// batch after batch until caught up, within the job's time: a backlog
+	// (a large import) is worked through, the rest by the next scan
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		byInst, mark, err := w.store.AdultsWithNewEntries(ctx, scanBatch)
+		if err != nil {
 			return err
 		}
+		if len(byInst) == 0 {
+			return nil
+		}
+		for inst, adults := range byInst {
+			if _, err := w.enq.EvaluateAlerts(ctx, w.store, inst, adults, w.now()); err != nil {
+				return err
+			}
+		}
+		if err := w.store.SetAlertScanMark(ctx, mark); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
 	}
-	return w.store.SetAlertScanMark(ctx, mark)
 }
 
 type alertWorker struct {

@@ -413,6 +413,7 @@ func walkParent(r *layoutRun) {
 	r.visit("message", p.attr(`#message-list a[href*="/messaggi/"]`, "href"))
 	r.visit("730 certificates", "/demo/attestazioni")
 	r.visit("730 certificate", "/demo/attestazioni/2026")
+	r.visit("alerts", "/demo/avvisi")
 }
 
 func walkStaff(r *layoutRun) {
@@ -454,6 +455,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("catalogue", "/demo/operatori/catalogo")
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
+	r.visit("alerts and App IO settings", "/demo/operatori/impostazioni/avvisi")
 	r.visit("sessions (staff)", "/demo/sessioni")
 	r.visit("messages to families", "/demo/operatori/messaggi")
 	r.visit("message sent", p.attr(`a[href*="/operatori/messaggi/"]`, "href"))

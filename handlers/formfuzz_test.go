@@ -193,6 +193,10 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"parent", "GET", "/demo/attestazioni/{hostile}", nil},
 		{"parent", "GET", "/demo/messaggi/{hostile}", nil},
 		{"anon", "GET", "/demo/verifica", []string{"codice"}},
+		{"parent", "POST", "/demo/avvisi", []string{"low_enabled", "low_mode", "low_amount", "low_meals", "debt_enabled", "via_email", "via_sms", "via_appio", "quiet_start", "quiet_end"}}, // alerts_*.go
+		{"parent", "POST", "/demo/avvisi/soglia", []string{"low_meals"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/avvisi", []string{"low_enabled", "low_mode", "low_amount", "low_meals", "debt_enabled", "via_email", "via_sms", "via_appio", "quiet_start", "quiet_end"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/avvisi/app-io", []string{"appio_key", "azione"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}

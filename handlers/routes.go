@@ -75,13 +75,18 @@ func (h *Handler) Routes() http.Handler {
 	auth.POST("/profilo/email/conferma/:token", h.profileEmailConfirmSubmit)
 	auth.GET("/profilo/dati.zip", h.profileExport)
 	auth.POST("/profilo/chiusura", h.profileClose)
-	h.documentRoutes(inst, auth) // 730 certificate, messages from the Comune (document_routes.go)
+	h.documentRoutes(inst, auth)      // 730 certificate, messages from the Comune (document_routes.go)
+	auth.GET("/avvisi", h.alertsShow) // alerts_*.go
+	auth.POST("/avvisi", h.alertsSave)
+	auth.POST("/avvisi/soglia", h.alertsPreview)
 
 	staff := auth.Group("/operatori", h.requireStaff)
 	staff.GET("", h.staffShow)
 	h.staffRoutes(staff) // staff_routes.go
 
 	h.mountTestIdP(r) // only with GENITORI_DEMO_IDP=true
+
+	h.mountAppIOEmulator(r) // only with GENITORI_DEMO_APPIO=true (appio_emulator.go)
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)

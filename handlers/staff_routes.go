@@ -49,4 +49,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
 	admin.POST("/operatori/:acc", h.staffMemberSave)
+	admin.GET("/avvisi", h.staffAlerts) // staff_alerts.go
+	admin.POST("/avvisi", h.staffAlertsSave)
+	admin.POST("/avvisi/app-io", h.staffAppIOSave)
 }

@@ -75,12 +75,13 @@ CREATE TABLE alert_states (
     FOREIGN KEY (installation_id, adult_id) REFERENCES adults (installation_id, id) ON DELETE CASCADE
 );
 
--- How far the frequent scan has read ledger_entries (one row).
+-- How far the frequent scan has read ledger_entries (one row). It starts
+-- at the entries already there: those are the daily scan's.
 CREATE TABLE alert_scan_mark (
     id            int PRIMARY KEY CHECK (id = 1),
     last_entry_id bigint NOT NULL DEFAULT 0
 );
-INSERT INTO alert_scan_mark (id, last_entry_id) VALUES (1, 0);
+INSERT INTO alert_scan_mark (id, last_entry_id) SELECT 1, coalesce(max(id), 0) FROM ledger_entries;
 
 -- The local App IO emulator (GENITORI_DEMO_APPIO=true only): what each
 -- codice fiscale received, and the switches tests and demos set.
