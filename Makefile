@@ -11,7 +11,7 @@ MAILPIT_VERSION ?= v1.33.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build run test test-go vet lint fmt bench bench-rush bench-faults db-stop db-destroy clean
+.PHONY: build run test test-go vet lint fmt bench bench-rush bench-broadcast bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -106,6 +106,15 @@ bench-rush: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
 	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS)
+
+## bench-broadcast: a message from the Comune to every family of the synthetic
+## city, sent as the River job staff start; prints its duration and the family
+## home's p50/p95 meanwhile (BROADCAST_FLAGS="--email --users 100").
+BROADCAST_FLAGS ?=
+bench-broadcast: build
+	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
+	bin/genitori migrate; \
+	bin/genitori bench-broadcast --children $(BENCH_CHILDREN) $(BROADCAST_FLAGS)
 
 ## bench-faults: the long versions of the fault tests (several app servers,
 ## nothing lost across a database restart and a killed worker).

@@ -258,6 +258,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedRecoveryDemo(ctx, tx, demo); err != nil { // db/seed_recovery.go
 			return err
 		}
+		if err := seedDocumentsDemo(ctx, tx, demo, accountIDs["operatore"], today); err != nil { // db/seed_documents.go
+			return err
+		}
 		return seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs)
 	})
 }

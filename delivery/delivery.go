@@ -62,6 +62,7 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	river.AddWorker(workers, &contactProofWorker{}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{})
 	addAlertWorkers(workers, jobDeps{}, nil) // alerts.go
+	addDocumentWorkers(workers, jobDeps{})   // certificates.go, broadcast.go
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -130,6 +131,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
 	addAlertWorkers(workers, deps, o.Now) // alerts.go
+	addDocumentWorkers(workers, deps)     // certificates.go, broadcast.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}

@@ -389,6 +389,7 @@ func walkPublic(r *layoutRun) {
 	r.visit("privacy", "/demo/privacy")
 	r.visit("accessibility statement", "/demo/accessibilita")
 	r.visit("CNS", "/demo/cns")
+	r.visit("certificate check", "/demo/verifica")
 	r.visit("404", "/demo/nonesiste")
 }
 
@@ -409,6 +410,10 @@ func walkParent(r *layoutRun) {
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
 	r.visit("profile", "/demo/profilo")
+	r.visit("messages", "/demo/messaggi")
+	r.visit("message", p.attr(`#message-list a[href*="/messaggi/"]`, "href"))
+	r.visit("730 certificates", "/demo/attestazioni")
+	r.visit("730 certificate", "/demo/attestazioni/2026")
 	r.visit("alerts", "/demo/avvisi")
 }
 
@@ -457,4 +462,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("year end", "/demo/operatori/impostazioni/anno")
 	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("sessions (staff)", "/demo/sessioni")
+	r.visit("messages to families", "/demo/operatori/messaggi")
+	r.visit("message sent", p.attr(`a[href*="/operatori/messaggi/"]`, "href"))
+	r.visit("730 certificates (office)", "/demo/operatori/attestazioni")
 }

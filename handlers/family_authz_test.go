@@ -19,6 +19,8 @@ func familyRoutes(child, service int64) []string {
 		fmt.Sprintf("/pagamenti?bambino=%d", child),
 		"/pagamenti/movimenti.csv",
 		"/pagamenti/estratto",
+		"/attestazioni", "/attestazioni/2026", "/attestazioni/2026/pdf", // certificate_*.go
+		"/messaggi", "/messaggi/1", // messages_list.go
 	}
 }
 

@@ -29,6 +29,7 @@ type FamilyView struct {
 	Month       calendar.Month
 	Children    []FamilyChild
 	Balances    []FamilyBalance // once per paying adult, not per child
+	Docs        FamilyDocs      // unread messages (messages_list.go)
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -76,6 +77,7 @@ func (h *Handler) familyShow(c *gin.Context) {
 		v.Linked = true
 		v.Name = adult.FirstName
 		v.StaleLink = staleLink(acc, adult)
+		v.Docs = h.familyDocs(c, adult.ID)
 		if !v.StaleLink {
 			if v.Children, err = h.familyChildren(c, adult, v.SchoolYear, v.Month); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)

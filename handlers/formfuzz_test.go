@@ -188,6 +188,11 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"parent", "GET", "/demo/pagamenti/movimenti.csv", []string{"pagante", "dal", "al", "bambino", "servizio", "tipo"}},
 		{"parent", "GET", "/demo/pagamenti/estratto", []string{"pagante", "dal", "al"}},
 		{"parent", "GET", "/demo/presenze/{child}/{hostile}", []string{"mese", "giorno"}},
+		{"staff", "POST", "/demo/operatori/messaggi", []string{"title", "body", "link", "audience", "school", "class", "service", "channel", "action"}},
+		{"staff", "POST", "/demo/operatori/attestazioni", []string{"year"}},
+		{"parent", "GET", "/demo/attestazioni/{hostile}", nil},
+		{"parent", "GET", "/demo/messaggi/{hostile}", nil},
+		{"anon", "GET", "/demo/verifica", []string{"codice"}},
 		{"parent", "POST", "/demo/avvisi", []string{"low_enabled", "low_mode", "low_amount", "low_meals", "debt_enabled", "via_email", "via_sms", "via_appio", "quiet_start", "quiet_end"}}, // alerts_*.go
 		{"parent", "POST", "/demo/avvisi/soglia", []string{"low_meals"}},
 		{"staff", "POST", "/demo/operatori/impostazioni/avvisi", []string{"low_enabled", "low_mode", "low_amount", "low_meals", "debt_enabled", "via_email", "via_sms", "via_appio", "quiet_start", "quiet_end"}},

@@ -78,6 +78,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.POST("/profilo/email/conferma/:token", h.profileEmailConfirmSubmit)
 	auth.GET("/profilo/dati.zip", h.profileExport)
 	auth.POST("/profilo/chiusura", h.profileClose)
+	h.documentRoutes(inst, auth)      // 730 certificate, messages from the Comune (document_routes.go)
 	auth.GET("/avvisi", h.alertsShow) // alerts_*.go
 	auth.POST("/avvisi", h.alertsSave)
 	auth.POST("/avvisi/soglia", h.alertsPreview)

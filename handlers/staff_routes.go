@@ -20,6 +20,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	viewAs.GET("/pagamenti", h.paymentsList)
 	viewAs.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
 	viewAs.GET("/pagamenti/estratto", h.paymentsStatement)
+	h.viewAsDocumentRoutes(viewAs) // document_routes.go
 	staff.POST("/utenze/:acc/:action", h.staffAccountAction)
 	staff.GET("/bambini/nuovo", h.staffChildNew)
 	staff.POST("/bambini", h.staffChildSave)
@@ -49,6 +50,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/rimborsi/:id/:action", h.staffCreditDecide)
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
+	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	admin.GET("", h.staffSettings)

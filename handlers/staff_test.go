@@ -109,6 +109,10 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/rimborsi"}, {"POST", "/operatori/rimborsi/1/approva"},
 		{"POST", "/operatori/bambini/" + child + "/iscrizioni/1"}, {"POST", "/operatori/catalogo/voce/diet/1/ritira"},
 		{"POST", "/operatori/catalogo/chiusure"}, {"POST", "/operatori/catalogo/chiusure/2026-12-24/elimina"},
+		{"GET", "/operatori/messaggi"}, {"POST", "/operatori/messaggi"}, {"GET", "/operatori/messaggi/1"}, // staff_messages.go
+		{"GET", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni"}, {"POST", "/operatori/attestazioni/dati-comune"},
+		{"GET", "/operatori/attestazioni/elaborazioni/1"}, {"GET", "/operatori/attestazioni/elaborazioni/1/attestazioni.zip"},
+		{"POST", "/operatori/attestazioni/elaborazioni/1/riprendi"},
 	}
 }
 

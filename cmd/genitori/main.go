@@ -29,6 +29,9 @@ Usage:
                      --children N adds a synthetic city (see genitori seed -h)
   genitori bench     load test of the parent pages on a synthetic city (make bench)
   genitori rush      morning rush: thousands of parents sign in at once (make bench)
+  genitori bench-broadcast
+                     a message from the Comune to every family of a synthetic city, timed,
+                     with the family home's p95 during the job (make bench-broadcast)
   genitori worker    send queued e-mail and SMS (serve also does it unless GENITORI_WORKER=false)
   genitori spid-keygen --inst CODE | --all [--if-missing] [--force]
                      make the SPID/CIE key and self-signed certificate of an installation
@@ -71,6 +74,8 @@ func main() {
 		err = benchCmd(ctx, cfg, os.Args[2:])
 	case "rush":
 		err = rushCmd(ctx, cfg, os.Args[2:])
+	case "bench-broadcast":
+		err = benchBroadcastCmd(ctx, cfg, os.Args[2:]) // bench_broadcast.go
 	case "worker":
 		err = workerCmd(ctx, cfg, log)
 	case "spid-keygen":

@@ -1,0 +1,108 @@
+package i18n
+
+// certificateMessages are the catalogue entries of the 730 certificate
+// ("attestazione delle spese sostenute"): the document itself (the PDF is
+// always Italian, the document of record), the family's pages, the public
+// verification page and the office's runs (docs/certificate-730.md).
+var certificateMessages = map[string][2]string{
+	"certificate.doc.title":          {"Attestazione delle spese sostenute per i servizi scolastici – anno %d", "Statement of the school service fees paid – year %d"},
+	"certificate.doc.norm":           {"ai fini della detrazione d'imposta del 19% per le spese di frequenza scolastica (art. 15, comma 1, lettera e-bis, del TUIR, D.P.R. 22 dicembre 1986, n. 917)", "for the 19% tax deduction of school attendance expenses (art. 15, paragraph 1, letter e-bis, of the TUIR, Presidential Decree 917 of 22 December 1986)"},
+	"certificate.doc.fiscal_code":    {"Codice fiscale", "Fiscal code"},
+	"certificate.doc.statement":      {"Si attesta che %s, codice fiscale %s, ha pagato nell'anno %d per i servizi scolastici degli alunni indicati gli importi seguenti, con strumenti di pagamento tracciabili (pagoPA, carta di pagamento tramite POS, bonifico bancario o postale), come richiesto dall'art. 1, comma 679, della legge 27 dicembre 2019, n. 160.", "This certifies that %s, fiscal code %s, paid in the year %d for the school services of the pupils below the following amounts, by traceable means of payment (pagoPA, payment card at a POS, bank or postal transfer), as required by art. 1, paragraph 679, of Law 160 of 27 December 2019."},
+	"certificate.doc.pupil":          {"Alunno/a", "Pupil"},
+	"certificate.doc.service":        {"Servizio", "Service"},
+	"certificate.doc.amount":         {"Importo pagato", "Amount paid"},
+	"certificate.doc.child_total":    {"Totale per l'alunno/a", "Total for the pupil"},
+	"certificate.doc.total":          {"Totale attestato", "Total certified"},
+	"certificate.doc.none":           {"Nell'anno non risultano pagamenti tracciabili attribuiti ai servizi scolastici.", "No traceable payment of the year is attributed to school services."},
+	"certificate.doc.note_method":    {"Gli importi sono al netto dei rimborsi. Ogni pagamento è attribuito agli addebiti dei servizi che ha pagato, nell'ordine: prima quelli più vecchi non ancora pagati.", "The amounts are net of refunds. Each payment is attributed to the service charges it paid, in order: the oldest unpaid ones first."},
+	"certificate.doc.note_cash":      {"Non sono compresi i pagamenti in contanti dell'anno (%s), che non danno diritto alla detrazione.", "Cash payments of the year (%s) are not included: they give no right to the deduction."},
+	"certificate.doc.note_unused":    {"Versamenti tracciabili dell'anno non ancora utilizzati alla data di emissione: %s (credito disponibile, non ancora attribuito a un servizio; se sarà utilizzato, l'attestazione può essere emessa di nuovo).", "Traceable payments of the year not yet used on the date of issue: %s (credit available, not yet attributed to a service; once used, the statement can be issued again)."},
+	"certificate.doc.note_transport": {"Non sono compresi gli importi del trasporto scolastico (risoluzione dell'Agenzia delle Entrate n. 68/E del 4 agosto 2016).", "School transport is not included (Agenzia delle Entrate, resolution 68/E of 4 August 2016)."},
+	"certificate.doc.note_nido":      {"Le rette dell'asilo nido sono detraibili ai sensi dell'art. 2, comma 6, della legge 22 dicembre 2008, n. 203.", "Crèche fees are deductible under art. 2, paragraph 6, of Law 203 of 22 December 2008."},
+	"certificate.doc.stamp":          {"Attestazione esente dall'imposta di bollo (art. 5 della Tabella allegata al D.P.R. 26 ottobre 1972, n. 642; circolare dell'Agenzia delle Entrate n. 18/E del 6 maggio 2016).", "Statement exempt from stamp duty (art. 5 of the Table annexed to Presidential Decree 642 of 26 October 1972; Agenzia delle Entrate circular 18/E of 6 May 2016)."},
+	"certificate.doc.number":         {"Attestazione n. %d/%d, versione %d, emessa il %s.", "Statement no. %d/%d, version %d, issued on %s."},
+	"certificate.doc.reissue":        {"Sostituisce la versione precedente. Motivo: %s", "It replaces the previous version. Reason: %s"},
+	"certificate.doc.verify":         {"Codice di verifica: %s. Verificabile su %s", "Verification code: %s. It can be checked at %s"},
+	"certificate.doc.signature":      {"Firma autografa sostituita a mezzo stampa ai sensi dell'art. 3, comma 2, del D.Lgs. 12 febbraio 1993, n. 39.", "Handwritten signature replaced by print under art. 3, paragraph 2, of Legislative Decree 39 of 12 February 1993."},
+
+	"certificate.doc.provisional":  {"SITUAZIONE PROVVISORIA dell'anno %d, non ancora concluso, al %s: non è un'attestazione e non vale per la dichiarazione dei redditi. L'attestazione dell'anno si scarica da gennaio %d.", "PROVISIONAL SITUATION of the year %d, not over yet, on %s: it is not a statement and is not valid for the tax return. The year's statement can be downloaded from January %d."},
+	"certificate.list.provisional": {"(in corso: situazione provvisoria)", "(running: provisional situation)"},
+
+	"certificate.reason.total":  {"ricalcolo dopo movimenti registrati o corretti: il totale passa da %s a %s.", "recalculated after entries were recorded or corrected: the total goes from %s to %s."},
+	"certificate.reason.data":   {"dati anagrafici del genitore o dati del Comune aggiornati.", "the parent's or the municipality's data were updated."},
+	"certificate.reason.credit": {"aggiornati i pagamenti in contanti o il credito non ancora utilizzato.", "cash payments or the credit not yet used were updated."},
+	"certificate.reason.lines":  {"ricalcolo dopo movimenti registrati o corretti: cambia la ripartizione per alunno o servizio.", "recalculated after entries were recorded or corrected: the split per pupil or service changes."},
+
+	"certificate.list.title":      {"Attestazioni per il 730", "Statements for the tax return (730)"},
+	"certificate.list.lead":       {"L'attestazione delle spese sostenute riporta, per ogni anno solare, quanto hai pagato per i servizi scolastici di ciascun figlio con strumenti tracciabili (pagoPA, POS, bonifico): la puoi consegnare al CAF o usare per la dichiarazione dei redditi. Riguarda solo i tuoi pagamenti: se anche l'altro genitore ha pagato, riceve la sua.", "The statement of the fees paid shows, for each calendar year, what you paid for each child's school services by traceable means (pagoPA, POS, bank transfer): you can give it to your tax assistance centre or use it for your tax return. It covers only your own payments: if the other parent paid too, they get their own."},
+	"certificate.list.year":       {"Anno %d", "Year %d"},
+	"certificate.list.html":       {"Visualizza l'attestazione", "View the statement"},
+	"certificate.list.pdf":        {"Scarica il PDF", "Download the PDF"},
+	"certificate.list.none":       {"Non risultano tuoi pagamenti con strumenti tracciabili: non c'è alcuna attestazione da scaricare.", "There are no payments of yours by traceable means: there is no statement to download."},
+	"certificate.back_family":     {"Torna alla pagina della famiglia", "Back to the family page"},
+	"certificate.back_list":       {"Torna alle attestazioni", "Back to the statements"},
+	"certificate.print_hint":      {"Questa pagina è la versione accessibile dell'attestazione: puoi anche stamparla.", "This page is the accessible version of the statement: you can also print it."},
+	"certificate.notes":           {"Note", "Notes"},
+	"certificate.reissued_banner": {"Questa è la versione %d dell'attestazione: sostituisce quelle emesse prima.", "This is version %d of the statement: it replaces those issued before."},
+
+	"certificate.verify.title":      {"Verifica di un'attestazione", "Check a statement"},
+	"certificate.verify.lead":       {"Inserisci il codice di verifica stampato sull'attestazione per controllare che sia stata emessa da %s e che sia l'ultima versione.", "Enter the verification code printed on the statement to check that %s issued it and that it is the latest version."},
+	"certificate.verify.code":       {"Codice di verifica", "Verification code"},
+	"certificate.verify.code.hint":  {"10 caratteri, per esempio ABCDE-23456.", "10 characters, for example ABCDE-23456."},
+	"certificate.verify.submit":     {"Verifica", "Check"},
+	"certificate.verify.format":     {"Il codice di verifica è fatto di 10 lettere e cifre da 2 a 7, per esempio ABCDE-23456.", "The verification code is 10 letters and digits from 2 to 7, for example ABCDE-23456."},
+	"certificate.verify.throttled":  {"Troppe verifiche da questo indirizzo: riprova tra un'ora.", "Too many checks from this address: try again in an hour."},
+	"certificate.verify.valid":      {"Attestazione valida: è l'ultima versione emessa.", "Valid statement: it is the latest version issued."},
+	"certificate.verify.superseded": {"Attestazione emessa, ma sostituita da una versione più recente: chiedi al genitore quella aggiornata.", "The statement was issued but replaced by a newer version: ask the parent for the updated one."},
+	"certificate.verify.not_found":  {"Nessuna attestazione con questo codice.", "No statement with this code."},
+	"certificate.verify.number":     {"Numero", "Number"},
+	"certificate.verify.version":    {"versione %d", "version %d"},
+	"certificate.verify.issued":     {"Emessa il", "Issued on"},
+	"certificate.verify.payer":      {"Intestatario (iniziali)", "Holder (initials)"},
+
+	"certificate.staff.nav":               {"Attestazioni 730", "730 statements"},
+	"certificate.staff.title":             {"Attestazioni delle spese per il 730", "Statements of fees for the tax return"},
+	"certificate.staff.lead":              {"Emetti in una sola elaborazione le attestazioni di un anno solare per tutti gli adulti che hanno pagato con strumenti tracciabili, poi scaricale in un archivio ZIP. I genitori possono anche scaricare la propria dall'area famiglia. Un'attestazione cambia versione solo se i movimenti sono cambiati, e indica il motivo.", "Issue in one run the statements of a calendar year for every adult who paid by traceable means, then download them as a ZIP archive. Parents can also download their own from the family area. A statement gets a new version only when the entries changed, and says why."},
+	"certificate.staff.run_title":         {"Nuova elaborazione", "New run"},
+	"certificate.staff.year":              {"Anno solare", "Calendar year"},
+	"certificate.staff.year.hint":         {"L'anno dei pagamenti, per esempio l'anno prima della dichiarazione.", "The year of the payments, e.g. the year before the tax return."},
+	"certificate.staff.start":             {"Emetti le attestazioni", "Issue the statements"},
+	"certificate.staff.started":           {"Elaborazione delle attestazioni %d avviata.", "Run of the %d statements started."},
+	"certificate.staff.error.year":        {"Scrivi un anno dal 2020 al %d.", "Type a year from 2020 to %d."},
+	"certificate.staff.runs":              {"Elaborazioni", "Runs"},
+	"certificate.staff.no_runs":           {"Nessuna elaborazione finora.", "No run so far."},
+	"certificate.staff.started_at":        {"Avviata il", "Started on"},
+	"certificate.staff.progress":          {"Avanzamento", "Progress"},
+	"certificate.staff.state":             {"Stato", "State"},
+	"certificate.staff.count":             {"%d attestazioni emesse su %d", "%d of %d statements issued"},
+	"certificate.staff.status.queued":     {"in coda", "queued"},
+	"certificate.staff.status.running":    {"in corso", "running"},
+	"certificate.staff.status.done":       {"completata", "finished"},
+	"certificate.staff.run_page":          {"Elaborazione delle attestazioni %d", "Run of the %d statements"},
+	"certificate.staff.back":              {"Torna alle attestazioni", "Back to the statements"},
+	"certificate.staff.reload":            {"La pagina si aggiorna da sola; senza JavaScript", "The page updates by itself; without JavaScript"},
+	"certificate.staff.reload_link":       {"ricaricala", "reload it"},
+	"certificate.staff.reissued":          {"Di queste, %d sostituiscono una versione precedente (il motivo è scritto su ciascuna).", "Of these, %d replace an earlier version (each says why)."},
+	"certificate.staff.resume":            {"Riprendi l'elaborazione", "Resume the run"},
+	"certificate.staff.resume_hint":       {"Se l'avanzamento è fermo da molto, riprendi: continua dal primo adulto senza attestazione, senza emetterne due volte.", "If progress has stopped for long, resume: it goes on from the first adult without a statement, never issuing one twice."},
+	"certificate.staff.resumed":           {"Elaborazione ripresa.", "Run resumed."},
+	"certificate.staff.zip":               {"Scarica le %d attestazioni (ZIP)", "Download the %d statements (ZIP)"},
+	"certificate.staff.settings":          {"Dati del Comune sulle attestazioni", "Municipality's data on the statements"},
+	"certificate.staff.settings_lead":     {"Il nome, l'indirizzo e l'ufficio vengono dalle impostazioni; qui il codice fiscale del Comune e chi firma.", "The name, address and office come from the settings; here the municipality's fiscal code and who signs."},
+	"certificate.staff.fiscal_code":       {"Codice fiscale del Comune", "Municipality's fiscal code"},
+	"certificate.staff.fiscal_code.hint":  {"11 cifre.", "11 digits."},
+	"certificate.staff.signatory":         {"Firma", "Signature"},
+	"certificate.staff.signatory.hint":    {"Per esempio: La responsabile del servizio, dott.ssa Maria Verdi.", "For example: The head of the service, Dr Maria Verdi."},
+	"certificate.staff.save":              {"Salva i dati", "Save the data"},
+	"certificate.staff.settings_saved":    {"Dati delle attestazioni salvati.", "Statement data saved."},
+	"certificate.staff.error.fiscal_code": {"Il codice fiscale del Comune è fatto di 11 cifre.", "The municipality's fiscal code is 11 digits."},
+	"certificate.staff.error.signatory":   {"La firma può avere al massimo 200 caratteri.", "The signature can have at most 200 characters."},
+}
+
+func init() {
+	for k, v := range certificateMessages {
+		catalogue["it"][k] = v[0]
+		catalogue["en"][k] = v[1]
+	}
+}
