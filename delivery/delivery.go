@@ -5,6 +5,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
+	"portalegenitori/billing"
 	"portalegenitori/db"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
@@ -98,6 +100,10 @@ type Options struct {
 	// SecretKey (GENITORI_SECRET_KEY) seals the secrets kept between the
 	// attempts of a job; empty: a random key that dies with the process
 	SecretKey string
+	// Billing, when set, works the pagoPA jobs too, and reconciles every
+	// ReconcileEvery (package billing, docs/pagopa.md)
+	Billing        *billing.Service
+	ReconcileEvery time.Duration
 }
 
 // Worker works the queue until Stop.
@@ -123,6 +129,11 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
+	var periodic []*river.PeriodicJob
+	if o.Billing != nil { // pagoPA
+		billing.AddWorkers(workers, o.Billing)
+		periodic = billing.PeriodicJobs(cmp.Or(o.ReconcileEvery, 5*time.Second))
+	}
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -139,6 +150,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,
 		RescueStuckJobsAfter: o.RescueStuckJobsAfter,
+		PeriodicJobs:         periodic,
 		Logger:               log.With("component", "river"),
 	})
 	if err != nil {
