@@ -63,6 +63,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/pagamenti", h.paymentsList)
 	auth.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
 	auth.GET("/pagamenti/estratto", h.paymentsStatement)
+	h.pagopaRoutes(auth) // pagoPA: top-up, notices (pagopa_routes.go)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)
@@ -80,7 +81,8 @@ func (h *Handler) Routes() http.Handler {
 	staff.GET("", h.staffShow)
 	h.staffRoutes(staff) // staff_routes.go
 
-	h.mountTestIdP(r) // only with GENITORI_DEMO_IDP=true
+	h.mountTestIdP(r)        // only with GENITORI_DEMO_IDP=true
+	h.mountPagoPAEmulator(r) // only with GENITORI_DEMO_PAGOPA=true
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)

@@ -43,6 +43,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/catalogo", h.staffCatalogueAdd)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
+	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
