@@ -42,6 +42,7 @@ run: build
 	bin/genitori migrate; \
 	bin/genitori seed; \
 	export GENITORI_DEMO_IDP=$${GENITORI_DEMO_IDP:-true}; \
+	export GENITORI_DEMO_PAGOPA=$${GENITORI_DEMO_PAGOPA:-true}; \
 	bin/genitori spid-keygen --all --if-missing; \
 	cns_msg=""; \
 	if [ -n "$(CNS_ADDR)" ] && [ -z "$${GENITORI_CNS_ADDR:-}$${GENITORI_CNS_PROXY_HEADER:-}" ]; then \

@@ -10,7 +10,7 @@ import (
 // setupPagoPA builds the pagoPA service of the handler (docs/pagopa.md).
 func (h *Handler) setupPagoPA() error {
 	var err error
-	h.billing, err = billing.New(h.store, h.log, billing.Options{SecretKey: h.cfg.SecretKey, Demo: h.cfg.PagoPA.Demo, PublicBase: h.cfg.BaseURL})
+	h.billing, err = billing.New(h.store, h.log, billing.Options{SecretKey: h.cfg.SecretKey, Demo: h.cfg.PagoPA.DemoEmulator, PublicBase: h.cfg.BaseURL})
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (h *Handler) staffPagoPARoutes(staff, admin *gin.RouterGroup) {
 // mountPagoPAEmulator serves the pagoPA emulator (GPD, Checkout and its
 // payment page) at /_demo-pagopa, only with GENITORI_DEMO_PAGOPA=true.
 func (h *Handler) mountPagoPAEmulator(r *gin.Engine) {
-	if !h.cfg.PagoPA.Demo {
+	if !h.cfg.PagoPA.DemoEmulator {
 		return
 	}
 	emu := gin.WrapH(emulator.New(emulator.Options{DB: h.store.DB(), Log: h.log.With("component", "pagopa-emulator")}))

@@ -34,7 +34,7 @@ func (h *Handler) staffPagoPASettings(c *gin.Context) {
 		return
 	}
 	v := StaffPagoPASettingsView{StaffBase: h.staffBase(c, "settings"), S: *st, HasKey: st.APIKeySealed != "",
-		KeySealed: h.billing.KeySealed(), Demo: h.cfg.PagoPA.Demo}
+		KeySealed: h.billing.KeySealed(), Demo: h.cfg.PagoPA.DemoEmulator}
 	v.Min, v.Max = money.Decimal(st.MinCents, true), money.Decimal(st.MaxCents, true)
 	v.Presets = presetsText(st.PresetsCents)
 	h.render(c, http.StatusOK, "staff_pagopa_settings", v)
@@ -63,7 +63,7 @@ func (h *Handler) staffPagoPASettingsSave(c *gin.Context) {
 		return
 	}
 	v := StaffPagoPASettingsView{StaffBase: h.staffBase(c, "settings"), S: *old, HasKey: old.APIKeySealed != "",
-		KeySealed: h.billing.KeySealed(), Demo: h.cfg.PagoPA.Demo}
+		KeySealed: h.billing.KeySealed(), Demo: h.cfg.PagoPA.DemoEmulator}
 	s := &v.S
 	s.Enabled = c.PostForm("enabled") == "1"
 	s.CreditorFiscalCode = formText(c, "creditor_fiscal_code")
@@ -98,7 +98,7 @@ func (h *Handler) staffPagoPASettingsSave(c *gin.Context) {
 	if s.Enabled && (s.CreditorFiscalCode == "" || s.SegregationCode == "" || s.IBAN == "") {
 		v.Errors["pp-enabled"] = v.T("pagopa.settings.error.incomplete")
 	}
-	if s.Enabled && s.GPDBaseURL == "" && !h.cfg.PagoPA.Demo {
+	if s.Enabled && s.GPDBaseURL == "" && !h.cfg.PagoPA.DemoEmulator {
 		v.Errors["pp-gpd_base_url"] = v.T("pagopa.settings.error.no_url")
 	}
 	var ok1, ok2 bool

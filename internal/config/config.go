@@ -53,9 +53,10 @@ type Config struct {
 	// the 1-minute job timeout; the fault tests shorten it)
 	JobRescueAfter time.Duration
 
-	CNS    CNS    // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
-	SAML   SAML   // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
-	PagoPA PagoPA // GENITORI_DEMO_PAGOPA, GENITORI_PAGOPA_RECONCILE_EVERY: pagoPA (pagopa.go)
+	CNS  CNS  // GENITORI_CNS_*: CNS/CRS smart-card sign-in (cns.go)
+	SAML SAML // GENITORI_SAML_KEY_DIR, GENITORI_SPID_IDP_DIR, GENITORI_DEMO_IDP: SPID/CIE/CST sign-in (saml.go)
+	// pagoPA (issue 16): GENITORI_DEMO_PAGOPA, the demo emulator (pagopa.go)
+	PagoPA PagoPA
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -134,7 +135,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.delivery(getenv, boolVar)...)
 	errs = append(errs, c.cns(getenv)...)
 	errs = append(errs, c.saml(getenv)...)
-	errs = append(errs, c.pagopa(getenv)...) // pagopa.go
+	errs = append(errs, c.pagopa(getenv)...) // pagoPA
 	if c.TOTPKey = getenv("GENITORI_TOTP_KEY"); c.TOTPKey != "" && len(c.TOTPKey) < 32 {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY must be at least 32 characters (e.g. openssl rand -hex 32); keep it: the staff's second-factor secrets are sealed with it"))
 	}

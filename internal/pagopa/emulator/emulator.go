@@ -5,10 +5,13 @@
 // JSON, status codes and error bodies, plus a payment page where the demo
 // payer "pays" with a fake card or cancels, and switches that make it slow,
 // fail or pay twice. Its state lives in PostgreSQL (tables
-// pagopa_emulator_*), so it survives the portal being killed.
+// pagopa_emulator_*, migration 00018), so it survives the portal being
+// killed.
 package emulator
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -25,7 +28,7 @@ const (
 	GPDPath      = "/gpd/debt-positions-service/v3"
 	CheckoutPath = "/checkout/ec/v1"
 	PayPath      = "/paga"  // payment page: /paga/{cart id}
-	AdminPath    = "/admin" // switches page
+	AdminPath    = "/admin" // switches and positions
 )
 
 // Options configure an Emulator.
@@ -40,20 +43,24 @@ type Options struct {
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 	Log *slog.Logger
+	// StyleURL, if set, is a stylesheet linked by the pages (the portal's).
+	StyleURL string
 }
 
 // Emulator is an http.Handler.
 type Emulator struct {
-	db     *sqlx.DB
-	prefix string
-	apiKey string
-	now    func() time.Time
-	log    *slog.Logger
+	db       *sqlx.DB
+	prefix   string
+	apiKey   string
+	now      func() time.Time
+	log      *slog.Logger
+	styleURL string
+	mux      *http.ServeMux
 }
 
 // New returns an Emulator; the tables come from migration 00018.
 func New(o Options) *Emulator {
-	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log}
+	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log, styleURL: o.StyleURL}
 	if e.prefix == "" {
 		e.prefix = DefaultPrefix
 	}
@@ -63,8 +70,25 @@ func New(o Options) *Emulator {
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	m := http.NewServeMux()
+	g := e.prefix + GPDPath + "/organizations/{org}/debtpositions"
+	m.Handle("POST "+g, e.api(e.gpdCreate))
+	m.Handle("GET "+g+"/{iupd}", e.api(e.gpdGet))
+	m.Handle("DELETE "+g+"/{iupd}", e.api(e.gpdDelete))
+	m.Handle("POST "+e.prefix+CheckoutPath+"/carts", e.api(e.checkoutCarts))
+	m.HandleFunc("GET "+e.prefix+PayPath+"/{cart}", e.payShow)
+	m.HandleFunc("POST "+e.prefix+PayPath+"/{cart}", e.paySubmit)
+	m.HandleFunc("GET "+e.prefix+AdminPath, e.adminShow)
+	m.HandleFunc("POST "+e.prefix+AdminPath+"/interruttori", e.adminSwitches)
+	m.HandleFunc("POST "+e.prefix+AdminPath+"/scadenza", e.adminExpire)
+	m.HandleFunc("POST "+e.prefix+AdminPath+"/paga", e.adminPay)
+	m.HandleFunc("GET "+e.prefix+"/style.css", e.style)
+	e.mux = m
 	return e
 }
+
+// ServeHTTP serves GPD, Checkout, the payment page and the admin page.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { e.mux.ServeHTTP(w, r) }
 
 // GPDBaseURL is the Config.GPDBaseURL that reaches this emulator when the
 // portal is served at publicBase (e.g. "http://localhost:8080").
@@ -88,7 +112,7 @@ type Switches struct {
 	// FailEvery makes every Nth GPD/Checkout call answer 500 (0: off).
 	FailEvery int
 	// Hang makes GPD/Checkout calls never answer until the caller gives
-	// up (a timeout for the client).
+	// up (a timeout for the client; at most 2 minutes).
 	Hang bool
 	// PayTwice makes each payment be submitted twice by the simulated PSP:
 	// the second attempt is recorded and refused as a duplicate, the
@@ -96,7 +120,77 @@ type Switches struct {
 	PayTwice bool
 }
 
-// ServeHTTP serves GPD, Checkout, the payment page and the admin page.
-func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	http.NotFound(w, r) // TODO
+// SetSwitches replaces the switches.
+func (e *Emulator) SetSwitches(ctx context.Context, s Switches) error {
+	if s.Delay < 0 || s.FailNext < 0 || s.FailEvery < 0 {
+		return fmt.Errorf("emulator: switches must not be negative")
+	}
+	_, err := e.db.ExecContext(ctx, `UPDATE pagopa_emulator_switches
+		SET delay_ms = $1, fail_next = $2, fail_every = $3, hang = $4, pay_twice = $5`,
+		s.Delay.Milliseconds(), s.FailNext, s.FailEvery, s.Hang, s.PayTwice)
+	if err != nil {
+		return fmt.Errorf("emulator: set switches: %w", err)
+	}
+	return nil
+}
+
+// GetSwitches reads the switches.
+func (e *Emulator) GetSwitches(ctx context.Context) (Switches, error) {
+	var row struct {
+		DelayMS   int64 `db:"delay_ms"`
+		FailNext  int   `db:"fail_next"`
+		FailEvery int   `db:"fail_every"`
+		Hang      bool  `db:"hang"`
+		PayTwice  bool  `db:"pay_twice"`
+	}
+	if err := e.db.GetContext(ctx, &row, `SELECT delay_ms, fail_next, fail_every, hang, pay_twice FROM pagopa_emulator_switches`); err != nil {
+		return Switches{}, fmt.Errorf("emulator: read switches: %w", err)
+	}
+	return Switches{Delay: time.Duration(row.DelayMS) * time.Millisecond, FailNext: row.FailNext, FailEvery: row.FailEvery, Hang: row.Hang, PayTwice: row.PayTwice}, nil
+}
+
+// api wraps the GPD and Checkout endpoints with the switches: it counts
+// the call and, in one statement, consumes a FailNext.
+func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var sw struct {
+			OldFailNext int   `db:"old_fail_next"`
+			Calls       int64 `db:"calls"`
+			DelayMS     int64 `db:"delay_ms"`
+			FailEvery   int64 `db:"fail_every"`
+			Hang        bool  `db:"hang"`
+		}
+		err := e.db.GetContext(r.Context(), &sw, `UPDATE pagopa_emulator_switches s
+			SET calls = s.calls + 1, fail_next = GREATEST(s.fail_next - 1, 0)
+			FROM (SELECT fail_next FROM pagopa_emulator_switches FOR UPDATE) old
+			RETURNING old.fail_next AS old_fail_next, s.calls, s.delay_ms, s.fail_every, s.hang`)
+		if err != nil {
+			e.log.Error("pagopa emulator: switches", "err", err)
+			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulator database unavailable")
+			return
+		}
+		if sw.Hang {
+			t := time.NewTimer(2 * time.Minute)
+			defer t.Stop()
+			select {
+			case <-r.Context().Done():
+			case <-t.C:
+			}
+			return
+		}
+		if sw.DelayMS > 0 {
+			t := time.NewTimer(time.Duration(sw.DelayMS) * time.Millisecond)
+			select {
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+		if sw.OldFailNext > 0 || (sw.FailEvery > 0 && sw.Calls%sw.FailEvery == 0) {
+			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulated failure (switch)")
+			return
+		}
+		next(w, r)
+	})
 }
