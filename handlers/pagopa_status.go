@@ -28,7 +28,7 @@ type PagoPAStatusView struct {
 	PaymentsURL string
 }
 
-// recheckAfter: the page asks GPD itself at most this often per position.
+// recheckAfter: the page's polls ask GPD at most this often per position.
 const recheckAfter = 2 * time.Second
 
 func (h *Handler) pagopaStatus(c *gin.Context) {
@@ -39,7 +39,9 @@ func (h *Handler) pagopaStatus(c *gin.Context) {
 	inst := installation(c)
 	ctx := c.Request.Context()
 	if pos.Status == db.PositionPending || pos.Status == db.PositionDraft {
-		if !pos.LastCheckedAt.Valid || time.Since(pos.LastCheckedAt.Time) >= recheckAfter {
+		// a page load (back from Checkout, a reload) always asks; the
+		// htmx polls at most every recheckAfter per position
+		if !wantsFragment(c.Request) || !pos.LastCheckedAt.Valid || time.Since(pos.LastCheckedAt.Time) >= recheckAfter {
 			// read the outcome from GPD now; what fails is retried by the
 			// reconciliation job, the page keeps waiting
 			cctx, cancel := context.WithTimeout(ctx, 4*time.Second)
