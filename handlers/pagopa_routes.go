@@ -4,7 +4,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/billing"
-	"portalegenitori/internal/pagopa/emulator"
 )
 
 // setupPagoPA builds the pagoPA service of the handler (docs/pagopa.md).
@@ -41,14 +40,4 @@ func (h *Handler) staffPagoPARoutes(staff, admin *gin.RouterGroup) {
 	staff.POST("/pagopa/mensile", h.staffPagoPAMonthly)
 	admin.GET("/pagopa", h.staffPagoPASettings)
 	admin.POST("/pagopa", h.staffPagoPASettingsSave)
-}
-
-// mountPagoPAEmulator serves the pagoPA emulator (GPD, Checkout and its
-// payment page) at /_demo-pagopa, only with GENITORI_DEMO_PAGOPA=true.
-func (h *Handler) mountPagoPAEmulator(r *gin.Engine) {
-	if !h.cfg.PagoPA.DemoEmulator {
-		return
-	}
-	emu := gin.WrapH(emulator.New(emulator.Options{DB: h.store.DB(), Log: h.log.With("component", "pagopa-emulator")}))
-	r.Any(emulator.DefaultPrefix+"/*path", emu)
 }

@@ -81,8 +81,8 @@ func (h *Handler) Routes() http.Handler {
 	staff.GET("", h.staffShow)
 	h.staffRoutes(staff) // staff_routes.go
 
-	h.mountTestIdP(r)        // only with GENITORI_DEMO_IDP=true
-	h.mountPagoPAEmulator(r) // only with GENITORI_DEMO_PAGOPA=true
+	h.mountTestIdP(r)    // only with GENITORI_DEMO_IDP=true
+	h.mountDemoPagoPA(r) // only with GENITORI_DEMO_PAGOPA=true (pagopa_demo.go)
 
 	r.NoRoute(sessions.Sessions(CookieName(h.cfg.CookieSecure), h.sessions), func(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)

@@ -52,6 +52,7 @@ CREATE TABLE pagopa_emulator_switches (
     delay_ms   integer NOT NULL DEFAULT 0 CHECK (delay_ms >= 0),
     fail_next  integer NOT NULL DEFAULT 0 CHECK (fail_next >= 0),
     fail_every integer NOT NULL DEFAULT 0 CHECK (fail_every >= 0),
+    lose_next  integer NOT NULL DEFAULT 0 CHECK (lose_next >= 0),
     hang       boolean NOT NULL DEFAULT false,
     pay_twice  boolean NOT NULL DEFAULT false,
     calls      bigint NOT NULL DEFAULT 0

@@ -35,6 +35,7 @@ var pagopaEmulatorMessages = map[string][2]string{
 	"pagopaemu.admin.delay":        {"Ritardo di ogni risposta (millisecondi)", "Delay of every answer (milliseconds)"},
 	"pagopaemu.admin.fail_next":    {"Rispondi con un errore 500 alle prossime N chiamate", "Answer the next N calls with a 500 error"},
 	"pagopaemu.admin.fail_every":   {"Rispondi con un errore 500 a una chiamata ogni N (0: mai)", "Answer one call in N with a 500 error (0: never)"},
+	"pagopaemu.admin.lose_next":    {"Esegui le prossime N chiamate ma rispondi con un errore 500 (risposta persa)", "Carry out the next N calls but answer with a 500 error (answer lost)"},
 	"pagopaemu.admin.hang":         {"Non rispondere (il portale va in timeout)", "Do not answer (the portal times out)"},
 	"pagopaemu.admin.pay_twice":    {"Il PSP invia ogni pagamento due volte", "The PSP sends every payment twice"},
 	"pagopaemu.admin.save":         {"Salva gli interruttori", "Save the switches"},

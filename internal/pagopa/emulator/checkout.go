@@ -112,7 +112,7 @@ func loadCart(ctx context.Context, q sqlx.QueryerContext, id string, lock bool) 
 
 // payView is the payment page's data.
 type payView struct {
-	page
+	Page
 	Notices   []noticeView
 	Total     string
 	Card      string
@@ -134,15 +134,15 @@ func (e *Emulator) payShow(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) renderPay(w http.ResponseWriter, r *http.Request, c cart, err error, card, cardError string) {
 	lang := pageLang(r)
 	if errors.Is(err, errNoCart) {
-		e.render(w, http.StatusNotFound, "message", messageView{page: e.newPage(r, lang, "pagopaemu.cart.missing.title"), Text: t(lang, "pagopaemu.cart.missing")})
+		e.render(w, http.StatusNotFound, "message", messageView{Page: e.newPage(r, lang, "pagopaemu.cart.missing.title"), Text: t(lang, "pagopaemu.cart.missing")})
 		return
 	}
 	if err != nil {
 		e.log.Error("pagopa emulator: payment page", "err", err)
-		e.render(w, http.StatusInternalServerError, "message", messageView{page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
+		e.render(w, http.StatusInternalServerError, "message", messageView{Page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
 		return
 	}
-	v := payView{page: e.newPage(r, lang, "pagopaemu.pay.title"), Card: card, CardError: cardError,
+	v := payView{Page: e.newPage(r, lang, "pagopaemu.pay.title"), Card: card, CardError: cardError,
 		ActionURL: e.prefix + PayPath + "/" + c.ID, Closed: c.Outcome != nil, ReturnURL: c.returnURL()}
 	var total int64
 	for _, n := range c.req.PaymentNotices {

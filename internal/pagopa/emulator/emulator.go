@@ -10,8 +10,10 @@
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -111,6 +113,10 @@ type Switches struct {
 	FailNext int
 	// FailEvery makes every Nth GPD/Checkout call answer 500 (0: off).
 	FailEvery int
+	// LoseNext makes the next N GPD/Checkout calls take effect but answer
+	// 500, as when the answer is lost on the way back: a retry must not
+	// do the work twice.
+	LoseNext int
 	// Hang makes GPD/Checkout calls never answer until the caller gives
 	// up (a timeout for the client; at most 2 minutes).
 	Hang bool
@@ -122,12 +128,12 @@ type Switches struct {
 
 // SetSwitches replaces the switches.
 func (e *Emulator) SetSwitches(ctx context.Context, s Switches) error {
-	if s.Delay < 0 || s.FailNext < 0 || s.FailEvery < 0 {
+	if s.Delay < 0 || s.FailNext < 0 || s.FailEvery < 0 || s.LoseNext < 0 {
 		return fmt.Errorf("emulator: switches must not be negative")
 	}
 	_, err := e.db.ExecContext(ctx, `UPDATE pagopa_emulator_switches
-		SET delay_ms = $1, fail_next = $2, fail_every = $3, hang = $4, pay_twice = $5`,
-		s.Delay.Milliseconds(), s.FailNext, s.FailEvery, s.Hang, s.PayTwice)
+		SET delay_ms = $1, fail_next = $2, fail_every = $3, hang = $4, pay_twice = $5, lose_next = $6`,
+		s.Delay.Milliseconds(), s.FailNext, s.FailEvery, s.Hang, s.PayTwice, s.LoseNext)
 	if err != nil {
 		return fmt.Errorf("emulator: set switches: %w", err)
 	}
@@ -140,13 +146,15 @@ func (e *Emulator) GetSwitches(ctx context.Context) (Switches, error) {
 		DelayMS   int64 `db:"delay_ms"`
 		FailNext  int   `db:"fail_next"`
 		FailEvery int   `db:"fail_every"`
+		LoseNext  int   `db:"lose_next"`
 		Hang      bool  `db:"hang"`
 		PayTwice  bool  `db:"pay_twice"`
 	}
-	if err := e.db.GetContext(ctx, &row, `SELECT delay_ms, fail_next, fail_every, hang, pay_twice FROM pagopa_emulator_switches`); err != nil {
+	if err := e.db.GetContext(ctx, &row, `SELECT delay_ms, fail_next, fail_every, lose_next, hang, pay_twice FROM pagopa_emulator_switches`); err != nil {
 		return Switches{}, fmt.Errorf("emulator: read switches: %w", err)
 	}
-	return Switches{Delay: time.Duration(row.DelayMS) * time.Millisecond, FailNext: row.FailNext, FailEvery: row.FailEvery, Hang: row.Hang, PayTwice: row.PayTwice}, nil
+	return Switches{Delay: time.Duration(row.DelayMS) * time.Millisecond, FailNext: row.FailNext, FailEvery: row.FailEvery,
+		LoseNext: row.LoseNext, Hang: row.Hang, PayTwice: row.PayTwice}, nil
 }
 
 // api wraps the GPD and Checkout endpoints with the switches: it counts
@@ -155,20 +163,26 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var sw struct {
 			OldFailNext int   `db:"old_fail_next"`
+			OldLoseNext int   `db:"old_lose_next"`
 			Calls       int64 `db:"calls"`
 			DelayMS     int64 `db:"delay_ms"`
 			FailEvery   int64 `db:"fail_every"`
 			Hang        bool  `db:"hang"`
 		}
 		err := e.db.GetContext(r.Context(), &sw, `UPDATE pagopa_emulator_switches s
-			SET calls = s.calls + 1, fail_next = GREATEST(s.fail_next - 1, 0)
-			FROM (SELECT fail_next FROM pagopa_emulator_switches FOR UPDATE) old
-			RETURNING old.fail_next AS old_fail_next, s.calls, s.delay_ms, s.fail_every, s.hang`)
+			SET calls = s.calls + 1, fail_next = GREATEST(s.fail_next - 1, 0),
+			    lose_next = CASE WHEN s.fail_next > 0 THEN s.lose_next ELSE GREATEST(s.lose_next - 1, 0) END
+			FROM (SELECT fail_next, lose_next FROM pagopa_emulator_switches FOR UPDATE) old
+			RETURNING old.fail_next AS old_fail_next, old.lose_next AS old_lose_next, s.calls, s.delay_ms, s.fail_every, s.hang`)
 		if err != nil {
 			e.log.Error("pagopa emulator: switches", "err", err)
 			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulator database unavailable")
 			return
 		}
+		// Read the body first: only then does net/http notice that the
+		// caller hung up and cancel r.Context().
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		if sw.Hang {
 			t := time.NewTimer(2 * time.Minute)
 			defer t.Stop()
@@ -191,6 +205,18 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulated failure (switch)")
 			return
 		}
+		if sw.OldLoseNext > 0 {
+			next(&discard{h: http.Header{}}, r) // done, but the answer is lost
+			problem(w, http.StatusInternalServerError, "Internal Server Error", "emulated lost answer (switch)")
+			return
+		}
 		next(w, r)
 	})
 }
+
+// discard is a ResponseWriter that drops the answer.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}

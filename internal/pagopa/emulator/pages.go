@@ -11,19 +11,19 @@ import (
 	"portalegenitori/internal/i18n"
 )
 
-// page is what every emulator page shows.
-type page struct {
+// Page is what every emulator Page shows.
+type Page struct {
 	Lang      string
 	Title     string
 	StyleURL  string
 	OwnStyle  string
-	OtherLang string // link to the same page in the other language
+	OtherLang string // link to the same Page in the other language
 	OtherName string
 	AdminURL  string
 }
 
 type messageView struct {
-	page
+	Page
 	Text string
 }
 
@@ -42,13 +42,13 @@ func pageLang(r *http.Request) string {
 	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
-func (e *Emulator) newPage(r *http.Request, lang, titleKey string) page {
+func (e *Emulator) newPage(r *http.Request, lang, titleKey string) Page {
 	other, name := "en", "English"
 	if lang == "en" {
 		other, name = "it", "Italiano"
 	}
 	u := url.URL{Path: r.URL.Path, RawQuery: url.Values{"lang": {other}}.Encode()}
-	return page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
+	return Page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
 		OtherLang: u.String(), OtherName: name, AdminURL: e.prefix + AdminPath + "?lang=" + lang}
 }
 
@@ -74,11 +74,11 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 </body>
 </html>{{end}}
 
-{{define "message"}}{{template "head" .page}}
+{{define "message"}}{{template "head" .Page}}
 <p>{{.Text}}</p>
 {{template "foot"}}{{end}}
 
-{{define "pay"}}{{template "head" .page}}
+{{define "pay"}}{{template "head" .Page}}
 {{$l := .Lang}}
 {{if .Closed}}
 <p>{{t $l "pagopaemu.pay.closed"}}</p>
@@ -107,7 +107,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 {{end}}
 {{template "foot"}}{{end}}
 
-{{define "admin"}}{{template "head" .page}}
+{{define "admin"}}{{template "head" .Page}}
 {{$l := .Lang}}
 <p>{{t $l "pagopaemu.admin.lead"}}</p>
 {{if .Notice}}<p class="emu-notice" role="status">{{.Notice}}</p>{{end}}
@@ -121,6 +121,8 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <input id="fallisci" name="fallisci" inputmode="numeric" value="{{.S.FailNext}}"></div>
 <div class="emu-field"><label for="ogni">{{t $l "pagopaemu.admin.fail_every"}}</label>
 <input id="ogni" name="ogni" inputmode="numeric" value="{{.S.FailEvery}}"></div>
+<div class="emu-field"><label for="perdi">{{t $l "pagopaemu.admin.lose_next"}}</label>
+<input id="perdi" name="perdi" inputmode="numeric" value="{{.S.LoseNext}}"></div>
 <div class="emu-check"><input type="checkbox" id="blocca" name="blocca" value="1"{{if .S.Hang}} checked{{end}}>
 <label for="blocca">{{t $l "pagopaemu.admin.hang"}}</label></div>
 <div class="emu-check"><input type="checkbox" id="due-volte" name="due-volte" value="1"{{if .S.PayTwice}} checked{{end}}>
@@ -178,7 +180,7 @@ func (e *Emulator) style(w http.ResponseWriter, r *http.Request) {
 }
 
 type adminView struct {
-	page
+	Page
 	S                              Switches
 	DelayMS                        int64
 	Notice                         string
@@ -194,7 +196,7 @@ type adminPosition struct {
 
 func (e *Emulator) adminShow(w http.ResponseWriter, r *http.Request) {
 	lang := pageLang(r)
-	v := adminView{page: e.newPage(r, lang, "pagopaemu.admin.title"),
+	v := adminView{Page: e.newPage(r, lang, "pagopaemu.admin.title"),
 		SwitchesURL: e.prefix + AdminPath + "/interruttori", PayURL: e.prefix + AdminPath + "/paga", ExpireURL: e.prefix + AdminPath + "/scadenza"}
 	switch r.URL.Query().Get("fatto") {
 	case "interruttori":
@@ -209,7 +211,7 @@ func (e *Emulator) adminShow(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if v.S, err = e.GetSwitches(r.Context()); err != nil {
 		e.log.Error("pagopa emulator: admin", "err", err)
-		e.render(w, http.StatusInternalServerError, "message", messageView{page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
+		e.render(w, http.StatusInternalServerError, "message", messageView{Page: e.newPage(r, lang, "pagopaemu.error.title"), Text: t(lang, "pagopaemu.error")})
 		return
 	}
 	v.DelayMS = v.S.Delay.Milliseconds()
@@ -244,7 +246,7 @@ func (e *Emulator) adminSwitches(w http.ResponseWriter, r *http.Request) {
 		}
 		return n
 	}
-	s := Switches{Delay: time.Duration(num("ritardo")) * time.Millisecond, FailNext: num("fallisci"), FailEvery: num("ogni"),
+	s := Switches{Delay: time.Duration(num("ritardo")) * time.Millisecond, FailNext: num("fallisci"), FailEvery: num("ogni"), LoseNext: num("perdi"),
 		Hang: r.PostFormValue("blocca") != "", PayTwice: r.PostFormValue("due-volte") != ""}
 	if err := e.SetSwitches(r.Context(), s); err != nil {
 		e.log.Error("pagopa emulator: admin switches", "err", err)
