@@ -1,8 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -15,8 +18,35 @@ import (
 	"portalegenitori/db/dbtest"
 	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
+	"portalegenitori/internal/pagopa"
 	"portalegenitori/internal/pagopa/emulator"
 )
+
+// pdfText inflates a PDF's content streams and returns the strings it
+// shows (Tj operators).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
+	}
+	var all bytes.Buffer
+	for _, m := range regexp.MustCompile(`(?s)/Filter /FlateDecode /Length (\d+)>>\nstream\n`).FindAllSubmatchIndex(pdf, -1) {
+		start := m[1]
+		end := bytes.Index(pdf[start:], []byte("\nendstream"))
+		r, err := zlib.NewReader(bytes.NewReader(pdf[start : start+end]))
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(r)
+		all.Write(b)
+	}
+	var sb strings.Builder
+	for _, m := range regexp.MustCompile(`\(((?:\\.|[^\\)])*)\) ?Tj`).FindAllSubmatch(all.Bytes(), -1) {
+		sb.Write(m[1])
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
 
 // pagopaEnv is a portal with the pagoPA emulator mounted
 // (GENITORI_DEMO_PAGOPA=true), which the portal reaches over real HTTPS.
@@ -220,6 +250,19 @@ func TestPagoPAGuardianAndOtherFamilies(t *testing.T) {
 	mustContain(t, p, "Da pagare", "€ 42,00", "Solo l&#39;adulto pagante può ricaricare")
 	mustNotContain(t, p, `name="tentativo"`)
 	wantStatus(t, laura.get(status), http.StatusOK)
+	for _, b := range []*browser{mario, laura} { // the notice PDF carries the number and the amount
+		pdf := b.get(status + "/avviso.pdf")
+		wantStatus(t, pdf, http.StatusOK)
+		if ct := pdf.header.Get("Content-Type"); ct != "application/pdf" {
+			t.Fatalf("content type %q", ct)
+		}
+		text := pdfText(t, []byte(pdf.body))
+		for _, want := range []string{pagopa.FormatNoticeNumber(notice.NoticeNumber), "42,00", "00000000001"} {
+			if !strings.Contains(text, want) {
+				t.Fatalf("the notice PDF lacks %q:\n%s", want, text)
+			}
+		}
+	}
 	for _, path := range []string{"/demo/pagamenti/ricarica", "/demo/pagamenti/avviso"} {
 		p := laura.post(path, url.Values{"tentativo": {token + "LAURA"}, "taglio": {"2000"}, "importo_avviso": {"20"}})
 		wantStatus(t, p, http.StatusForbidden)
