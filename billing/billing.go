@@ -6,6 +6,7 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -43,6 +44,9 @@ type Service struct {
 	HTTPClient *http.Client
 	// Timeout bounds each call to pagoPA (default 10 s).
 	Timeout time.Duration
+	// Every is the interval of the periodic reconciliation (the shortest
+	// wait between two polls of a position).
+	Every time.Duration
 	// DraftGrace: a position recorded but not confirmed by GPD is looked
 	// at by the reconciliation only after this long, when the request that
 	// made it has surely ended (default 2 minutes).
@@ -58,6 +62,7 @@ type Options struct {
 	Demo       bool   // GENITORI_DEMO_PAGOPA
 	PublicBase string // GENITORI_BASE_URL
 	HTTPClient *http.Client
+	Every      time.Duration // GENITORI_PAGOPA_RECONCILE_EVERY (default 5 s)
 }
 
 // New builds the Service.
@@ -67,7 +72,8 @@ func New(store *db.Store, log *slog.Logger, o Options) (*Service, error) {
 		return nil, err
 	}
 	return &Service{store: store, log: log, key: k, demo: o.Demo, publicBase: strings.TrimRight(o.PublicBase, "/"),
-		HTTPClient: o.HTTPClient, Timeout: 10 * time.Second, DraftGrace: 2 * time.Minute, newClient: pagopa.New}, nil
+		HTTPClient: o.HTTPClient, Timeout: 10 * time.Second, DraftGrace: 2 * time.Minute, newClient: pagopa.New,
+		Every: cmp.Or(o.Every, 5*time.Second)}, nil
 }
 
 // Store is the store the service records in.

@@ -11,15 +11,14 @@ import (
 	"portalegenitori/internal/pagopa"
 )
 
-// backoff is the wait before the next poll of a position checked n times:
-// 5 s, 10 s, 20 s ... up to an hour (a parent who pays within minutes is
-// seen within seconds thanks to the immediate check on return).
-func backoff(n int) time.Duration {
-	d := 5 * time.Second
-	for i := 0; i < n && d < time.Hour; i++ {
-		d *= 2
-	}
-	return min(d, time.Hour)
+// backoff is the wait before the next poll of a position: a tenth of its
+// age, at least the run interval, at most an hour. A position just made is
+// being paid now, and is polled at every run; one a week old, printed to
+// pay at a tabaccheria some day, once an hour. Errors do not stretch it
+// further: the age alone does. (A parent back from Checkout is checked at
+// once by the status page.)
+func (s *Service) backoff(p *db.Position) time.Duration {
+	return min(max(time.Since(p.CreatedAt)/10, s.Every), time.Hour)
 }
 
 // Outcome is what a check of one position found.
@@ -43,7 +42,7 @@ func (s *Service) Check(ctx context.Context, inst *db.Installation, st *db.PagoP
 	}
 	cl, err := s.Client(ctx, inst, st)
 	if err != nil {
-		_ = s.store.PositionError(ctx, inst.ID, pos.ID, err.Error(), backoff(pos.Checks))
+		_ = s.store.PositionError(ctx, inst.ID, pos.ID, err.Error(), s.backoff(pos))
 		return Unchanged, err
 	}
 	gp, err := cl.GetPosition(ctx, pos.IUPD)
@@ -61,7 +60,7 @@ func (s *Service) Check(ctx context.Context, inst *db.Installation, st *db.PagoP
 		_, err := s.store.ClosePosition(ctx, inst.ID, pos.ID, db.PositionCancelled, "non più presente in pagoPA")
 		return Cancelled, err
 	case err != nil:
-		_ = s.store.PositionError(ctx, inst.ID, pos.ID, err.Error(), backoff(pos.Checks))
+		_ = s.store.PositionError(ctx, inst.ID, pos.ID, err.Error(), s.backoff(pos))
 		return Unchanged, err
 	}
 	if gp.Paid() {
@@ -103,7 +102,7 @@ func (s *Service) Check(ctx context.Context, inst *db.Installation, st *db.PagoP
 		}
 		out = Published
 	}
-	return out, s.store.PositionChecked(ctx, inst.ID, pos.ID, backoff(pos.Checks))
+	return out, s.store.PositionChecked(ctx, inst.ID, pos.ID, s.backoff(pos))
 }
 
 // RunResult sums up one reconciliation run.

@@ -251,7 +251,8 @@ func (s *Store) PositionByIUV(ctx context.Context, installationID int64, iuv str
 // published); a position already further along is left as it is.
 func (s *Store) MarkPublished(ctx context.Context, installationID, id int64) error {
 	_, err := s.db.ExecContext(ctx, `
-		UPDATE pagopa_positions SET status = 'pending', published_at = coalesce(published_at, now()), last_error = ''
+		UPDATE pagopa_positions SET status = 'pending', published_at = coalesce(published_at, now()), last_error = '',
+			next_check_at = now()
 		WHERE installation_id = $1 AND id = $2 AND status = 'draft'`, installationID, id)
 	if err != nil {
 		return fmt.Errorf("position %d published: %w", id, err)

@@ -38,7 +38,8 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 		return err
 	}
 	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter, SecretKey: cfg.SecretKey, ReconcileEvery: cfg.PagoPA.ReconcileEvery}
-	if o.Billing, err = billing.New(store, log, billing.Options{SecretKey: cfg.SecretKey, Demo: cfg.PagoPA.DemoEmulator, PublicBase: cfg.BaseURL}); err != nil {
+	if o.Billing, err = billing.New(store, log, billing.Options{SecretKey: cfg.SecretKey, Demo: cfg.PagoPA.DemoEmulator, PublicBase: cfg.BaseURL,
+		Every: cfg.PagoPA.ReconcileEvery}); err != nil {
 		return err
 	}
 	if o.RescueStuckJobsAfter > 0 && o.RescueStuckJobsAfter < time.Minute {
