@@ -405,6 +405,7 @@ func walkParent(r *layoutRun) {
 	r.visit("calendar June 2027", sofia+"?mese=2027-06")
 	r.visit("payments", "/demo/pagamenti")
 	r.visit("statement", "/demo/pagamenti/estratto")
+	r.visit("pagoPA top-up", "/demo/pagamenti/ricarica")
 	r.visit("sessions", "/demo/sessioni")
 	r.visit("password change", "/demo/cambio-password")
 	r.visit("profile", "/demo/profilo")
@@ -449,5 +450,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("catalogue", "/demo/operatori/catalogo")
 	r.visit("settings", "/demo/operatori/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
+	r.visit("pagoPA positions", "/demo/operatori/pagopa")
+	r.visit("pagoPA settings", "/demo/operatori/impostazioni/pagopa")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }
