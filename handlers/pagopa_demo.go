@@ -16,7 +16,7 @@ func (h *Handler) mountDemoPagoPA(r *gin.Engine) {
 		return
 	}
 	h.log.Warn("GENITORI_DEMO_PAGOPA=true: the pagoPA emulator is enabled, nothing is really paid (demo only, never in production)")
-	emu := emulator.New(emulator.Options{DB: h.store.DB(), Prefix: emulator.DefaultPrefix, Log: h.log, StyleURL: h.assets.URL("css/app.css")})
+	emu := emulator.New(emulator.Options{DB: h.store.DB(), Prefix: emulator.DefaultPrefix, Log: h.log})
 	r.Any(emulator.DefaultPrefix+"/*path", func(c *gin.Context) {
 		emu.ServeHTTP(c.Writer, c.Request)
 		c.Abort()

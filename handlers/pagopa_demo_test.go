@@ -49,7 +49,7 @@ func TestDemoPagoPAMount(t *testing.T) {
 	b := e.browser()
 	page := b.get(strings.TrimPrefix(payURL, e.srv.URL))
 	wantStatus(t, page, http.StatusOK)
-	mustContain(t, page, "Paga 20,00 €", "/static/")
+	mustContain(t, page, "Paga 20,00 €", emulator.DefaultPrefix+"/style.css")
 	if page.header.Get("Content-Security-Policy") == "" {
 		t.Error("the emulator's page lacks the portal's security headers")
 	}

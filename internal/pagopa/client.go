@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -244,8 +245,10 @@ func (c *client) StartCheckout(ctx context.Context, cart Cart) (string, error) {
 	body.ReturnUrls.ReturnOkUrl = cart.ReturnOK
 	body.ReturnUrls.ReturnCancelUrl = cart.ReturnCancel
 	body.ReturnUrls.ReturnErrorUrl = cart.ReturnError
-	if cart.EmailNotice != "" {
-		e := openapi_types.Email(cart.EmailNotice)
+	// The receipt address is optional: one Checkout would refuse is left
+	// out (Checkout then asks the payer) rather than blocking the payment.
+	if a, err := mail.ParseAddress(cart.EmailNotice); err == nil && a.Name == "" {
+		e := openapi_types.Email(a.Address)
 		body.EmailNotice = &e
 	}
 	if cart.IDCart != "" {
@@ -269,8 +272,14 @@ func (c *client) StartCheckout(ctx context.Context, cart Cart) (string, error) {
 }
 
 // transportError maps a failed round trip (timeout, refused connection,
-// reset) to ErrUnavailable, unless the caller's own context was cancelled.
+// reset) to ErrUnavailable, unless the caller's own context was cancelled;
+// a request that could not even be built (an unencodable body) is
+// ErrRejected.
 func transportError(op string, err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return &APIError{Op: op, Detail: err.Error(), Err: ErrRejected}
+	}
 	e := &APIError{Op: op, Detail: err.Error(), Err: ErrUnavailable}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%w: %w", e, context.Canceled)
@@ -307,10 +316,14 @@ func statusError(op string, resp *http.Response) error {
 	return e
 }
 
+// decode reads a GPD answer; its date-times have no zone (gpd.WithZones).
 func decode(resp *http.Response, v any) error {
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
 		return fmt.Errorf("reading body: %w", err)
+	}
+	if b, err = gpd.WithZones(b); err != nil {
+		return fmt.Errorf("decoding body: %w", err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decoding body: %w", err)

@@ -24,8 +24,9 @@ var (
 	// ErrNotFound: GPD answered 404 (no position with that IUPD).
 	ErrNotFound = errors.New("pagopa: debt position not found")
 	// ErrConflict: GPD answered 409. On create, the IUPD or the IUV/notice
-	// number is already used by another position; on delete, the position
-	// has a payment and cannot be removed.
+	// number is already used by another position, or the due date passed
+	// before publication; on delete, the position has a payment and cannot
+	// be removed.
 	ErrConflict = errors.New("pagopa: conflict")
 	// ErrRejected: the platform refused the request as malformed or not
 	// authorised (400, 401, 403). Retrying the same request will not help:

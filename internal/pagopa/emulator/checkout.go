@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,7 +183,13 @@ func (e *Emulator) paySubmit(w http.ResponseWriter, r *http.Request) {
 		outcome := "cancelled"
 		if action == "paga" {
 			outcome = "paid"
-			for _, n := range c.req.PaymentNotices {
+			// Lock the notices in one order, so two carts sharing notices
+			// cannot deadlock.
+			notices := slices.Clone(c.req.PaymentNotices)
+			slices.SortFunc(notices, func(a, b checkout.PaymentNotice) int {
+				return strings.Compare(a.FiscalCode+a.NoticeNumber, b.FiscalCode+b.NoticeNumber)
+			})
+			for _, n := range notices {
 				_, refusal, err := e.lockNotice(ctx, tx, n.FiscalCode, n.NoticeNumber, int64(n.Amount))
 				if errors.Is(err, ErrNotPayable) || refusal != nil {
 					outcome = "error"
@@ -193,7 +200,7 @@ func (e *Emulator) paySubmit(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			if outcome == "paid" {
-				for _, n := range c.req.PaymentNotices {
+				for _, n := range notices {
 					if _, err := e.payNotice(ctx, tx, n.FiscalCode, n.NoticeNumber, int64(n.Amount)); err != nil {
 						return fmt.Errorf("emulator: pay checked notice: %w", err)
 					}

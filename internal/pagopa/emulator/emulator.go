@@ -45,24 +45,21 @@ type Options struct {
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
 	Log *slog.Logger
-	// StyleURL, if set, is a stylesheet linked by the pages (the portal's).
-	StyleURL string
 }
 
 // Emulator is an http.Handler.
 type Emulator struct {
-	db       *sqlx.DB
-	prefix   string
-	apiKey   string
-	now      func() time.Time
-	log      *slog.Logger
-	styleURL string
-	mux      *http.ServeMux
+	db     *sqlx.DB
+	prefix string
+	apiKey string
+	now    func() time.Time
+	log    *slog.Logger
+	mux    *http.ServeMux
 }
 
 // New returns an Emulator; the tables come from migration 00018.
 func New(o Options) *Emulator {
-	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log, styleURL: o.StyleURL}
+	e := &Emulator{db: o.DB, prefix: strings.TrimRight(o.Prefix, "/"), apiKey: o.APIKey, now: o.Now, log: o.Log}
 	if e.prefix == "" {
 		e.prefix = DefaultPrefix
 	}
@@ -183,6 +180,9 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 		// caller hung up and cancel r.Context().
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// A hang ends when the caller gives up (or the portal's request
+		// deadline passes): answer 504 as the API gateway does, never a
+		// 200 without a body.
 		if sw.Hang {
 			t := time.NewTimer(2 * time.Minute)
 			defer t.Stop()
@@ -190,6 +190,7 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			case <-r.Context().Done():
 			case <-t.C:
 			}
+			problem(w, http.StatusGatewayTimeout, "Gateway Timeout", "emulated hang (switch)")
 			return
 		}
 		if sw.DelayMS > 0 {
@@ -197,6 +198,7 @@ func (e *Emulator) api(next func(http.ResponseWriter, *http.Request)) http.Handl
 			select {
 			case <-r.Context().Done():
 				t.Stop()
+				problem(w, http.StatusGatewayTimeout, "Gateway Timeout", "emulated delay (switch) longer than the request")
 				return
 			case <-t.C:
 			}

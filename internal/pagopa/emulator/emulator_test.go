@@ -160,6 +160,23 @@ func TestCreatePayAndRead(t *testing.T) {
 		!paid.PaymentDate.Equal(e.clock.Now().Truncate(time.Millisecond)) {
 		t.Fatalf("after payment: %+v", paid)
 	}
+	// The raw answer is GPD's: v3 statuses, the receipt on the
+	// installment, date-times as Java LocalDateTime (UTC, no zone).
+	req, _ := http.NewRequest(http.MethodGet, e.cfg.GPDBaseURL+"/organizations/"+creditor+"/debtpositions/"+np.IUPD, nil)
+	req.Header.Set("Ocp-Apim-Subscription-Key", apiKey)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`"status":"PAID"`, `"paymentDate":"2026-09-14T08:00:00"`, `"idReceipt":"` + paid.ReceiptID + `"`,
+		`"pspCompany":"` + emulator.DemoPSP + `"`, `"nav":"` + np.NoticeNumber + `"`, `"iuv":"` + np.IUV + `"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("GPD JSON lacks %s:\n%s", want, raw)
+		}
+	}
+
 	// A second submission of the same form (double click, back button)
 	// changes nothing and lands on the same return URL.
 	code, loc, _ = e.submit(t, redirect, url.Values{"azione": {"paga"}, "carta": {"4242 4242 4242 4242"}})
@@ -235,8 +252,10 @@ func TestErrorsAreMapped(t *testing.T) {
 	if _, err := e.client.CreatePosition(ctx, np); err != nil {
 		t.Fatalf("retry after the failure: %v", err)
 	}
-	if _, err := e.client.StartCheckout(ctx, e.cart(np)); err != nil {
-		t.Fatalf("checkout after the failure: %v", err)
+	withBadEmail := e.cart(np)
+	withBadEmail.EmailNotice = "not an address"
+	if _, err := e.client.StartCheckout(ctx, withBadEmail); err != nil {
+		t.Fatalf("checkout after the failure, with an unusable receipt address: %v", err)
 	}
 
 	// The answer to a create is lost after the position was made: the retry
@@ -293,8 +312,32 @@ func TestErrorsAreMapped(t *testing.T) {
 	if _, err := impatient.StartCheckout(ctx, e.cart(np)); !errors.Is(err, pagopa.ErrUnavailable) {
 		t.Errorf("hang on checkout: %v, want ErrUnavailable", err)
 	}
+	if err := impatient.DeletePosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrUnavailable) {
+		t.Errorf("hang on delete: %v, want ErrUnavailable", err)
+	}
+	// Mounted in the portal, the request's own deadline (5 s there) can
+	// end the hang before the client's timeout: the answer is then a 504,
+	// never a 200 that a delete would take for success.
+	deadline := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), 200*time.Millisecond)
+		defer cancel()
+		e.emu.ServeHTTP(w, r.WithContext(rctx))
+	}))
+	defer deadline.Close()
+	viaPortal := e.cfg
+	viaPortal.GPDBaseURL, viaPortal.HTTPClient = e.emu.GPDBaseURL(deadline.URL), deadline.Client()
+	portalClient, err := pagopa.New(viaPortal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := portalClient.DeletePosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrUnavailable) || !errors.As(err, &apiErr) || apiErr.Status != http.StatusGatewayTimeout {
+		t.Errorf("hang cut by the request deadline: %v, want ErrUnavailable 504", err)
+	}
 	if err := e.emu.SetSwitches(ctx, emulator.Switches{}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.client.GetPosition(ctx, np.IUPD); err != nil {
+		t.Errorf("the hung delete deleted the position: %v", err)
 	}
 
 	// Nobody listening.
@@ -318,7 +361,8 @@ func TestErrorsAreMapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := badKey.GetPosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrRejected) || !errors.As(err, &apiErr) || apiErr.Status != 401 {
+	if _, err := badKey.GetPosition(ctx, np.IUPD); !errors.Is(err, pagopa.ErrRejected) || !errors.As(err, &apiErr) || apiErr.Status != 401 ||
+		!strings.Contains(apiErr.Detail, "invalid subscription key") {
 		t.Errorf("wrong key: %v, want ErrRejected 401", err)
 	}
 
@@ -338,6 +382,14 @@ func TestErrorsAreMapped(t *testing.T) {
 	bad.NoticeNumber = "302012387654312384" // wrong check digits
 	if _, err := e.client.CreatePosition(ctx, bad); !errors.Is(err, pagopa.ErrRejected) {
 		t.Errorf("bad notice number: %v, want ErrRejected", err)
+	}
+	late := e.newPosition(t, "IUPD-late", 100)
+	late.DueDate = e.clock.Now().Add(-time.Minute)
+	if _, err := e.client.CreatePosition(ctx, late); !errors.Is(err, pagopa.ErrConflict) {
+		t.Errorf("publishing after the due date: %v, want ErrConflict (GPD's 409)", err)
+	}
+	if _, err := e.client.GetPosition(ctx, late.IUPD); !errors.Is(err, pagopa.ErrNotFound) {
+		t.Errorf("a refused publication left a position: %v", err)
 	}
 	six := pagopa.Cart{ReturnOK: "https://x/ok", ReturnCancel: "https://x/ko", ReturnError: "https://x/err"}
 	for range 6 {
@@ -499,5 +551,64 @@ func TestPaymentPageInputAndLanguage(t *testing.T) {
 	code, _, _ = e.submit(t, e.srv.URL+emulator.DefaultPrefix+emulator.AdminPath+"/interruttori", url.Values{"ritardo": {"10"}, "due-volte": {"1"}})
 	if sw, _ := e.emu.GetSwitches(ctx); code != http.StatusSeeOther || sw.Delay != 10*time.Millisecond || !sw.PayTwice {
 		t.Errorf("admin switches: %d %+v", code, sw)
+	}
+}
+
+// Two carts for one notice paid at the same moment, and the printed notice
+// paid at a shop meanwhile: one payment, one receipt, the others refused.
+func TestConcurrentPaymentsPayOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	np := e.newPosition(t, "IUPD-race", 2000)
+	if _, err := e.client.CreatePosition(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	var carts []string
+	for range 2 {
+		u, err := e.client.StartCheckout(ctx, e.cart(np))
+		if err != nil {
+			t.Fatal(err)
+		}
+		carts = append(carts, u)
+	}
+	var wg sync.WaitGroup
+	locs := make([]string, len(carts))
+	var shopErr error
+	for i, u := range carts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.browser().PostForm(u, url.Values{"azione": {"paga"}, "carta": {"4242424242424242"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			locs[i] = resp.Header.Get("Location")
+		}()
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); _, shopErr = e.emu.Pay(ctx, creditor, np.NoticeNumber) }()
+	wg.Wait()
+	paid := 0
+	for _, l := range locs {
+		if l == "https://portale.example/ok" {
+			paid++
+		} else if l != "https://portale.example/errore" {
+			t.Errorf("cart ended at %q", l)
+		}
+	}
+	if shopErr == nil {
+		paid++
+	} else if !errors.Is(shopErr, emulator.ErrNotPayable) {
+		t.Fatal(shopErr)
+	}
+	if paid != 1 {
+		t.Errorf("%d payments succeeded, want exactly 1 (carts %q, shop %v)", paid, locs, shopErr)
+	}
+	got, err := e.client.GetPosition(ctx, np.IUPD)
+	if err != nil || !got.Paid() || got.ReceiptID == "" {
+		t.Errorf("position: %+v, %v", got, err)
 	}
 }

@@ -51,21 +51,39 @@ func problem(w http.ResponseWriter, status int, title, detail string) {
 	json.NewEncoder(w).Encode(map[string]any{"title": title, "status": status, "detail": detail})
 }
 
+// writeJSON writes a GPD answer, its date-times without a zone as GPD's
+// Java LocalDateTime fields are written.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err == nil {
+		b, err = gpd.WithoutZones(b)
+	}
+	if err != nil {
+		problem(w, http.StatusInternalServerError, "Internal Server Error", "emulator: "+err.Error())
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	w.Write(b)
 }
 
-// authorised answers 401 like the API gateway (no body) when the
-// subscription key is missing or wrong.
+// authorised answers 401 like the API gateway (Azure API Management)
+// when the subscription key is missing or wrong.
 func (e *Emulator) authorised(w http.ResponseWriter, r *http.Request) bool {
 	k := r.Header.Get("Ocp-Apim-Subscription-Key")
-	if k == "" || (e.apiKey != "" && k != e.apiKey) {
-		w.WriteHeader(http.StatusUnauthorized)
-		return false
+	msg := ""
+	switch {
+	case k == "":
+		msg = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."
+	case e.apiKey != "" && k != e.apiKey:
+		msg = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
+	default:
+		return true
 	}
-	return true
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	json.NewEncoder(w).Encode(map[string]any{"statusCode": http.StatusUnauthorized, "message": msg})
+	return false
 }
 
 func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
@@ -79,7 +97,10 @@ func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body gpd.PaymentPositionModelV3
-	if err := json.Unmarshal(raw, &body); err != nil {
+	if raw, err = gpd.WithZones(raw); err == nil { // GPD takes date-times with or without "Z"
+		err = json.Unmarshal(raw, &body)
+	}
+	if err != nil {
 		problem(w, http.StatusBadRequest, "BAD REQUEST", "malformed JSON: "+err.Error())
 		return
 	}
@@ -97,6 +118,11 @@ func (e *Emulator) gpdCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	opt := body.PaymentOption[0]
 	inst := opt.Installments[0]
+	if publish && inst.DueDate.Before(now) { // GPD: 409, and nothing is created
+		problem(w, http.StatusConflict, "Publish request occurred after the due date of a payment options has expired",
+			"A publish request occurred after the due date of a payment options has expired for the debt position with Organization Fiscal Code "+org+" and IUPD "+body.Iupd)
+		return
+	}
 	nav := "3" + inst.Iuv
 	if inst.Nav != nil {
 		nav = *inst.Nav
@@ -169,8 +195,6 @@ func validateCreate(b gpd.PaymentPositionModelV3, publish bool, now time.Time) s
 		return "description: size must be between 1 and 140"
 	case i.DueDate.IsZero():
 		return "dueDate: must not be null"
-	case publish && !i.DueDate.After(now):
-		return "dueDate: must be after the publish date"
 	case i.Transfer == nil || len(*i.Transfer) == 0 || len(*i.Transfer) > 5:
 		return "transfer: size must be between 1 and 5"
 	}

@@ -15,7 +15,6 @@ import (
 type Page struct {
 	Lang      string
 	Title     string
-	StyleURL  string
 	OwnStyle  string
 	OtherLang string // link to the same Page in the other language
 	OtherName string
@@ -48,7 +47,7 @@ func (e *Emulator) newPage(r *http.Request, lang, titleKey string) Page {
 		other, name = "it", "Italiano"
 	}
 	u := url.URL{Path: r.URL.Path, RawQuery: url.Values{"lang": {other}}.Encode()}
-	return Page{Lang: lang, Title: t(lang, titleKey), StyleURL: e.styleURL, OwnStyle: e.prefix + "/style.css",
+	return Page{Lang: lang, Title: t(lang, titleKey), OwnStyle: e.prefix + "/style.css",
 		OtherLang: u.String(), OtherName: name, AdminURL: e.prefix + AdminPath + "?lang=" + lang}
 }
 
@@ -59,7 +58,6 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · {{t .Lang "pagopaemu.name"}}</title>
-{{if .StyleURL}}<link rel="stylesheet" href="{{.StyleURL}}">{{end}}
 <link rel="stylesheet" href="{{.OwnStyle}}">
 </head>
 <body>
@@ -67,7 +65,7 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <p><strong>{{t .Lang "pagopaemu.name"}}</strong> — {{t .Lang "pagopaemu.banner"}}</p>
 <p><a href="{{.OtherLang}}" hreflang="{{if eq .Lang "it"}}en{{else}}it{{end}}" lang="{{if eq .Lang "it"}}en{{else}}it{{end}}">{{.OtherName}}</a></p>
 </header>
-<main id="main" class="emu-main">
+<main id="contenuto" class="emu-main">
 <h1>{{.Title}}</h1>
 {{end}}
 {{define "foot"}}</main>
@@ -85,12 +83,14 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 <p><a href="{{.ReturnURL}}">{{t $l "pagopaemu.pay.back"}}</a></p>
 {{else}}
 <p>{{t $l "pagopaemu.pay.lead"}}</p>
-<table class="emu-table">
-<caption>{{t $l "pagopaemu.pay.cart"}}</caption>
-<thead><tr><th scope="col">{{t $l "pagopaemu.col.creditor"}}</th><th scope="col">{{t $l "pagopaemu.col.description"}}</th><th scope="col">{{t $l "pagopaemu.col.notice"}}</th><th scope="col" class="num">{{t $l "pagopaemu.col.amount"}}</th></tr></thead>
-<tbody>{{range .Notices}}<tr><td>{{.Company}}</td><td>{{.Description}}</td><td>{{.Number}}</td><td class="num">{{.Amount}}</td></tr>{{end}}</tbody>
-<tfoot><tr><th scope="row" colspan="3">{{t $l "pagopaemu.pay.total"}}</th><td class="num">{{.Total}}</td></tr></tfoot>
-</table>
+<h2>{{t $l "pagopaemu.pay.cart"}}</h2>
+<ul class="emu-cards">{{range .Notices}}<li><dl>
+<dt>{{t $l "pagopaemu.col.creditor"}}</dt><dd>{{.Company}}</dd>
+<dt>{{t $l "pagopaemu.col.description"}}</dt><dd>{{.Description}}</dd>
+<dt>{{t $l "pagopaemu.col.notice"}}</dt><dd>{{.Number}}</dd>
+<dt>{{t $l "pagopaemu.col.amount"}}</dt><dd>{{.Amount}}</dd>
+</dl></li>{{end}}</ul>
+<p class="emu-total">{{t $l "pagopaemu.pay.total"}}: <strong>{{.Total}}</strong></p>
 <form method="post" action="{{.ActionURL}}" novalidate>
 <input type="hidden" name="lang" value="{{$l}}">
 <div class="emu-field">
@@ -132,12 +132,17 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{"t": t}).Parse
 </form>
 <h2>{{t $l "pagopaemu.admin.positions"}}</h2>
 {{if .Positions}}
-<table class="emu-table">
-<thead><tr><th scope="col">IUPD</th><th scope="col">{{t $l "pagopaemu.col.notice"}}</th><th scope="col">{{t $l "pagopaemu.col.payer"}}</th><th scope="col" class="num">{{t $l "pagopaemu.col.amount"}}</th><th scope="col">{{t $l "pagopaemu.col.status"}}</th><th scope="col">{{t $l "pagopaemu.col.attempts"}}</th><th scope="col">{{t $l "pagopaemu.col.actions"}}</th></tr></thead>
-<tbody>{{range .Positions}}<tr><td>{{.IUPD}}</td><td>{{.Number}}</td><td>{{.Payer}}</td><td class="num">{{.Amount}}</td><td>{{.Status}}</td><td>{{.Attempts}}</td>
-<td>{{if .Payable}}<form method="post" action="{{$.PayURL}}" class="emu-inline"><input type="hidden" name="lang" value="{{$l}}"><input type="hidden" name="org" value="{{.Org}}"><input type="hidden" name="nav" value="{{.NAV}}"><button type="submit">{{t $l "pagopaemu.admin.pay"}}<span class="emu-sr"> {{.Number}}</span></button></form>
-<form method="post" action="{{$.ExpireURL}}" class="emu-inline"><input type="hidden" name="lang" value="{{$l}}"><input type="hidden" name="org" value="{{.Org}}"><input type="hidden" name="iupd" value="{{.IUPD}}"><button type="submit" class="emu-secondary">{{t $l "pagopaemu.admin.expire"}}<span class="emu-sr"> {{.Number}}</span></button></form>{{end}}</td></tr>{{end}}</tbody>
-</table>
+<ul class="emu-cards">{{range .Positions}}<li><dl>
+<dt>IUPD</dt><dd>{{.IUPD}}</dd>
+<dt>{{t $l "pagopaemu.col.notice"}}</dt><dd>{{.Number}}</dd>
+<dt>{{t $l "pagopaemu.col.payer"}}</dt><dd>{{.Payer}}</dd>
+<dt>{{t $l "pagopaemu.col.amount"}}</dt><dd>{{.Amount}}</dd>
+<dt>{{t $l "pagopaemu.col.status"}}</dt><dd>{{.Status}}</dd>
+<dt>{{t $l "pagopaemu.col.attempts"}}</dt><dd>{{.Attempts}}</dd>
+</dl>
+{{if .Payable}}<div class="emu-actions"><form method="post" action="{{$.PayURL}}" class="emu-inline"><input type="hidden" name="lang" value="{{$l}}"><input type="hidden" name="org" value="{{.Org}}"><input type="hidden" name="nav" value="{{.NAV}}"><button type="submit">{{t $l "pagopaemu.admin.pay"}}<span class="emu-sr"> {{.Number}}</span></button></form>
+<form method="post" action="{{$.ExpireURL}}" class="emu-inline"><input type="hidden" name="lang" value="{{$l}}"><input type="hidden" name="org" value="{{.Org}}"><input type="hidden" name="iupd" value="{{.IUPD}}"><button type="submit" class="emu-secondary">{{t $l "pagopaemu.admin.expire"}}<span class="emu-sr"> {{.Number}}</span></button></form></div>{{end}}
+</li>{{end}}</ul>
 {{else}}<p>{{t $l "pagopaemu.admin.none"}}</p>{{end}}
 {{template "foot"}}{{end}}
 `))
@@ -155,23 +160,37 @@ func (e *Emulator) render(w http.ResponseWriter, status int, name string, data a
 	buf.WriteTo(w)
 }
 
-const css = `.emu-banner{background:#fff3cd;border-bottom:2px solid #8a6d00;padding:.5rem 1rem;color:#1a1a1a}
+const css = `html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;overflow-wrap:break-word;hyphens:auto}
+body{margin:0}
+h1{font-size:1.75rem;line-height:1.2;margin:.5rem 0 1rem}
+h2{font-size:1.375rem;margin:1.5rem 0 .5rem}
+a{color:#0b3f8a}
+button{position:relative;font:inherit;background:#0b3f8a;color:#fff;border:2px solid #0b3f8a;border-radius:4px;cursor:pointer}
+button:focus-visible,input:focus-visible,a:focus-visible,.emu-scroll:focus-visible{outline:3px solid #b35c00;outline-offset:2px}
+fieldset{border:1px solid #5c6f82;padding:.5rem 1rem;margin:0;min-width:0}
+legend{font-weight:bold;max-width:100%;white-space:normal}
+.emu-check{margin:.75rem 0;display:flex;gap:.5rem;align-items:flex-start}
+.emu-check input{width:1.5rem;height:1.5rem;flex:none}
+.emu-banner{background:#fff3cd;border-bottom:2px solid #8a6d00;padding:.5rem 1rem;color:#1a1a1a}
 .emu-banner p{margin:.25rem 0}
 .emu-main{max-width:48rem;margin:0 auto;padding:1rem}
-.emu-table{border-collapse:collapse;width:100%;margin:1rem 0}
-.emu-table th,.emu-table td{border:1px solid #5c6f82;padding:.4rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-.emu-table .num{text-align:right;white-space:nowrap}
+.emu-cards{list-style:none;padding:0;margin:0}
+.emu-cards>li{border:1px solid #5c6f82;border-radius:4px;padding:.5rem 1rem;margin:0 0 1rem}
+.emu-cards dl{margin:0;display:grid;grid-template-columns:minmax(0,auto) minmax(0,1fr);gap:.25rem 1rem}
+.emu-cards dt{font-weight:bold}
+.emu-cards dd{margin:0;overflow-wrap:break-word}
+.emu-total{font-size:1.25rem}
 .emu-field{margin:1rem 0}
 .emu-field label{display:block;font-weight:bold}
-.emu-field input{font-size:1rem;padding:.5rem;max-width:100%;box-sizing:border-box;width:20rem}
+.emu-field input{font:inherit;padding:.5rem;max-width:100%;box-sizing:border-box;width:20rem;border:2px solid #5c6f82;border-radius:4px}
 .emu-hint{margin:.25rem 0;color:#33414f}
 .emu-error{margin:.25rem 0;color:#a0001c;font-weight:bold}
-.emu-actions button,.emu-main button{font-size:1rem;padding:.6rem 1rem;margin:.25rem .5rem .25rem 0;min-height:44px}
+.emu-actions button,.emu-main button{font-size:1rem;max-width:100%;white-space:normal;padding:.6rem 1rem;margin:.25rem .5rem .25rem 0;min-height:44px}
 .emu-secondary{background:#fff;color:#0b3f8a;border:2px solid #0b3f8a}
 .emu-inline{display:inline}
 .emu-notice{border-left:4px solid #006b3c;padding:.5rem}
 .emu-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:30rem){.emu-table{font-size:.85rem}.emu-field input{width:100%}}
+@media (max-width:30rem){.emu-cards dl{grid-template-columns:minmax(0,1fr)}.emu-cards dd{margin-bottom:.5rem}.emu-field input{width:100%}.emu-actions button,.emu-actions form{display:block;width:100%;margin:.5rem 0}}
 `
 
 func (e *Emulator) style(w http.ResponseWriter, r *http.Request) {
