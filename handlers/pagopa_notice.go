@@ -38,6 +38,9 @@ func (h *Handler) pagopaNoticeSubmit(c *gin.Context) {
 		h.render(c, swappable(c, http.StatusUnprocessableEntity), "pagopa_topup", v)
 		return
 	}
+	if !h.pagopaAllowed(c, &v, "importo_avviso") {
+		return
+	}
 	pos, err := h.billing.Open(c.Request.Context(), billing.Request{Inst: inst, Settings: st, Payer: adult,
 		PayerEmail: acc.Email, Kind: db.PositionNotice, AmountCents: amount,
 		Description: "Ricarica Portale Genitori - " + adult.FirstName + " " + adult.LastName,

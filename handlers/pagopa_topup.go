@@ -15,6 +15,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/internal/money"
 	"portalegenitori/internal/pagopa"
+	"portalegenitori/internal/throttle"
 )
 
 // PagoPATopUpView is the top-up page: the same forms as the payments
@@ -107,6 +108,9 @@ func (h *Handler) pagopaTopUpSubmit(c *gin.Context) {
 		h.render(c, swappable(c, http.StatusUnprocessableEntity), "pagopa_topup", v)
 		return
 	}
+	if !h.pagopaAllowed(c, &v, "importo") {
+		return
+	}
 	pos, err := h.billing.Open(c.Request.Context(), billing.Request{Inst: inst, Settings: st, Payer: adult,
 		PayerEmail: currentAccount(c).Email, Kind: db.PositionTopUp, AmountCents: amount,
 		Description: "Ricarica Portale Genitori - " + adult.FirstName + " " + adult.LastName,
@@ -171,4 +175,23 @@ func (h *Handler) pagopaPay(c *gin.Context) {
 		return
 	}
 	h.checkoutOrStatus(c, st, pos)
+}
+
+// pagopaAllowed counts a request that may create a debt position
+// (throttle.PagoPAOpen, per account); refused, it answers 429 with the
+// reason next to field.
+func (h *Handler) pagopaAllowed(c *gin.Context, v *PagoPATopUpView, field string) bool {
+	inst, acc := installation(c), currentAccount(c)
+	d := h.limits.Reserve(c.Request.Context(), throttle.PagoPAOpen.For(inst.ID, acc.ID))
+	if d.Allowed {
+		return true
+	}
+	if d.Err != nil {
+		h.renderError(c, http.StatusServiceUnavailable, d.Err)
+		return false
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "pagopa_open", Outcome: "throttled"})
+	v.PagoPA.Errors[field] = v.T("pagopa.error.throttled", retryAfter(c, d))
+	h.render(c, swappable(c, http.StatusTooManyRequests), "pagopa_topup", v)
+	return false
 }

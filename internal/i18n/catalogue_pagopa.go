@@ -44,6 +44,7 @@ var pagopaMessages = map[string][2]string{
 	"pagopa.error.amount_missing":               {"Scrivi l'importo, da %s a %s.", "Type the amount, from %s to %s."},
 	"pagopa.error.amount_format":                {"L'importo non è valido: scrivilo in euro con al massimo due decimali, per esempio 35,50.", "The amount is not valid: write it in euro with at most two decimals, for example 35.50."},
 	"pagopa.error.amount_bounds":                {"L'importo deve essere tra %s e %s.", "The amount must be between %s and %s."},
+	"pagopa.error.throttled":                    {"Hai chiesto troppe ricariche o avvisi: riprova tra %d minuti.", "You asked for too many top-ups or notices: try again in %d minutes."},
 	"pagopa.kind.topup":                         {"Ricarica", "Top-up"},
 	"pagopa.kind.notice":                        {"Avviso di pagamento", "Payment notice"},
 	"pagopa.kind.monthly":                       {"Avviso mensile", "Monthly notice"},
