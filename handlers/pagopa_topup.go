@@ -42,6 +42,10 @@ func validAttemptToken(t string) bool {
 	return true
 }
 
+// topUpDays: a top-up left unpaid on Checkout stays payable through the
+// next day, then expires (a notice lasts the Comune's notice days).
+const topUpDays = 1
+
 func isUnavailable(err error) bool {
 	return errors.Is(err, pagopa.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
 }
@@ -114,7 +118,8 @@ func (h *Handler) pagopaTopUpSubmit(c *gin.Context) {
 	pos, err := h.billing.Open(c.Request.Context(), billing.Request{Inst: inst, Settings: st, Payer: adult,
 		PayerEmail: currentAccount(c).Email, Kind: db.PositionTopUp, AmountCents: amount,
 		Description: "Ricarica Portale Genitori - " + adult.FirstName + " " + adult.LastName,
-		AttemptKey:  fmt.Sprintf("topup:%d:%s", currentAccount(c).ID, token), CreatedBy: currentAccount(c).ID})
+		AttemptKey:  fmt.Sprintf("topup:%d:%s", currentAccount(c).ID, token), CreatedBy: currentAccount(c).ID,
+		DueDate: today().AddDate(0, 0, topUpDays)})
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: currentAccount(c).ID, Actor: currentAccount(c).Username,
 		Action: "pagopa_topup", Outcome: outcomeOf(err), Detail: map[string]any{"amount_cents": amount, "iuv": iuvOf(pos)}})
 	if err != nil {
