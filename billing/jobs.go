@@ -27,12 +27,13 @@ type ReconcileArgs struct {
 // Kind is River's job kind.
 func (ReconcileArgs) Kind() string { return "pagopa_reconcile" }
 
-// InsertOpts: at most one such job waiting per position (or one periodic
-// run); a reconciliation is never worth retrying later than the next run.
+// InsertOpts: one such job per position (or one run) a second, whichever
+// worker asks; by period rather than by state, so that a job left running
+// by a killed worker does not block the next runs until it is rescued. A
+// reconciliation is never worth retrying much later: the next run does it.
 func (ReconcileArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{
-		ByArgs:  true,
-		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	return river.InsertOpts{MaxAttempts: 2, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{
+		ByArgs: true, ByPeriod: time.Second,
 	}}
 }
 
@@ -48,7 +49,8 @@ type MonthlyArgs struct {
 // Kind is River's job kind.
 func (MonthlyArgs) Kind() string { return "pagopa_monthly" }
 
-// InsertOpts: retried with backoff while GPD does not answer.
+// InsertOpts: retried with backoff while GPD does not answer; one job per
+// month waiting or running (each bill is made once anyway).
 func (MonthlyArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 12, Queue: river.QueueDefault, UniqueOpts: river.UniqueOpts{
 		ByArgs:  true,
@@ -146,11 +148,28 @@ func AddWorkers(workers *river.Workers, s *Service) {
 	river.AddWorker(workers, &monthlyWorker{s: s})
 }
 
-// PeriodicJobs is the reconciliation run every interval.
-func PeriodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return ReconcileArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})}
+// Tick enqueues a reconciliation run every s.Every until ctx ends. Every
+// worker process ticks (the job's uniqueness makes one run per second at
+// most): unlike River's periodic jobs, which only the elected leader
+// enqueues, the runs go on at once when a worker is killed.
+func (s *Service) Tick(ctx context.Context) {
+	enq, err := NewEnqueuer(s.store.DB().DB)
+	if err != nil {
+		s.log.Error("pagoPA reconciliation not scheduled", "err", err)
+		return
+	}
+	t := time.NewTicker(s.Every)
+	defer t.Stop()
+	for {
+		if _, err := enq.client.Insert(ctx, ReconcileArgs{}, nil); err != nil && ctx.Err() == nil {
+			s.log.Warn("pagoPA reconciliation run not enqueued", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Enqueuer inserts the pagoPA jobs.

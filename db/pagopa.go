@@ -227,6 +227,17 @@ func (s *Store) RecordPosition(ctx context.Context, n NewPosition) (*Position, b
 	return p, created, err
 }
 
+// AttemptRecorded tells whether an attempt already made its position.
+func (s *Store) AttemptRecorded(ctx context.Context, installationID int64, attemptKey string) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM pagopa_positions WHERE installation_id = $1 AND attempt_key = $2)`,
+		installationID, attemptKey)
+	if err != nil {
+		return false, fmt.Errorf("attempt %s: %w", attemptKey, err)
+	}
+	return ok, nil
+}
+
 // PositionByID returns a position of the installation.
 func (s *Store) PositionByID(ctx context.Context, installationID, id int64) (*Position, error) {
 	var p Position

@@ -109,7 +109,7 @@ type Options struct {
 // Worker works the queue until Stop.
 type Worker struct {
 	client *river.Client[*sql.Tx]
-	sweep  func(context.Context) // secret.go
+	sweep  func(context.Context) // secret.go; with Billing, also the pagoPA runs
 	stop   context.CancelFunc    // ends the sweep
 	done   chan struct{}         // closed when the sweep has ended
 }
@@ -129,10 +129,16 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
-	var periodic []*river.PeriodicJob
-	if o.Billing != nil { // pagoPA
+	background := deps.sweepSecrets
+	if o.Billing != nil { // pagoPA: its jobs, and a reconciliation run every ReconcileEvery
 		billing.AddWorkers(workers, o.Billing)
-		periodic = billing.PeriodicJobs(cmp.Or(o.ReconcileEvery, 5*time.Second))
+		o.Billing.Every = cmp.Or(o.ReconcileEvery, o.Billing.Every)
+		background = func(ctx context.Context) {
+			done := make(chan struct{})
+			go func() { defer close(done); o.Billing.Tick(ctx) }()
+			deps.sweepSecrets(ctx)
+			<-done
+		}
 	}
 	if o.Workers == 0 {
 		o.Workers = 4
@@ -150,13 +156,12 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,
 		RescueStuckJobsAfter: o.RescueStuckJobsAfter,
-		PeriodicJobs:         periodic,
 		Logger:               log.With("component", "river"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river worker: %w", err)
 	}
-	return &Worker{client: cl, sweep: deps.sweepSecrets}, nil
+	return &Worker{client: cl, sweep: background}, nil
 }
 
 // Start starts working jobs, and sweeping the sealed secrets left behind,

@@ -38,7 +38,7 @@ func (h *Handler) pagopaNoticeSubmit(c *gin.Context) {
 		h.render(c, swappable(c, http.StatusUnprocessableEntity), "pagopa_topup", v)
 		return
 	}
-	if !h.pagopaAllowed(c, &v, "importo_avviso") {
+	if !h.pagopaAllowed(c, &v, "importo_avviso", fmt.Sprintf("notice:%d:%s", acc.ID, token)) {
 		return
 	}
 	pos, err := h.billing.Open(c.Request.Context(), billing.Request{Inst: inst, Settings: st, Payer: adult,

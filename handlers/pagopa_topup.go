@@ -112,7 +112,7 @@ func (h *Handler) pagopaTopUpSubmit(c *gin.Context) {
 		h.render(c, swappable(c, http.StatusUnprocessableEntity), "pagopa_topup", v)
 		return
 	}
-	if !h.pagopaAllowed(c, &v, "importo") {
+	if !h.pagopaAllowed(c, &v, "importo", fmt.Sprintf("topup:%d:%s", currentAccount(c).ID, token)) {
 		return
 	}
 	pos, err := h.billing.Open(c.Request.Context(), billing.Request{Inst: inst, Settings: st, Payer: adult,
@@ -182,11 +182,19 @@ func (h *Handler) pagopaPay(c *gin.Context) {
 	h.checkoutOrStatus(c, st, pos)
 }
 
-// pagopaAllowed counts a request that may create a debt position
-// (throttle.PagoPAOpen, per account); refused, it answers 429 with the
-// reason next to field.
-func (h *Handler) pagopaAllowed(c *gin.Context, v *PagoPATopUpView, field string) bool {
+// pagopaAllowed counts a new attempt to create a debt position
+// (throttle.PagoPAOpen, per account; the replay of an attempt already
+// recorded is free); refused, it answers 429 with the reason next to field.
+func (h *Handler) pagopaAllowed(c *gin.Context, v *PagoPATopUpView, field, attempt string) bool {
 	inst, acc := installation(c), currentAccount(c)
+	seen, err := h.store.AttemptRecorded(c.Request.Context(), inst.ID, attempt)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return false
+	}
+	if seen {
+		return true
+	}
 	d := h.limits.Reserve(c.Request.Context(), throttle.PagoPAOpen.For(inst.ID, acc.ID))
 	if d.Allowed {
 		return true
