@@ -161,8 +161,22 @@ func (s *Service) Tick(ctx context.Context) {
 	t := time.NewTicker(s.Every)
 	defer t.Stop()
 	for {
-		if _, err := enq.client.Insert(ctx, ReconcileArgs{}, nil); err != nil && ctx.Err() == nil {
-			s.log.Warn("pagoPA reconciliation run not enqueued", "err", err)
+		// a job only when there is something to check; an idle run is
+		// recorded here, for the staff page
+		due, err := s.store.HasDuePositions(ctx, s.DraftGrace)
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				s.log.Warn("pagoPA reconciliation: open positions not read", "err", err)
+			}
+		case due:
+			if _, err := enq.client.Insert(ctx, ReconcileArgs{}, nil); err != nil && ctx.Err() == nil {
+				s.log.Warn("pagoPA reconciliation run not enqueued", "err", err)
+			}
+		default:
+			if err := s.store.RecordIdleRuns(ctx, nil); err != nil && ctx.Err() == nil {
+				s.log.Warn("pagoPA reconciliation: idle run not recorded", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -112,7 +112,7 @@ func (s *Store) RecordIdleRuns(ctx context.Context, busy []int64) error {
 	_, err := s.db.ExecContext(ctx, `
 		UPDATE pagopa_settings SET last_run_at = now(), last_run_checked = 0, last_run_paid = 0,
 			last_run_errors = 0, last_run_error = ''
-		WHERE enabled AND NOT (installation_id = ANY($1))`, pq.Array(busy))
+		WHERE enabled AND NOT (installation_id = ANY(coalesce($1::bigint[], '{}')))`, pq.Array(busy))
 	if err != nil {
 		return fmt.Errorf("record idle reconciliation runs: %w", err)
 	}
@@ -392,6 +392,20 @@ func (s *Store) DuePositions(ctx context.Context, draftGrace time.Duration, limi
 		return nil, fmt.Errorf("due positions: %w", err)
 	}
 	return list, nil
+}
+
+// HasDuePositions tells whether DuePositions would find any.
+func (s *Store) HasDuePositions(ctx context.Context, draftGrace time.Duration) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM pagopa_positions p
+		JOIN pagopa_settings st ON st.installation_id = p.installation_id AND st.enabled
+		WHERE p.next_check_at <= now()
+		  AND (p.status = 'pending' OR (p.status = 'draft' AND p.created_at <= now() - $1 * interval '1 millisecond')))`,
+		draftGrace.Milliseconds())
+	if err != nil {
+		return false, fmt.Errorf("due positions: %w", err)
+	}
+	return ok, nil
 }
 
 // PositionFilter selects positions for the staff page.
