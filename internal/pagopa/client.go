@@ -226,7 +226,7 @@ func (c *client) DeletePosition(ctx context.Context, iupd string) error {
 	if resp.StatusCode != http.StatusOK {
 		return statusError(op, resp)
 	}
-	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16)) // drain for connection reuse
 	return nil
 }
 

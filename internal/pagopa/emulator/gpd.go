@@ -48,7 +48,7 @@ const positionColumns = `organization_fiscal_code, iupd, iuv, nav, company_name,
 func problem(w http.ResponseWriter, status int, title, detail string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"title": title, "status": status, "detail": detail})
+	_ = json.NewEncoder(w).Encode(map[string]any{"title": title, "status": status, "detail": detail}) // the caller may be gone
 }
 
 // writeJSON writes a GPD answer, its date-times without a zone as GPD's
@@ -82,7 +82,7 @@ func (e *Emulator) authorised(w http.ResponseWriter, r *http.Request) bool {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusUnauthorized)
-	json.NewEncoder(w).Encode(map[string]any{"statusCode": http.StatusUnauthorized, "message": msg})
+	_ = json.NewEncoder(w).Encode(map[string]any{"statusCode": http.StatusUnauthorized, "message": msg})
 	return false
 }
 
@@ -282,10 +282,11 @@ func statusV3(s string) string {
 }
 
 func responseV3(p position) gpd.PaymentPositionModelResponseV3 {
+	// Both were stored by gpdCreate from a request it decoded.
 	var req gpd.PaymentPositionModelV3
-	json.Unmarshal(p.Request, &req)
+	_ = json.Unmarshal(p.Request, &req)
 	var debtor gpd.DebtorModel
-	json.Unmarshal(p.Debtor, &debtor)
+	_ = json.Unmarshal(p.Debtor, &debtor)
 	st := gpd.PaymentPositionModelResponseV3Status(statusV3(p.Status))
 	ist := gpd.InstallmentModelResponseStatus(p.InstallmentStatus)
 	var zero int64

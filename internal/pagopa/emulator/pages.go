@@ -157,7 +157,7 @@ func (e *Emulator) render(w http.ResponseWriter, status int, name string, data a
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	buf.WriteTo(w)
+	_, _ = buf.WriteTo(w)
 }
 
 const css = `html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1a1a1a;background:#fff;overflow-wrap:break-word;hyphens:auto}

@@ -26,7 +26,9 @@ func TestZonelessDates(t *testing.T) {
 		t.Errorf("installment = %v %v", inst.DueDate, *inst.Amount)
 	}
 	var raw map[string]any
-	json.Unmarshal(out, &raw)
+	if err := json.Unmarshal(out, &raw); err != nil {
+		t.Fatal(err)
+	}
 	if raw["description"] != "2026-10-31T23:59" {
 		t.Errorf("a non-date field was rewritten: %v", raw["description"])
 	}
@@ -35,7 +37,9 @@ func TestZonelessDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	json.Unmarshal(back, &raw)
+	if err := json.Unmarshal(back, &raw); err != nil {
+		t.Fatal(err)
+	}
 	if raw["paymentDate"] != "2026-10-31T23:59:59.123" {
 		t.Errorf("paymentDate written as %v", raw["paymentDate"])
 	}
