@@ -172,8 +172,8 @@ func TestOneAttemptMakesOnePosition(t *testing.T) {
 		}
 	}
 	var here, there int
-	w.store.DB().Get(&here, `SELECT count(*) FROM pagopa_positions`)
-	w.store.DB().Get(&there, `SELECT count(*) FROM pagopa_emulator_positions`)
+	mustGet(t, w, &here, `SELECT count(*) FROM pagopa_positions`)
+	mustGet(t, w, &there, `SELECT count(*) FROM pagopa_emulator_positions`)
 	if here != 1 || there != 1 {
 		t.Fatalf("%d positions in the portal, %d in GPD", here, there)
 	}
@@ -227,27 +227,25 @@ func TestGPDDownLeavesNothingPayableNorPaid(t *testing.T) {
 	if !errors.Is(err, pagopa.ErrUnavailable) || first.Status != db.PositionDraft {
 		t.Fatalf("open with GPD slower than the timeout: %v", err)
 	}
-	w.emu.SetSwitches(ctx, emulator.Switches{})
+	if err := w.emu.SetSwitches(ctx, emulator.Switches{}); err != nil {
+		t.Fatal(err)
+	}
 	w.svc.Timeout = 3 * time.Second
 	again, err := w.svc.Open(ctx, req)
 	if err != nil || again.ID != first.ID || again.Status != db.PositionPending {
 		t.Fatalf("replay: %+v, %v", again, err)
 	}
 	var there int
-	w.store.DB().Get(&there, `SELECT count(*) FROM pagopa_emulator_positions WHERE amount_cents = 2500`)
+	mustGet(t, w, &there, `SELECT count(*) FROM pagopa_emulator_positions WHERE amount_cents = 2500`)
 	if there != 1 {
 		t.Fatalf("GPD holds %d positions for one attempt", there)
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func mustGet(t *testing.T, w *world, dst any, query string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 15 s")
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := w.store.DB().Get(dst, query); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -280,7 +278,9 @@ func TestExpiredAndCancelledAreClosedUnbooked(t *testing.T) {
 	}
 	// a paid one cannot be cancelled: the office is told, and it is booked
 	paid := w.open(t, "topup:paid", 3000)
-	w.emu.Pay(ctx, w.st.CreditorFiscalCode, paid.NoticeNumber)
+	if _, err := w.emu.Pay(ctx, w.st.CreditorFiscalCode, paid.NoticeNumber); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.svc.Cancel(ctx, w.inst, w.st, paid, "x"); !errors.Is(err, pagopa.ErrConflict) {
 		t.Fatalf("cancel of a paid notice: %v", err)
 	}

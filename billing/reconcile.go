@@ -126,6 +126,9 @@ func (s *Service) ReconcileDue(ctx context.Context, limit int) (RunResult, error
 	runs := map[int64]*runOf{}
 	var total RunResult
 	for i := range list {
+		if ctx.Err() != nil {
+			break // the job's time is up: the next run goes on
+		}
 		pos := &list[i]
 		r := runs[pos.InstallationID]
 		if r == nil {
@@ -146,9 +149,6 @@ func (s *Service) ReconcileDue(ctx context.Context, limit int) (RunResult, error
 		case err != nil:
 			r.res.Errors++
 			r.lastErr = fmt.Sprintf("%s: %v", pos.IUV, err)
-			if ctx.Err() != nil {
-				break
-			}
 		case out == Booked:
 			r.res.Booked++
 		case out == Expired || out == Cancelled:

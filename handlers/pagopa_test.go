@@ -157,7 +157,7 @@ func TestPagoPATopUpOutcomeReadFromGPD(t *testing.T) {
 	p = mario.get(status + "?esito=ok")
 	mustContain(t, p, "Pagamento ricevuto", "Il tuo saldo")
 	mustNotContain(t, p, "hx-get=")
-	p = mario.get(status + "?esito=ok")
+	mario.get(status + "?esito=ok") // once more: nothing booked twice
 	if got := balanceOf(t, e.env, f.mario); got != before+2000 {
 		t.Fatalf("balance %d, want %d", got, before+2000)
 	}
@@ -214,7 +214,9 @@ func TestPagoPATopUpBadAmountAndGPDDown(t *testing.T) {
 		t.Fatal("balance changed")
 	}
 	// the same attempt once GPD is back: one position, now payable
-	e.emu.SetSwitches(context.Background(), emulator.Switches{})
+	if err := e.emu.SetSwitches(context.Background(), emulator.Switches{}); err != nil {
+		t.Fatal(err)
+	}
 	p = mario.post("/demo/pagamenti/ricarica", url.Values{"tentativo": {token}, "importo": {"35,50"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	list := positionsOf(t, e, f.mario)
