@@ -333,3 +333,40 @@ func TestAPIKeySealedAtRest(t *testing.T) {
 		t.Fatalf("moved key: %v", err)
 	}
 }
+
+func TestTickRecordsIdleRunsAndEnqueuesDueOnes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.svc.Every = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.svc.Tick(ctx) }()
+	defer func() { cancel(); <-done }()
+	until := func(what, query string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var ok bool
+			if err := w.store.DB().Get(&ok, query); err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 15 s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// nothing to check: the run is recorded, no job is queued
+	until("idle run recorded", `SELECT bool_and(last_run_at IS NOT NULL) FROM pagopa_settings WHERE enabled`)
+	var jobs int
+	mustGet(t, w, &jobs, `SELECT count(*) FROM river_job WHERE kind = 'pagopa_reconcile'`)
+	if jobs != 0 {
+		t.Fatalf("%d jobs queued with nothing to check", jobs)
+	}
+	// a position due: a run is queued
+	w.open(t, "topup:tick", 2000)
+	until("run queued", `SELECT count(*) > 0 FROM river_job WHERE kind = 'pagopa_reconcile'`)
+}
