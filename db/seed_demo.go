@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,7 +58,7 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			return fmt.Errorf("check demo: %w", err)
 		}
 		if exists {
-			return seedSAMLDemo(ctx, tx) // idempotent: adds the SAML settings to an older demo database
+			return errors.Join(seedSAMLDemo(ctx, tx), seedPagoPADemo(ctx, tx)) // idempotent: adds what an older demo database lacks
 		}
 		demo, err := insertInstallation(ctx, tx, `
 			INSERT INTO installations (code, name, region_label, login_local, self_registration, login_spid, login_cie,
@@ -97,6 +98,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			return err
 		}
 		if err := seedSAMLDemo(ctx, tx); err != nil { // db/seed_saml.go
+			return err
+		}
+		if err := seedPagoPADemo(ctx, tx); err != nil { // db/seed_pagopa.go
 			return err
 		}
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"portalegenitori/billing"
 	"portalegenitori/db"
 	"portalegenitori/internal/appio"
 	"portalegenitori/internal/config"
@@ -47,7 +48,11 @@ func Run(ctx context.Context, cfg config.Config, store *db.Store, log *slog.Logg
 	if err != nil {
 		return err
 	}
-	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter, SecretKey: cfg.SecretKey}
+	o := Options{RescueStuckJobsAfter: cfg.JobRescueAfter, SecretKey: cfg.SecretKey, ReconcileEvery: cfg.PagoPA.ReconcileEvery}
+	if o.Billing, err = billing.New(store, log, billing.Options{SecretKey: cfg.SecretKey, Demo: cfg.PagoPA.DemoEmulator, PublicBase: cfg.BaseURL,
+		Every: cfg.PagoPA.ReconcileEvery}); err != nil {
+		return err
+	}
 	if o.RescueStuckJobsAfter > 0 && o.RescueStuckJobsAfter < time.Minute {
 		o.JobTimeout = o.RescueStuckJobsAfter // River wants the rescue delay ≥ the job timeout
 	}

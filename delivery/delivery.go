@@ -5,6 +5,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
+	"portalegenitori/billing"
 	"portalegenitori/db"
 	"portalegenitori/internal/notify"
 	"portalegenitori/internal/password"
@@ -105,12 +107,16 @@ type Options struct {
 	// (default 1 minute) and the clock of quiet hours (default time.Now).
 	AlertScanEvery time.Duration
 	Now            func() time.Time
+	// Billing, when set, works the pagoPA jobs too, and reconciles every
+	// ReconcileEvery (package billing, docs/pagopa.md)
+	Billing        *billing.Service
+	ReconcileEvery time.Duration
 }
 
 // Worker works the queue until Stop.
 type Worker struct {
 	client *river.Client[*sql.Tx]
-	sweep  func(context.Context) // secret.go
+	sweep  func(context.Context) // secret.go; with Billing, also the pagoPA runs
 	stop   context.CancelFunc    // ends the sweep
 	done   chan struct{}         // closed when the sweep has ended
 }
@@ -132,6 +138,17 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
 	addAlertWorkers(workers, deps, o.Now) // alerts.go
 	addDocumentWorkers(workers, deps)     // certificates.go, broadcast.go
+	background := deps.sweepSecrets
+	if o.Billing != nil { // pagoPA: its jobs, and a reconciliation run every ReconcileEvery
+		billing.AddWorkers(workers, o.Billing)
+		o.Billing.Every = cmp.Or(o.ReconcileEvery, o.Billing.Every)
+		background = func(ctx context.Context) {
+			done := make(chan struct{})
+			go func() { defer close(done); o.Billing.Tick(ctx) }()
+			deps.sweepSecrets(ctx)
+			<-done
+		}
+	}
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -154,7 +171,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	if err != nil {
 		return nil, fmt.Errorf("river worker: %w", err)
 	}
-	return &Worker{client: cl, sweep: deps.sweepSecrets}, nil
+	return &Worker{client: cl, sweep: background}, nil
 }
 
 // Start starts working jobs, and sweeping the sealed secrets left behind,

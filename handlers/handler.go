@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 
+	"portalegenitori/billing"
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/fragments"
@@ -31,6 +32,9 @@ type Handler struct {
 	limits     *throttle.Limiter // every rate limit (internal/throttle)
 	// SP keys, IdP lists and the demo IdPs, loaded on first use (saml_service.go)
 	saml *samlService
+	// pagoPA: positions, Checkout, reconciliation (package billing; pagopa_*.go)
+	billing     *billing.Service
+	billingJobs *billing.Enqueuer
 }
 
 // New builds the handler and parses every template once.
@@ -39,7 +43,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf})
+	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "pagopaForms": pagopaForms})
 	if err != nil {
 		return nil, err
 	}
@@ -63,5 +67,8 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		limits:     throttle.New(store),
 	}
 	h.saml = newSAMLService(h)
+	if err := h.setupPagoPA(); err != nil { // pagopa_routes.go
+		return nil, err
+	}
 	return h, nil
 }

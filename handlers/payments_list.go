@@ -38,6 +38,7 @@ type PaymentsView struct {
 	StatementURL string
 	ResetURL     string
 	Filtered     bool
+	PagoPA       *PagoPABlock // top-up, notices (pagopa_family.go); nil when pagoPA is off
 }
 
 // ServiceOption is a service in the filter.
@@ -217,6 +218,10 @@ func (h *Handler) paymentsList(c *gin.Context) {
 		return
 	}
 	v.Balance = bal[v.Payer.AdultID]
+	if v.PagoPA, err = h.pagopaBlock(c, v.Payer, v.Own); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	v.Pages = max(1, (v.Totals.Count+paymentsPageSize-1)/paymentsPageSize)
 	v.Page = min(q.page, v.Pages)
 	if v.Entries, err = h.store.LedgerPage(ctx, inst.ID, q.filter, paymentsPageSize, (v.Page-1)*paymentsPageSize); err != nil {

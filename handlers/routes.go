@@ -66,6 +66,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/pagamenti/credito", h.creditShow) // credit_request.go: the payer asks for the credit back
 	auth.POST("/pagamenti/credito", h.creditRequest)
 	auth.POST("/pagamenti/credito/:id/ritira", h.creditWithdraw)
+	h.pagopaRoutes(auth) // pagoPA: top-up, notices (pagopa_routes.go)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)

@@ -53,6 +53,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
+	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)

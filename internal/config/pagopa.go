@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // PagoPA configures the deployment side of pagoPA (issue 16). The
@@ -13,10 +14,23 @@ type PagoPA struct {
 	// fake payment page) at /_demo-pagopa/. Demo and development only:
 	// never in production.
 	DemoEmulator bool // GENITORI_DEMO_PAGOPA, default false
+	// ReconcileEvery (GENITORI_PAGOPA_RECONCILE_EVERY, default 5s) is how
+	// often the worker looks for positions due for a check with GPD
+	// (added by the portal side, package billing).
+	ReconcileEvery time.Duration
 }
 
 func (c *Config) pagopa(getenv func(string) string) []error {
 	var errs []error
+	c.PagoPA.ReconcileEvery = 5 * time.Second
+	if v := getenv("GENITORI_PAGOPA_RECONCILE_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			errs = append(errs, fmt.Errorf("GENITORI_PAGOPA_RECONCILE_EVERY=%q must be a duration of at least 1s, such as 5s", v))
+		} else {
+			c.PagoPA.ReconcileEvery = d
+		}
+	}
 	if v := getenv("GENITORI_DEMO_PAGOPA"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

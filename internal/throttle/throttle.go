@@ -63,6 +63,9 @@ var (
 	LinkSendAdult   = Policy{"link:code:adult", Adult, 10, 24 * time.Hour, 24 * time.Hour}
 	ContactSend     = Policy{"contact:send", Account, 5, 24 * time.Hour, 24 * time.Hour}
 	ContactCode     = Policy{"contact:code", Account, 5, 15 * time.Minute, 15 * time.Minute}
+	// pagoPA top-ups and notices asked for (docs/pagopa.md): each may create a
+	// debt position in GPD
+	PagoPAOpen = Policy{"pagopa:open", Account, 30, time.Hour, time.Hour}
 )
 
 // Policies is the table, for the documentation and its test.
@@ -70,6 +73,7 @@ var Policies = []Policy{
 	LoginUsername, LoginAddress, StaffCode, CNSRefusal,
 	RecoveryAddress, RecoveryValue, RecoveryAnswer, RecoverySend,
 	RegisterCheck, RegisterSubmit, LinkSendAccount, LinkSendAdult, ContactSend, ContactCode,
+	PagoPAOpen,
 }
 
 // Key is one counter: a policy applied to one value.
