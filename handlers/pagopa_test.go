@@ -24,7 +24,7 @@ import (
 
 // pdfText inflates a PDF's content streams and returns the strings it
 // shows (Tj operators).
-func pdfText(t *testing.T, pdf []byte) string {
+func noticePDFText(t *testing.T, pdf []byte) string {
 	t.Helper()
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
@@ -271,7 +271,7 @@ func TestPagoPAGuardianAndOtherFamilies(t *testing.T) {
 		if ct := pdf.header.Get("Content-Type"); ct != "application/pdf" {
 			t.Fatalf("content type %q", ct)
 		}
-		text := pdfText(t, []byte(pdf.body))
+		text := noticePDFText(t, []byte(pdf.body))
 		for _, want := range []string{pagopa.FormatNoticeNumber(notice.NoticeNumber), "42,00", "00000000001"} {
 			if !strings.Contains(text, want) {
 				t.Fatalf("the notice PDF lacks %q:\n%s", want, text)
