@@ -227,7 +227,7 @@ func TestLedgerEntriesCannotBeDeleted(t *testing.T) {
 	for _, q := range []string{
 		`DELETE FROM ledger_entries WHERE id = (SELECT min(id) FROM ledger_entries)`,
 		`UPDATE ledger_entries SET amount_cents = 0 WHERE id = (SELECT min(id) FROM ledger_entries)`,
-		`TRUNCATE ledger_entries`,
+		`TRUNCATE ledger_entries CASCADE`, // CASCADE: past the foreign keys that refuse it first
 	} {
 		if _, err := e.store.DB().Exec(q); err == nil || !strings.Contains(err.Error(), "never modified") {
 			t.Errorf("%s: %v", q, err)
