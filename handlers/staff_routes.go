@@ -39,6 +39,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)
 	staff.POST("/importa", h.staffImportSubmit)
+	h.staffMealRoutes(staff) // Disdetta pasto at the desk, booking settings (meal_routes.go)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
 
