@@ -39,7 +39,7 @@ func mealForm(state, key string) url.Values {
 func mealChanges(t *testing.T, e *env, child int64, channel string) int {
 	t.Helper()
 	var n int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id = $1 AND channel = $2`, child, channel)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id = $1 AND channel = $2 AND request_key LIKE 'test-%'`, child, channel)
 	return n
 }
 
@@ -69,7 +69,7 @@ func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
 		t.Fatalf("%d changes after a replay", n)
 	}
 	var code string
-	mustGet(t, e.store.DB(), &code, `SELECT receipt_code FROM meal_changes WHERE child_id = $1`, f.luca)
+	mustGet(t, e.store.DB(), &code, `SELECT receipt_code FROM meal_changes WHERE child_id = $1 AND request_key LIKE 'test-%'`, f.luca)
 	mustContain(t, mario.get("/demo/famiglia"), "ricevuta "+code)
 	// the calendar shows it as an absence notified, with the meal box in the day's details
 	cal := mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly)))
@@ -91,8 +91,7 @@ func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
 	mustContain(t, p, "Pasto in bianco", `id="meal-status" hx-swap-oob="innerHTML">Pasto in bianco di Luca chiesto per`, "Torna al pasto normale")
 
 	// after the cut-off: refused, in words, nothing changed
-	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
-		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	e.store.DB().MustExec(`UPDATE booking_settings SET cutoff_day = 'previous', cutoff_time = '00:00' WHERE service_id = $1`, f.mensa)
 	p = mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0004-cancelled"), "HX-Request", "true")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Le disdette per ", " si accettano fino alle 0:00", "meal-refused", "Non si può più modificare")
@@ -119,15 +118,15 @@ func TestMealRangeForSeveralChildren(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `id="meal-panel-body"`, "Disdetti ", "(Luca, Sofia)", `id="meal-status" hx-swap-oob="innerHTML">Disdetti`)
 	var n, receipts int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
-	mustGet(t, e.store.DB(), &receipts, `SELECT count(DISTINCT receipt_code) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &receipts, `SELECT count(DISTINCT receipt_code) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
 	if n < 2 || n%2 != 0 || receipts != 1 {
 		t.Fatalf("%d changes, %d receipts", n, receipts)
 	}
 	// again without JavaScript: nothing changes twice
 	wantStatus(t, mario.post("/demo/pasti/periodo", form), http.StatusSeeOther)
 	var again int
-	mustGet(t, e.store.DB(), &again, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &again, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
 	if again != n {
 		t.Fatalf("replay: %d changes, then %d", n, again)
 	}
@@ -183,7 +182,7 @@ func TestMealRoutesAnswer404ToOtherFamiliesAndComuni(t *testing.T) {
 	range404.Set("bambino", fmt.Sprintf("%d:%d", f.elena, f.trasporto)) // a service without bookings
 	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
 	var n int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes`)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE request_key LIKE 'test-%'`)
 	if n != 0 {
 		t.Fatalf("%d changes recorded by refused requests", n)
 	}
@@ -215,8 +214,7 @@ func TestMealDeskAndSettings(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Pasto di Luca disdetto", "Ufficio Servizi Scolastici (dall&#39;ufficio)")
 	// after the cut-off: only with a reason, shown as a late correction
-	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
-		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	e.store.DB().MustExec(`UPDATE booking_settings SET cutoff_day = 'previous', cutoff_time = '00:00' WHERE service_id = $1`, f.mensa)
 	p = staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-02"}}, "HX-Request", "true")
 	mustContain(t, p, "si accettano fino alle 0:00", "solo indicando il motivo", "Motivo della correzione")
 	wantStatus(t, staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-03"}, "motivo": {"Telefonata della madre alle 8:50"}}), http.StatusSeeOther)
