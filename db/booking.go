@@ -151,6 +151,11 @@ type MealRequest struct {
 	// resubmission, retry after a lost answer) finds the changes made the
 	// first time and makes none.
 	RequestKey string
+	// Receipt, when set, enqueues the e-mail receipt for an account in the
+	// change's transaction (delivery.Enqueuer.MealReceipt): called for the
+	// acting account, and for an office change every guardian's account,
+	// that asked for receipts by e-mail.
+	Receipt func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error
 	// now pins booking_now() in the transaction: tests only (export_test.go).
 	now string
 }
@@ -415,8 +420,48 @@ func changeMealsTx(ctx context.Context, tx *sqlx.Tx, r MealRequest, children []i
 	}
 	if len(res.Changes) > 0 {
 		res.Receipt = code
+		if r.Receipt != nil {
+			var to []int64
+			if err := tx.SelectContext(ctx, &to, `
+				SELECT b.account_id FROM booking_receipt_emails b
+				WHERE b.installation_id = $1 AND (b.account_id = $2 OR ($3 AND b.account_id IN (
+				      SELECT a.id FROM accounts a JOIN guardianships g ON g.installation_id = a.installation_id AND g.adult_id = a.adult_id
+				      WHERE a.installation_id = $1 AND g.child_id = ANY($4))))
+				ORDER BY 1`, r.InstallationID, r.AccountID, r.Channel == ChannelOffice, pq.Array(children)); err != nil {
+				return res, err
+			}
+			for _, acc := range to {
+				if err := r.Receipt(ctx, tx.Tx, acc, code); err != nil {
+					return res, err
+				}
+			}
+		}
 	}
 	return res, nil
+}
+
+// ReceiptLine is one day of a receipt, as the e-mail lists it.
+type ReceiptLine struct {
+	MealChange
+	FirstName   string `db:"first_name"`
+	ServiceName string `db:"service_name"`
+}
+
+// MealReceipt lists the changes of a receipt, or ErrNotFound.
+func (s *Store) MealReceipt(ctx context.Context, installationID int64, code string) ([]ReceiptLine, error) {
+	var out []ReceiptLine
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT m.id, m.child_id, m.service_id, m.day, m.state, m.previous, m.accepted_at, m.cutoff_at, m.late, m.actor_name,
+		       m.channel, m.receipt_code, m.reason, c.first_name, sv.name AS service_name
+		FROM meal_changes m
+		JOIN children c ON c.installation_id = m.installation_id AND c.id = m.child_id
+		JOIN services sv ON sv.installation_id = m.installation_id AND sv.id = m.service_id
+		WHERE m.installation_id = $1 AND m.receipt_code = $2
+		ORDER BY m.day, c.first_name, m.id`, installationID, code)
+	if err == nil && len(out) == 0 {
+		err = ErrNotFound
+	}
+	return out, wrap("meal receipt "+code, err)
 }
 
 // mirrorAttendance keeps the attendance record of the day in step, so the

@@ -71,7 +71,7 @@ func (h *Handler) mealChange(c *gin.Context) {
 	}
 	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
 		Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-		RequestKey: formKey(c)}
+		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
 	res, err := h.store.ChangeMeals(ctx, req)
 	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
 	if err != nil {

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
 )
@@ -250,4 +253,12 @@ func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, servic
 func calendarURL(c *gin.Context, childID, serviceID int64, day time.Time) string {
 	return fmt.Sprintf("%s/presenze/%d/%d?", familyPrefix(c), childID, serviceID) +
 		url.Values{"mese": {calendar.MonthOf(day).String()}, "giorno": {day.Format(time.DateOnly)}}.Encode() + "#day-detail"
+}
+
+// mealReceipt enqueues the e-mail receipt of a change in its transaction
+// (delivery/booking.go), for the accounts that asked for it.
+func (h *Handler) mealReceipt(inst int64) func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error {
+	return func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error {
+		return h.enqueue.MealReceipt(ctx, tx, delivery.MealReceiptArgs{InstallationID: inst, AccountID: accountID, Receipt: code})
+	}
 }

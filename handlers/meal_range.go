@@ -78,7 +78,7 @@ func (h *Handler) mealRange(c *gin.Context) {
 		for serviceID, children := range byService {
 			req := db.MealRequest{InstallationID: inst.ID, ChildIDs: children, ServiceID: serviceID, From: from, To: to,
 				Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10)}
+				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10), Receipt: h.mealReceipt(inst.ID)}
 			res, err := h.store.ChangeMeals(ctx, req)
 			m, _, err := h.mealOutcome(c, req, names, res, err)
 			if err != nil {
