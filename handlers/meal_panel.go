@@ -243,10 +243,11 @@ func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, servic
 		return nil, nil // staff reading as the family act from the desk
 	}
 	v, err := h.mealDay(c, child.ID, child.FirstName, serviceID, day, true)
-	if v != nil {
-		v.Return, v.StatusID = "calendario", "cal-status"
+	if v == nil || err != nil || (day.Before(today()) && len(v.History) == 0) {
+		return nil, err // a past day nobody booked or cancelled here: nothing to add
 	}
-	return v, err
+	v.Return, v.StatusID = "calendario", "cal-status"
+	return v, nil
 }
 
 // calendarURL is the calendar of the child's service on day.
