@@ -795,3 +795,29 @@ func (s *Store) BookingNow(ctx context.Context) (time.Time, error) {
 	err := s.db.GetContext(ctx, &now, `SELECT booking_now()`)
 	return now.In(calendar.Rome), wrap("booking clock", err)
 }
+
+// chargedUnlessCancelled tells whether a day's charge stands although the
+// child was absent: the service charges the meals not cancelled in time,
+// and the day's meal was booked (or plain) at its cut-off.
+func chargedUnlessCancelled(ctx context.Context, tx *sqlx.Tx, inst, child, service int64, day time.Time) (bool, error) {
+	settings, err := bookingSettings(ctx, tx, inst, service)
+	if err != nil || !settings.Enabled || !settings.ChargeUnlessCancelled {
+		return false, err
+	}
+	cal, err := schoolCalendar(ctx, tx, inst, day.AddDate(0, 0, -70), day)
+	if err != nil {
+		return false, err
+	}
+	cutoff := settings.Rules().Cutoff(cal, day)
+	var state sql.NullString
+	err = tx.GetContext(ctx, &state, `SELECT state FROM meal_changes WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
+		AND day = $4 AND accepted_at < $5 ORDER BY accepted_at DESC, id DESC LIMIT 1`, inst, child, service, day, cutoff)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	s := settings.Default()
+	if state.Valid {
+		s = state.String
+	}
+	return booking.Meal(s), nil
+}

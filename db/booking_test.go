@@ -432,3 +432,35 @@ func TestDemoSeedHasMealChanges(t *testing.T) {
 		t.Fatalf("%d cancelled days in the calendar, want 3", notified)
 	}
 }
+
+// TestRegisterAbsenceKeepsTheChargeOfAMealNotCancelled: with "charge
+// unless cancelled", the register marking a child absent does not refund a
+// meal booked at the cut-off; without that setting it does (as before).
+func TestRegisterAbsenceKeepsTheChargeOfAMealNotCancelled(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	ctx := context.Background()
+	day := calendar.Day(2027, 2, 3)
+	f.settings(t, func(b *db.BookingSettings) { b.ChargeUnlessCancelled = true })
+	if _, err := f.s.ChargeUncancelledMealsAt(ctx, f.d.inst, f.d.mensa, day, rome("2027-02-03 09:30:00")); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(child int64, status string) db.MarkResult {
+		r, err := f.s.MarkAttendance(ctx, db.Mark{InstallationID: f.d.inst, ChildID: child, ServiceID: f.d.mensa, Day: day,
+			Status: status, AccountID: f.acc["operatore"], RecordedByName: "Registro", Today: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := mark(f.d.luca, "absent"); r.RefundID != 0 {
+		t.Fatalf("a meal not cancelled was refunded for an absence: %+v", r)
+	}
+	if r := mark(f.d.luca, "present"); r.ChargeID != 0 {
+		t.Fatalf("present after absent charged twice: %+v", r)
+	}
+	f.settings(t, func(b *db.BookingSettings) { b.ChargeUnlessCancelled = false })
+	if r := mark(f.d.sofia, "absent"); r.RefundID == 0 {
+		t.Fatalf("without the setting an absence refunds the day: %+v", r)
+	}
+}
