@@ -821,3 +821,17 @@ func chargedUnlessCancelled(ctx context.Context, tx *sqlx.Tx, inst, child, servi
 	}
 	return booking.Meal(s), nil
 }
+
+// ChargingService is a service that charges the meals not cancelled in time.
+type ChargingService struct {
+	InstallationID int64 `db:"installation_id"`
+	ServiceID      int64 `db:"service_id"`
+}
+
+// ChargingServices lists them, in every installation.
+func (s *Store) ChargingServices(ctx context.Context) ([]ChargingService, error) {
+	var out []ChargingService
+	err := s.db.SelectContext(ctx, &out, `SELECT installation_id, service_id FROM booking_settings
+		WHERE enabled AND charge_unless_cancelled ORDER BY installation_id, service_id`)
+	return out, wrap("charging services", err)
+}

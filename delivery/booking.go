@@ -42,6 +42,7 @@ func (e *Enqueuer) MealReceipt(ctx context.Context, tx *sql.Tx, args MealReceipt
 
 func addBookingWorkers(workers *river.Workers, deps jobDeps) {
 	river.AddWorker(workers, &mealReceiptWorker{jobDeps: deps})
+	river.AddWorker(workers, &mealChargesWorker{jobDeps: deps})
 }
 
 type mealReceiptWorker struct {
@@ -111,4 +112,53 @@ func (w *mealReceiptWorker) work(ctx context.Context, job *river.Job[MealReceipt
 func longDate(lang string, t time.Time) string {
 	return i18n.T(lang, "date.long", i18n.T(lang, "weekday."+strconv.Itoa(int(t.Weekday()))), t.Day(),
 		i18n.T(lang, "month."+strconv.Itoa(int(t.Month()))), t.Year())
+}
+
+// MealChargesArgs is the periodic job that charges, for the services that
+// charge meals not cancelled in time, the days whose cut-off has passed
+// (db.Store.ChargeUncancelledMeals: idempotent, so every run may look at the
+// last days again).
+type MealChargesArgs struct{}
+
+// Kind is River's job kind.
+func (MealChargesArgs) Kind() string { return "meal_charges" }
+
+// InsertOpts: a run missed is made good by the next.
+func (MealChargesArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, Queue: river.QueueDefault}
+}
+
+// mealChargesEvery is how often the charges at the cut-off are made.
+const mealChargesEvery = 5 * time.Minute
+
+// bookingPeriodicJobs are the booking's periodic jobs.
+func bookingPeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(mealChargesEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return MealChargesArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+}
+
+type mealChargesWorker struct {
+	river.WorkerDefaults[MealChargesArgs]
+	jobDeps
+}
+
+func (w *mealChargesWorker) Work(ctx context.Context, _ *river.Job[MealChargesArgs]) error {
+	list, err := w.store.ChargingServices(ctx)
+	if err != nil {
+		return err
+	}
+	today := calendar.DateOf(time.Now().In(calendar.Rome))
+	for _, s := range list {
+		for d := today.AddDate(0, 0, -7); !d.After(today.AddDate(0, 0, 1)); d = d.AddDate(0, 0, 1) {
+			n, err := w.store.ChargeUncancelledMeals(ctx, s.InstallationID, s.ServiceID, d)
+			if err != nil {
+				return err
+			}
+			if n > 0 && w.log != nil {
+				w.log.Info("meals charged at the cut-off", "installation", s.InstallationID, "service", s.ServiceID,
+					"day", d.Format(time.DateOnly), "charges", n)
+			}
+		}
+	}
+	return nil
 }

@@ -106,3 +106,51 @@ func closed(t *testing.T, s *db.Store, inst int64, day time.Time) bool {
 	dbtest.Get(t, s.DB(), &c, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = $1 AND day = $2)`, inst, day)
 	return c
 }
+
+// TestMealChargesAtTheCutoff: the worker's periodic job charges, where the
+// Comune charges the meals not cancelled in time, a past school day's
+// booked meal that has no charge yet, once.
+func TestMealChargesAtTheCutoff(t *testing.T) {
+	t.Parallel()
+	store, _ := dbtest.New(t)
+	ctx := context.Background()
+	q := store.DB()
+	var inst, luca, mensa int64
+	dbtest.Get(t, q, &inst, `SELECT id FROM installations WHERE code = 'demo'`)
+	dbtest.Get(t, q, &luca, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Luca'`, inst)
+	dbtest.Get(t, q, &mensa, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, inst)
+	day := calendar.DateOf(time.Now().In(calendar.Rome)).AddDate(0, 0, -1)
+	for !calendar.ServiceWeekday(day) || closed(t, store, inst, day) {
+		day = day.AddDate(0, 0, -1)
+	}
+	if day.Before(calendar.DateOf(time.Now().In(calendar.Rome)).AddDate(0, 0, -7)) || day.Before(calendar.Day(2026, 9, 7)) {
+		t.Skip("no school day in the last week")
+	}
+	q.MustExec(`DELETE FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`, inst, luca, mensa, day)
+	b, err := store.BookingSettingsOf(ctx, inst, mensa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.ChargeUnlessCancelled = true
+	if err := store.SaveBookingSettings(ctx, inst, 0, b); err != nil {
+		t.Fatal(err)
+	}
+	w := worker(t, store, 1, "http://127.0.0.1:1", delivery.Options{})
+	if err := w.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer stopWorker(t, w)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var n int
+		dbtest.Get(t, q, &n, `SELECT count(*) FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
+			AND attendance_day = $4 AND kind = 'charge' AND reason = 'Pasto prenotato non disdetto'`, inst, luca, mensa, day)
+		if n == 1 {
+			break
+		}
+		if n > 1 || time.Now().After(deadline) {
+			t.Fatalf("%d charges of %s", n, day.Format(time.DateOnly))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -137,6 +137,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         bookingPeriodicJobs(), // booking.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,
