@@ -82,6 +82,12 @@ func (d MealDayView) ButtonID() string {
 // cut-off.
 func (d MealDayView) Open() bool { return d.MealDay.Open(d.Now) }
 
+// NotYet: the day's window has not opened.
+func (d MealDayView) NotYet() bool { return d.Now.Before(d.Opens) }
+
+// OpensText is "12:00 di domani", when the window opens.
+func (d MealDayView) OpensText() string { return cutoffWords(d.Base, d.Opens, d.Now) }
+
 // Targets are the actions offered for the day's state, in order.
 func (d MealDayView) Targets() []string {
 	var out []string
@@ -201,6 +207,18 @@ func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel,
 	}
 	if len(p.Children) == 0 {
 		return nil, nil
+	}
+	// the range starts, as offered, at the first day still open
+	var first time.Time
+	for _, k := range p.Children {
+		for _, d := range k.Days {
+			if d.Open() && (first.IsZero() || d.Day.Before(first)) {
+				first = d.Day
+			}
+		}
+	}
+	if !first.IsZero() {
+		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
 	}
 	acc := currentAccount(c)
 	p.HasEmail = acc.Email != ""
