@@ -641,13 +641,15 @@ func schoolCalendar(ctx context.Context, q sqlx.QueryerContext, inst int64, from
 	return c, nil
 }
 
+const qMealDaysOfChild = `
+	SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
+	WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day BETWEEN $4 AND $5
+	ORDER BY day, accepted_at DESC, id DESC`
+
 // currentStates: the latest change of each day of a child's service.
 func currentStates(ctx context.Context, q sqlx.QueryerContext, inst, child, service int64, from, to time.Time) (map[time.Time]MealChange, error) {
 	var list []MealChange
-	if err := sqlx.SelectContext(ctx, q, &list, `
-		SELECT DISTINCT ON (day) `+mealChangeCols+` FROM meal_changes
-		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day BETWEEN $4 AND $5
-		ORDER BY day, accepted_at DESC, id DESC`, inst, child, service, from, to); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &list, qMealDaysOfChild, inst, child, service, from, to); err != nil {
 		return nil, err
 	}
 	out := make(map[time.Time]MealChange, len(list))
