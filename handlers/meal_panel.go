@@ -28,6 +28,7 @@ const upcomingSchoolDays = 5
 type MealPanel struct {
 	Base
 	Children     []MealChild
+	Refusal      string // the refusal of the last action without JavaScript
 	RangeAction  string
 	RangeKey     string
 	RangeFrom    string // the first day offered, "2026-12-01"
@@ -220,6 +221,7 @@ func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel,
 	if !first.IsZero() {
 		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
 	}
+	p.Refusal = mealRefusal(c)
 	acc := currentAccount(c)
 	p.HasEmail = acc.Email != ""
 	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, acc.ID)
@@ -265,6 +267,9 @@ func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, servic
 		return nil, err // a past day nobody booked or cancelled here: nothing to add
 	}
 	v.Return, v.StatusID = "calendario", "cal-status"
+	if msg := mealRefusal(c); msg != "" {
+		v.Message, v.Refused = msg, true
+	}
 	return v, nil
 }
 

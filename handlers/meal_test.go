@@ -96,7 +96,9 @@ func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Le disdette per ", " si accettano fino alle 0:00", "meal-refused", "Non si può più modificare")
 	wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0005-cancelled")), http.StatusSeeOther)
-	mustContain(t, mario.get("/demo/famiglia"), "si accettano fino alle 0:00")
+	home = mario.get("/demo/famiglia")
+	mustContain(t, home, `<div class="alert alert-danger" role="alert"><p>Le disdette per `, "si accettano fino alle 0:00")
+	mustNotContain(t, mario.get("/demo/famiglia"), "si accettano fino alle 0:00") // shown once
 	if n := mealChanges(t, e, f.luca, "parent"); n != 3 {
 		t.Fatalf("%d changes, want 3", n)
 	}
