@@ -256,3 +256,34 @@ func TestMealDeskAndSettings(t *testing.T) {
 		t.Fatal("the saved time is not shown")
 	}
 }
+
+// TestMealWindowNotOpenYet: with a window that opens on the previous
+// school day, a day further ahead says when it opens and a change is
+// refused in words, in English too.
+func TestMealWindowNotOpenYet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	first := nextSchoolDay(t, e)
+	e.store.DB().MustExec(`UPDATE booking_settings SET window_opens = '23:59' WHERE service_id = $1`, f.mensa)
+	// the school day after the next one opens at 23:59 of the next one
+	var second time.Time
+	for d := first.AddDate(0, 0, 1); ; d = d.AddDate(0, 0, 1) {
+		var closed bool
+		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE day = $1)`, d)
+		if calendar.ServiceWeekday(d) && !closed {
+			second = d
+			break
+		}
+	}
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	mustContain(t, mario.get("/demo/famiglia"), "Si potrà modificare dalle 23:59 di")
+	p := mario.post(mealURL(f.sofia, f.mensa, second), mealForm("cancelled", "test-window-key-1"), "HX-Request", "true")
+	mustContain(t, p, "Le disdette per ", " si accettano dalle 23:59 di ", "meal-refused")
+	wantStatus(t, mario.get("/lingua/en"), http.StatusSeeOther)
+	p = mario.post(mealURL(f.sofia, f.mensa, second), mealForm("cancelled", "test-window-key-2"), "HX-Request", "true")
+	mustContain(t, p, "Cancellations for ", " are accepted from 23:59, ")
+	if n := mealChanges(t, e, f.sofia, "parent"); n != 0 {
+		t.Fatalf("%d changes", n)
+	}
+}
