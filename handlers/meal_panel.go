@@ -286,3 +286,34 @@ func (h *Handler) mealReceipt(inst int64) func(ctx context.Context, tx *sql.Tx, 
 		return h.enqueue.MealReceipt(ctx, tx, delivery.MealReceiptArgs{InstallationID: inst, AccountID: accountID, Receipt: code})
 	}
 }
+
+// notBooked is the calendar state of a future day without a meal where
+// meals are booked explicitly.
+const notBooked = "not_booked"
+
+// explicitMealDays marks, for a service with explicit booking, the days
+// from today on whose meal is not booked (nothing asked, or cancelled), so
+// the calendar does not show them as booked by default.
+func (h *Handler) explicitMealDays(c *gin.Context, childID, serviceID int64, from, to time.Time, records map[time.Time]string) error {
+	ctx := c.Request.Context()
+	set, err := h.store.BookingSettingsOf(ctx, installation(c).ID, serviceID)
+	if err != nil || !set.Enabled || set.Mode != booking.Explicit {
+		return err
+	}
+	if t := today(); from.Before(t) {
+		from = t
+	}
+	if to.Before(from) {
+		return nil
+	}
+	days, err := h.store.MealDays(ctx, installation(c).ID, childID, set, from, to)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if st := records[d.Day]; d.State == booking.None && (st == "" || st == calendar.Booked) {
+			records[d.Day] = notBooked
+		}
+	}
+	return nil
+}

@@ -287,3 +287,26 @@ func TestMealWindowNotOpenYet(t *testing.T) {
 		t.Fatalf("%d changes", n)
 	}
 }
+
+// TestMealExplicitBooking: where meals are booked explicitly, a future day
+// is not booked until the parent books it, in the panel and the calendar.
+func TestMealExplicitBooking(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	e.store.DB().MustExec(`UPDATE booking_settings SET mode = 'explicit' WHERE service_id = $1`, f.mensa)
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	box := fmt.Sprintf(`id="meal-%d-%d-%s"`, f.sofia, f.mensa, day.Format(time.DateOnly))
+	mustContain(t, mario.get("/demo/famiglia"), box, "Nessun pasto prenotato", "Prenota il pasto")
+	cal := fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.sofia, f.mensa, day.Format(time.DateOnly))
+	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Pasto non prenotato", day.Day(), monthName(day)))
+	wantStatus(t, mario.post(mealURL(f.sofia, f.mensa, day), mealForm("booked", "test-explicit-key-1")), http.StatusSeeOther)
+	mustContain(t, mario.get("/demo/famiglia"), "Pasto di Sofia prenotato per")
+	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Prenotato", day.Day(), monthName(day)))
+}
+
+func monthName(d time.Time) string {
+	return []string{"", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+		"ottobre", "novembre", "dicembre"}[d.Month()]
+}

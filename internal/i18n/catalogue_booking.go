@@ -12,6 +12,8 @@ var bookingMessages = map[string][2]string{
 	"meal.state.cancelled": {"Pasto disdetto", "Meal cancelled"},
 	"meal.state.plain":     {"Pasto in bianco", "Plain meal"},
 	"meal.state.none":      {"Nessun pasto prenotato", "No meal booked"},
+	"att.state.not_booked": {"Pasto non prenotato", "Meal not booked"},
+	"att.code.not_booked":  {"NP", "NB"},
 
 	"meal.do.cancelled": {"Disdici il pasto", "Cancel the meal"},
 	"meal.do.booked":    {"Prenota il pasto", "Book the meal"},
