@@ -265,7 +265,10 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedDocumentsDemo(ctx, tx, demo, accountIDs["operatore"], today); err != nil { // db/seed_documents.go
 			return err
 		}
-		return seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs)
+		if err := seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs); err != nil {
+			return err
+		}
+		return seedDemoBooking(ctx, tx, demo, today, children, services, accountIDs) // db/seed_booking.go
 	})
 }
 

@@ -65,6 +65,7 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	river.AddWorker(workers, &contactNoticeWorker{})
 	addAlertWorkers(workers, jobDeps{}, nil) // alerts.go
 	addDocumentWorkers(workers, jobDeps{})   // certificates.go, broadcast.go
+	addBookingWorkers(workers, jobDeps{})    // booking.go
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -149,6 +150,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 			<-done
 		}
 	}
+	addBookingWorkers(workers, deps) // booking.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -161,7 +163,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
-		PeriodicJobs:         alertPeriodicJobs(o.AlertScanEvery), // alerts.go
+		PeriodicJobs:         append(alertPeriodicJobs(o.AlertScanEvery), bookingPeriodicJobs()...), // alerts.go, booking.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,

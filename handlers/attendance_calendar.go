@@ -37,6 +37,7 @@ type CalendarView struct {
 	StateCodes  []string
 	FamilyURL   string
 	PaymentsURL string
+	Meal        *MealDayView // the chosen day's meal box (meal_panel.go)
 }
 
 // CalCell is a day of the grid as the template shows it.
@@ -136,6 +137,10 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	for _, r := range records {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
+	if err := h.explicitMealDays(c, childID, serviceID, first, last, opts.Records); err != nil { // meal_panel.go
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	v.Closures = closures
 	if v.Charged, err = h.store.MonthCharged(ctx, inst.ID, childID, serviceID, first, last); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
@@ -195,6 +200,10 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 			}
 		}
 		v.Day = d
+		if v.Meal, err = h.calendarMealDay(c, child, serviceID, day); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
 	}
 
 	// month navigation and day details swap only the calendar region

@@ -30,6 +30,7 @@ type FamilyView struct {
 	Children    []FamilyChild
 	Balances    []FamilyBalance // once per paying adult, not per child
 	Docs        FamilyDocs      // unread messages (messages_list.go)
+	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -84,6 +85,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 				return
 			}
 			v.Balances = familyBalances(v.Children)
+			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
 		}
 	}
 	if !acc.AdultID.Valid {

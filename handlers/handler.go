@@ -43,7 +43,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "pagopaForms": pagopaForms})
+	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "pagopaForms": pagopaForms, "mealField": mealField})
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ type StaffChildView struct {
 	GuardianCF  string
 	Change      map[int64]EnrolChangeForm // typed into an enrollment's change form, on an error
 	History     map[int64][]EnrolHistoryLine
+	Meals       []MealChild // the desk's meal days (staff_meal.go)
 }
 
 // EnrolHistoryLine is one event of an enrollment's history.
@@ -120,7 +121,8 @@ func (h *Handler) staffChildView(c *gin.Context, id int64) (StaffChildView, erro
 		}
 		v.History[ev.EnrollmentID] = append(v.History[ev.EnrollmentID], line)
 	}
-	return v, nil
+	v.Meals, err = h.staffMeals(c, ch, v.Enrollments)
+	return v, err
 }
 
 // staffChildShow shows the card; the enrollments carry the diet, so the

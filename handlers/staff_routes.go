@@ -41,6 +41,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)
 	staff.POST("/importa", h.staffImportSubmit)
+	h.staffMealRoutes(staff) // Disdetta pasto at the desk, booking settings (meal_routes.go)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)
 	staff.POST("/catalogo/voce/:what/:id/:action", h.staffCatalogueEdit) // staff_catalogue_edit.go
