@@ -55,6 +55,8 @@ var (
 	ErrNotEnrolled = errors.New("child not enrolled in the service on that day")
 	ErrClosed      = errors.New("services closed on that day")
 	ErrNoService   = errors.New("no service on that weekday")
+	// ErrRegisterClosed: the office confirmed the day's register as closed.
+	ErrRegisterClosed = errors.New("the day's register is closed")
 )
 
 // Mark is one row of the staff register.
@@ -130,7 +132,7 @@ func (s *Store) MarkAttendanceAll(ctx context.Context, marks []Mark) ([]MarkResu
 		for i, m := range marks {
 			r, err := markTx(ctx, tx, m, true)
 			if err != nil {
-				if !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrClosed) {
+				if !errors.Is(err, ErrNotEnrolled) && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrRegisterClosed) {
 					err = fmt.Errorf("mark attendance: %w", err)
 				}
 				return &MarkRowError{Index: i, Err: err}
@@ -165,6 +167,17 @@ func markTx(ctx context.Context, tx *sqlx.Tx, m Mark, keepSame bool) (MarkResult
 	}
 	if closed {
 		return r, ErrClosed
+	}
+	var registerClosed bool
+	if err := tx.GetContext(ctx, &registerClosed, `
+			SELECT EXISTS (SELECT 1 FROM register_days r JOIN children c ON c.installation_id = r.installation_id AND c.id = $2
+			               WHERE r.installation_id = $1 AND r.school_id = c.school_id AND r.service_id = $3 AND r.day = $4
+			                 AND (r.class_name = '' OR r.class_name = c.class_name))`,
+		m.InstallationID, m.ChildID, m.ServiceID, m.Day); err != nil {
+		return r, err
+	}
+	if registerClosed {
+		return r, ErrRegisterClosed
 	}
 	var before sql.NullString
 	err := tx.GetContext(ctx, &before, `SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4 FOR UPDATE`,

@@ -27,8 +27,9 @@ type StaffRegisterView struct {
 	Day                         time.Time
 	Rows                        []db.RegisterRow
 	Chosen                      bool
-	Closed                      string // closure name, when closed
-	NoService                   bool   // a weekday without service (Saturday, Sunday)
+	Closed                      string          // closure name, when closed
+	NoService                   bool            // a weekday without service (Saturday, Sunday)
+	Confirmed                   *db.RegisterDay // the day's register confirmed as closed (staff_register_bulk.go)
 	// a refused "Salva il registro": what the clerk chose and what each
 	// row showed, kept, and the row that failed
 	Choice, Shown map[int64]string
@@ -114,7 +115,10 @@ func (h *Handler) staffRegisterView(c *gin.Context, q url.Values) (StaffRegister
 		v.Closed = closures[0].Description
 		return v, nil
 	}
-	v.Rows, err = h.store.ClassRegister(ctx, inst.ID, v.SchoolID, v.ServiceID, v.Class, day)
+	if v.Rows, err = h.store.ClassRegister(ctx, inst.ID, v.SchoolID, v.ServiceID, v.Class, day); err != nil {
+		return v, err
+	}
+	v.Confirmed, err = h.store.RegisterClosedFor(ctx, inst.ID, v.SchoolID, v.ServiceID, v.Class, day)
 	return v, err
 }
 
@@ -174,6 +178,8 @@ func (h *Handler) staffRegisterMark(c *gin.Context) {
 		v.Message = v.T("staff.register.closed")
 	case errors.Is(err, db.ErrNoService):
 		v.Message = v.T("staff.register.no_service")
+	case errors.Is(err, db.ErrRegisterClosed):
+		v.Message = v.T("staff.register.register_closed")
 	case err != nil:
 		h.log.Error("mark attendance", "err", err)
 		v.Message = v.T("staff.register.failed")
@@ -263,6 +269,8 @@ func (h *Handler) staffRegisterSave(c *gin.Context) {
 			why = v.T("staff.register.closed")
 		case errors.Is(rowErr.Err, db.ErrNoService):
 			why = v.T("staff.register.no_service")
+		case errors.Is(rowErr.Err, db.ErrRegisterClosed):
+			why = v.T("staff.register.register_closed")
 		default:
 			h.renderError(c, http.StatusInternalServerError, err)
 			return

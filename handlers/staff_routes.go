@@ -33,6 +33,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.GET("/presenze", h.staffRegister)
 	staff.POST("/presenze", h.staffRegisterSave)
 	staff.POST("/presenze/segna", h.staffRegisterMark)
+	staff.POST("/presenze/tutti-presenti", h.staffRegisterAllPresent) // staff_register_bulk.go
+	staff.POST("/presenze/registro/:action", h.staffRegisterCloseDay) // chiudi, riapri
 	staff.GET("/registro", h.staffAuditList)
 	staff.GET("/collegamenti", h.staffLinks) // staff_links.go
 	staff.POST("/collegamenti/:id/collega", h.staffLinkApprove)

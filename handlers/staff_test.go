@@ -107,6 +107,7 @@ func staffRoutesForTest(f famIDs) [][2]string {
 		{"GET", "/operatori/sicurezza"}, {"POST", "/operatori/sicurezza/codici-recupero"},
 		{"POST", "/operatori/impostazioni/operatori"}, {"POST", "/operatori/impostazioni/operatori/1/ruolo"},
 		{"GET", "/operatori/rimborsi"}, {"POST", "/operatori/rimborsi/1/approva"},
+		{"POST", "/operatori/presenze/tutti-presenti"}, {"POST", "/operatori/presenze/registro/chiudi"},
 		{"POST", "/operatori/bambini/" + child + "/iscrizioni/1"}, {"POST", "/operatori/catalogo/voce/diet/1/ritira"},
 		{"POST", "/operatori/catalogo/chiusure"}, {"POST", "/operatori/catalogo/chiusure/2026-12-24/elimina"},
 		{"GET", "/operatori/messaggi"}, {"POST", "/operatori/messaggi"}, {"GET", "/operatori/messaggi/1"}, // staff_messages.go

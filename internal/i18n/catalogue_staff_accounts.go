@@ -194,6 +194,15 @@ var staffAccountMessages = map[string][2]string{
 	"staff.rollover.error.starts":                 {"Scegli un giorno del %d.", "Choose a day of %d."},
 	"staff.rollover.error.options":                {"Il passaggio a quell'anno è già iniziato con altre scelte: continua quello (qui sopra).", "The move to that year already started with other choices: continue that one (above)."},
 	"staff.rollover.error.school":                 {"Dati non validi: l'ultima classe va da 1 a 8, l'età da 1 a 18, e la scuola successiva deve essere un'altra.", "Invalid data: the last class is 1 to 8, the age 1 to 18, and the next school must be another one."},
+	"staff.register.all_present":                  {"Segna tutti presenti", "Mark everyone present"},
+	"staff.register.all_present_hint":             {"Segna presenti i bambini senza nulla di registrato; non tocca chi è già segnato, le assenze comunicate dalle famiglie e i pasti disdetti. Poi segna gli assenti.", "Marks present the children with nothing recorded; it leaves alone those already marked, the absences the families notified and the meals cancelled. Then mark the absent ones."},
+	"staff.register.all_present_done":             {"Segnati presenti: %d. Lasciati (pasto disdetto o non prenotato): %d. Ora segna gli assenti.", "Marked present: %d. Left alone (meal cancelled or not booked): %d. Now mark the absent ones."},
+	"staff.register.close":                        {"Conferma e chiudi il registro del giorno", "Confirm and close the day's register"},
+	"staff.register.reopen":                       {"Riapri il registro per correggere", "Open the register again to correct it"},
+	"staff.register.confirmed":                    {"Registro confermato e chiuso da %s il %s: per correggerlo, riaprilo.", "Register confirmed and closed by %s on %s: to correct it, open it again."},
+	"staff.register.closed_now":                   {"Registro del giorno confermato e chiuso.", "The day's register is confirmed and closed."},
+	"staff.register.opened_now":                   {"Registro riaperto: le correzioni sono di nuovo possibili.", "Register opened again: corrections are possible again."},
+	"staff.register.register_closed":              {"il registro del giorno è chiuso: riaprilo per correggere.", "the day's register is closed: open it again to correct it."},
 }
 
 func init() {
