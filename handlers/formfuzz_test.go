@@ -197,6 +197,19 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"parent", "POST", "/demo/avvisi/soglia", []string{"low_meals"}},
 		{"staff", "POST", "/demo/operatori/impostazioni/avvisi", []string{"low_enabled", "low_mode", "low_amount", "low_meals", "debt_enabled", "via_email", "via_sms", "via_appio", "quiet_start", "quiet_end"}},
 		{"staff", "POST", "/demo/operatori/impostazioni/avvisi/app-io", []string{"appio_key", "azione"}},
+		// the office's year (issue 19)
+		{"staff", "POST", "/demo/operatori/bambini/{child}/iscrizioni/{hostile}", []string{"action", "from", "reason", "version", "service_id", "diet_id", "tariff", "cost", "billing"}},
+		{"staff", "POST", "/demo/operatori/catalogo/voce/{hostile}/{hostile}/{hostile}", []string{"name"}},
+		{"staff", "POST", "/demo/operatori/catalogo/chiusure", []string{"closure-day", "closure-description"}},
+		{"staff", "POST", "/demo/operatori/catalogo/chiusure/{hostile}/elimina", nil},
+		{"staff", "POST", "/demo/operatori/rimborsi/{hostile}/{hostile}", []string{"note"}},
+		{"staff", "POST", "/demo/operatori/sicurezza/codici-recupero", []string{"password"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/operatori/{account}/ruolo", []string{"role"}},
+		{"staff", "GET", "/demo/operatori/impostazioni/anno/anteprima", []string{"anno", "rinnova", "dal", "al"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/anno/scuole/{hostile}", []string{"last_class", "exit_age", "next_school"}},
+		{"staff", "POST", "/demo/operatori/presenze/tutti-presenti", []string{"scuola", "servizio", "classe", "giorno"}},
+		{"parent", "POST", "/demo/pagamenti/credito", []string{"kind", "amount", "iban", "holder", "to"}},
+		{"parent", "POST", "/demo/pagamenti/credito/{hostile}/ritira", nil},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}
