@@ -36,7 +36,7 @@ const (
 const (
 	tabTimeout  = 90 * time.Second // a whole test in one tab
 	stepTimeout = 15 * time.Second // one key press with its page load, one wait
-	maxTabs     = 60               // Tab presses before giving up on a target
+	maxTabs     = 120              // Tab presses before giving up on a target (the settings page has many fields)
 )
 
 // startServer starts the portal in-process on a fresh database with the demo

@@ -176,6 +176,8 @@ func TestStaffPagesAxe(t *testing.T) {
 		{"/operatori/catalogo", "Servizi, diete e scuole"},
 		{"/operatori/registro", "Registro attività"},
 		{"/operatori/chiusure", "Richieste di chiusura del profilo"},
+		{"/operatori/rimborsi", "Rimborsi e trasferimenti del credito"},
+		{"/operatori/sicurezza", "Il mio accesso: codici di recupero"},
 		{"/operatori/impostazioni", "Impostazioni"},
 	} {
 		p.tabTo(`.staff-nav a[href$="` + s.href + `"]`)
