@@ -1,0 +1,303 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// --- kitchen count (kitchen_counts, kitchen_count_children, 00017) ---
+
+// KitchenLine is the number of meals of one kind in one class: the diet's
+// name only ("" without a diet), plain for "pasto in bianco". Meals is the
+// live figure before the cut-off, the frozen one after; Correction is the
+// sum of the office's late changes on the line (after the cut-off only).
+type KitchenLine struct {
+	SchoolID   int64  `db:"school_id"`
+	SchoolName string `db:"school_name"`
+	ClassName  string `db:"class_name"`
+	Diet       string `db:"diet"`
+	Plain      bool   `db:"plain"`
+	Meals      int    `db:"meals"`
+	Correction int    `db:"-"`
+}
+
+// ToCook is the figure the kitchen cooks: the frozen one and the corrections.
+func (l KitchenLine) ToCook() int { return l.Meals + l.Correction }
+
+// KitchenCorrection is one late change of the office after the cut-off, as
+// the count shows it: where it moves a meal, and why.
+type KitchenCorrection struct {
+	ChangeID   int64     `db:"id"`
+	ChildID    int64     `db:"child_id"`
+	State      string    `db:"state"`
+	Previous   string    `db:"previous"`
+	AcceptedAt time.Time `db:"accepted_at"`
+	ActorName  string    `db:"actor_name"`
+	Reason     string    `db:"reason"`
+	SchoolID   int64     `db:"school_id"`
+	SchoolName string    `db:"school_name"`
+	ClassName  string    `db:"class_name"`
+	Diet       string    `db:"diet"`
+}
+
+// KitchenCount is the meal count of a service day, for one school or all.
+type KitchenCount struct {
+	Now         time.Time // the database clock that decided live or frozen
+	Cutoff      time.Time
+	Frozen      bool
+	FrozenAt    time.Time
+	Lines       []KitchenLine // by school, class, diet, plain
+	Corrections []KitchenCorrection
+}
+
+// Totals of the count.
+func (k *KitchenCount) Totals() (meals, plain, diet, corrections int) {
+	for _, l := range k.Lines {
+		meals += l.ToCook()
+		corrections += l.Correction
+		if l.Plain {
+			plain += l.ToCook()
+		}
+		if l.Diet != "" {
+			diet += l.ToCook()
+		}
+	}
+	return
+}
+
+// kitchenFrozenAsOf is how much before the cut-off the frozen figures are
+// read: a change accepted at the cut-off itself is late (00016), and
+// timestamptz counts microseconds.
+const kitchenFrozenAsOf = time.Microsecond
+
+// KitchenCount reads the meals of a service day (school 0: every school).
+// cutoff is the day's cut-off under the service's booking rules. Before it
+// (by the database clock booking_now()) the figures are live; from it on
+// they come from the snapshot, which the first read after the cut-off
+// writes, exactly once, in this same transaction: under the day's lock,
+// from the changes accepted before the cut-off, so it holds exactly the
+// changes acknowledged in time (a change in flight is waited for; one that
+// would commit after the snapshot is refused, see 00017).
+func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int64, day, cutoff time.Time, schoolID int64) (*KitchenCount, error) {
+	k := &KitchenCount{Cutoff: cutoff}
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		if err := pinBookingClock(ctx, tx); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &k.Now, `SELECT booking_now()`); err != nil {
+			return fmt.Errorf("clock: %w", err)
+		}
+		if k.Now.Before(cutoff) {
+			return tx.SelectContext(ctx, &k.Lines, kitchenLiveSQL, installationID, serviceID, day, k.Now, schoolID)
+		}
+		k.Frozen = true
+		var at sql.NullTime
+		if err := tx.GetContext(ctx, &at, `SELECT max(frozen_at) FROM kitchen_counts WHERE installation_id = $1 AND service_id = $2 AND day = $3`,
+			installationID, serviceID, day); err != nil {
+			return fmt.Errorf("frozen count: %w", err)
+		}
+		if !at.Valid {
+			if err := freezeKitchenCount(ctx, tx, installationID, serviceID, day, cutoff, &at); err != nil {
+				return err
+			}
+		}
+		k.FrozenAt = at.Time
+		if err := tx.SelectContext(ctx, &k.Lines, `
+			SELECT k.school_id, s.name AS school_name, k.class_name, k.diet, k.plain, count(*) AS meals
+			FROM kitchen_count_children k
+			JOIN schools s ON s.installation_id = k.installation_id AND s.id = k.school_id
+			WHERE k.installation_id = $1 AND k.service_id = $2 AND k.day = $3 AND ($4 = 0 OR k.school_id = $4)
+			GROUP BY k.school_id, s.name, k.class_name, k.diet, k.plain`, installationID, serviceID, day, schoolID); err != nil {
+			return fmt.Errorf("frozen lines: %w", err)
+		}
+		return kitchenCorrections(ctx, tx, k, installationID, serviceID, day, schoolID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kitchen count: %w", err)
+	}
+	sortKitchenLines(k.Lines)
+	return k, nil
+}
+
+// kitchenLiveSQL: the meals of the day as of $4 for one school (or all),
+// the state of each enrolled child as meal_states() (00016) decides it,
+// but led by the school's children so a school's page reads its own rows.
+const kitchenLiveSQL = `
+	SELECT c.school_id, s.name AS school_name, c.class_name, coalesce(d.name, '') AS diet, st.state = 'plain' AS plain, count(*) AS meals
+	FROM children c
+	JOIN schools s ON s.installation_id = c.installation_id AND s.id = c.school_id
+	JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND e.service_id = $2
+	     AND $3::date BETWEEN e.starts_on AND e.ends_on
+	LEFT JOIN diets d ON d.installation_id = e.installation_id AND d.id = e.diet_id
+	LEFT JOIN booking_settings bs ON bs.installation_id = e.installation_id AND bs.service_id = e.service_id
+	CROSS JOIN LATERAL (
+	    SELECT coalesce((SELECT mc.state FROM meal_changes mc
+	                     WHERE mc.installation_id = c.installation_id AND mc.child_id = c.id AND mc.service_id = $2
+	                       AND mc.day = $3::date AND mc.accepted_at <= $4
+	                     ORDER BY mc.accepted_at DESC, mc.id DESC LIMIT 1),
+	                    CASE WHEN coalesce(bs.mode, 'presumed') = 'presumed' THEN 'booked' ELSE 'none' END) AS state) st
+	WHERE c.installation_id = $1 AND ($5 = 0 OR c.school_id = $5) AND c.school_id IS NOT NULL
+	  AND st.state IN ('booked', 'plain')
+	  AND extract(isodow FROM $3::date) < 6
+	  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $3::date)
+	GROUP BY c.school_id, s.name, c.class_name, coalesce(d.name, ''), st.state = 'plain'`
+
+// freezeKitchenCount writes the snapshot of a day, unless another
+// transaction did first: the exclusive lock of the day waits for the
+// meal changes in flight (they share it), and the INSERT ... ON CONFLICT DO
+// NOTHING makes the second of two freezes a reader of the first's.
+func freezeKitchenCount(ctx context.Context, tx *sqlx.Tx, inst, service int64, day, cutoff time.Time, at *sql.NullTime) error {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(kitchen_day_key($1, $2, $3::date))`, inst, service, day); err != nil {
+		return fmt.Errorf("lock the day: %w", err)
+	}
+	var frozenAt time.Time
+	err := tx.GetContext(ctx, &frozenAt, `
+		INSERT INTO kitchen_counts (installation_id, service_id, day, cutoff_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (installation_id, service_id, day) DO NOTHING RETURNING frozen_at`, inst, service, day, cutoff)
+	if err == sql.ErrNoRows { // frozen meanwhile, committed before our lock
+		return tx.GetContext(ctx, at, `SELECT frozen_at FROM kitchen_counts WHERE installation_id = $1 AND service_id = $2 AND day = $3`, inst, service, day)
+	}
+	if err != nil {
+		return fmt.Errorf("freeze: %w", err)
+	}
+	*at = sql.NullTime{Time: frozenAt, Valid: true}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO kitchen_count_children (installation_id, service_id, day, child_id, school_id, class_name, diet, plain)
+		SELECT $1, $2, $3, c.id, c.school_id, c.class_name, coalesce(d.name, ''), ms.state = 'plain'
+		FROM meal_states($1, $2, $3::date, $4::timestamptz - $5::interval) ms
+		JOIN children c ON c.installation_id = $1 AND c.id = ms.child_id
+		JOIN LATERAL (SELECT e.diet_id FROM enrollments e WHERE e.installation_id = $1 AND e.child_id = c.id AND e.service_id = $2
+		              AND $3::date BETWEEN e.starts_on AND e.ends_on ORDER BY e.id DESC LIMIT 1) e ON true
+		LEFT JOIN diets d ON d.installation_id = $1 AND d.id = e.diet_id
+		WHERE ms.state IN ('booked', 'plain') AND c.school_id IS NOT NULL
+		ON CONFLICT DO NOTHING`, inst, service, day, cutoff, fmt.Sprintf("%d microseconds", kitchenFrozenAsOf.Microseconds())); err != nil {
+		return fmt.Errorf("freeze children: %w", err)
+	}
+	return nil
+}
+
+// kitchenCorrections loads the office's late changes of the day and folds
+// them beside the frozen lines: a child's meal that goes is -1 on its frozen
+// line, one that comes is +1 on the line of its class and diet now.
+func kitchenCorrections(ctx context.Context, tx *sqlx.Tx, k *KitchenCount, inst, service int64, day time.Time, school int64) error {
+	if err := tx.SelectContext(ctx, &k.Corrections, `
+		SELECT mc.id, mc.child_id, mc.state, mc.previous, mc.accepted_at, mc.actor_name, mc.reason,
+		       coalesce(f.school_id, c.school_id) AS school_id, s.name AS school_name,
+		       coalesce(f.class_name, c.class_name) AS class_name,
+		       coalesce(f.diet, (SELECT coalesce(d.name, '') FROM enrollments e LEFT JOIN diets d ON d.installation_id = e.installation_id AND d.id = e.diet_id
+		                         WHERE e.installation_id = mc.installation_id AND e.child_id = mc.child_id AND e.service_id = mc.service_id
+		                           AND mc.day BETWEEN e.starts_on AND e.ends_on ORDER BY e.id DESC LIMIT 1), '') AS diet
+		FROM meal_changes mc
+		JOIN children c ON c.installation_id = mc.installation_id AND c.id = mc.child_id
+		LEFT JOIN kitchen_count_children f ON f.installation_id = mc.installation_id AND f.service_id = mc.service_id AND f.day = mc.day AND f.child_id = mc.child_id
+		JOIN schools s ON s.installation_id = mc.installation_id AND s.id = coalesce(f.school_id, c.school_id)
+		WHERE mc.installation_id = $1 AND mc.day = $3 AND mc.service_id = $2 AND mc.accepted_at >= $4
+		  AND ($5 = 0 OR coalesce(f.school_id, c.school_id) = $5)
+		ORDER BY mc.accepted_at, mc.id`, inst, service, day, k.Cutoff, school); err != nil {
+		return fmt.Errorf("late changes: %w", err)
+	}
+	// each child's first late change says what was frozen, its last what is cooked
+	type move struct {
+		c           KitchenCorrection
+		first, last string
+	}
+	moves := map[int64]*move{}
+	var order []int64
+	for _, c := range k.Corrections {
+		m, ok := moves[c.ChildID]
+		if !ok {
+			m = &move{c: c, first: c.Previous}
+			moves[c.ChildID] = m
+			order = append(order, c.ChildID)
+		}
+		m.last = c.State
+	}
+	index := map[[4]string]int{}
+	key := func(school int64, class, diet string, plain bool) [4]string {
+		return [4]string{fmt.Sprint(school), class, diet, fmt.Sprint(plain)}
+	}
+	for i, l := range k.Lines {
+		index[key(l.SchoolID, l.ClassName, l.Diet, l.Plain)] = i
+	}
+	add := func(c KitchenCorrection, plain bool, delta int) {
+		kk := key(c.SchoolID, c.ClassName, c.Diet, plain)
+		i, ok := index[kk]
+		if !ok {
+			k.Lines = append(k.Lines, KitchenLine{SchoolID: c.SchoolID, SchoolName: c.SchoolName, ClassName: c.ClassName, Diet: c.Diet, Plain: plain})
+			i = len(k.Lines) - 1
+			index[kk] = i
+		}
+		k.Lines[i].Correction += delta
+	}
+	meal := func(state string) bool { return state == "booked" || state == "plain" }
+	for _, id := range order {
+		m := moves[id]
+		if m.first == m.last {
+			continue
+		}
+		if meal(m.first) {
+			add(m.c, m.first == "plain", -1)
+		}
+		if meal(m.last) {
+			add(m.c, m.last == "plain", +1)
+		}
+	}
+	return nil
+}
+
+func sortKitchenLines(lines []KitchenLine) {
+	slices.SortFunc(lines, func(a, b KitchenLine) int {
+		switch {
+		case a.SchoolName != b.SchoolName:
+			return cmpString(a.SchoolName, b.SchoolName)
+		case a.SchoolID != b.SchoolID:
+			return int(a.SchoolID - b.SchoolID)
+		case a.ClassName != b.ClassName:
+			return cmpString(a.ClassName, b.ClassName)
+		case a.Diet != b.Diet:
+			return cmpString(a.Diet, b.Diet)
+		case a.Plain != b.Plain:
+			if a.Plain {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	})
+}
+
+func cmpString(a, b string) int {
+	if a < b {
+		return -1
+	}
+	if a > b {
+		return 1
+	}
+	return 0
+}
+
+// KitchenServices lists the services whose meals the kitchen cooks.
+func (s *Store) KitchenServices(ctx context.Context, installationID int64) ([]Option, error) {
+	var out []Option
+	err := s.db.SelectContext(ctx, &out, `SELECT id, name, kind FROM services WHERE installation_id = $1 AND kind IN ('mensa', 'nido') ORDER BY kind = 'nido', name, id`,
+		installationID)
+	return out, wrap("kitchen services", err)
+}
+
+// kitchenClockKey carries a pinned booking_now() for the kitchen count's
+// transaction: tests only (kitchen_export_test.go), as MealRequest.now.
+type kitchenClockKey struct{}
+
+func pinBookingClock(ctx context.Context, tx *sqlx.Tx) error {
+	at, ok := ctx.Value(kitchenClockKey{}).(string)
+	if !ok || at == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT set_config('genitori.booking_now', $1, true)`, at)
+	return wrap("pin the booking clock", err)
+}
