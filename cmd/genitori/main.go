@@ -29,6 +29,7 @@ Usage:
                      --children N adds a synthetic city (see genitori seed -h)
   genitori bench     load test of the parent pages on a synthetic city (make bench)
   genitori rush      morning rush: thousands of parents sign in at once (make bench)
+  genitori rush-meals the minutes before the meal cut-off: changes, kitchen count, its correctness (make bench)
   genitori worker    send queued e-mail and SMS (serve also does it unless GENITORI_WORKER=false)
   genitori spid-keygen --inst CODE | --all [--if-missing] [--force]
                      make the SPID/CIE key and self-signed certificate of an installation
@@ -71,6 +72,8 @@ func main() {
 		err = benchCmd(ctx, cfg, os.Args[2:])
 	case "rush":
 		err = rushCmd(ctx, cfg, os.Args[2:])
+	case "rush-meals":
+		err = rushMealsCmd(ctx, cfg, os.Args[2:])
 	case "worker":
 		err = workerCmd(ctx, cfg, log)
 	case "spid-keygen":
