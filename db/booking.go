@@ -112,15 +112,18 @@ func (s *Store) SaveBookingSettings(ctx context.Context, installationID, by int6
 // BookingReceiptEmail tells whether the account wants receipts by e-mail.
 func (s *Store) BookingReceiptEmail(ctx context.Context, installationID, accountID int64) (bool, error) {
 	var on bool
-	err := s.db.GetContext(ctx, &on, `SELECT booking_receipt_email FROM accounts WHERE installation_id = $1 AND id = $2`,
+	err := s.db.GetContext(ctx, &on, `SELECT EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $2)`,
 		installationID, accountID)
-	return on, wrap("booking receipt preference", notFound(err))
+	return on, wrap("booking receipt preference", err)
 }
 
 // SetBookingReceiptEmail sets the account's preference.
 func (s *Store) SetBookingReceiptEmail(ctx context.Context, installationID, accountID int64, on bool) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE accounts SET booking_receipt_email = $3 WHERE installation_id = $1 AND id = $2`,
-		installationID, accountID, on)
+	q := `DELETE FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $2`
+	if on {
+		q = `INSERT INTO booking_receipt_emails (installation_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	}
+	_, err := s.db.ExecContext(ctx, q, installationID, accountID)
 	return wrap("booking receipt preference", err)
 }
 

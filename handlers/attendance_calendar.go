@@ -37,6 +37,7 @@ type CalendarView struct {
 	StateCodes  []string
 	FamilyURL   string
 	PaymentsURL string
+	Meal        *MealDayView // the chosen day's meal box (meal_panel.go)
 }
 
 // CalCell is a day of the grid as the template shows it.
@@ -195,6 +196,10 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 			}
 		}
 		v.Day = d
+		if v.Meal, err = h.calendarMealDay(c, child, serviceID, day); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
 	}
 
 	// month navigation and day details swap only the calendar region

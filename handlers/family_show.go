@@ -29,6 +29,7 @@ type FamilyView struct {
 	Month       calendar.Month
 	Children    []FamilyChild
 	Balances    []FamilyBalance // once per paying adult, not per child
+	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -82,6 +83,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 				return
 			}
 			v.Balances = familyBalances(v.Children)
+			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
 		}
 	}
 	if !acc.AdultID.Valid {

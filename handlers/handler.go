@@ -39,7 +39,7 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf})
+	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "mealField": mealField})
 	if err != nil {
 		return nil, err
 	}

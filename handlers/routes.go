@@ -63,6 +63,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/pagamenti", h.paymentsList)
 	auth.GET("/pagamenti/movimenti.csv", h.paymentsCSV)
 	auth.GET("/pagamenti/estratto", h.paymentsStatement)
+	h.mealRoutes(auth) // Disdetta pasto (meal_routes.go)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)

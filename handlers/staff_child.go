@@ -25,6 +25,7 @@ type StaffChildView struct {
 	Enrollments []db.Enrollment
 	Enrol       EnrolForm
 	GuardianCF  string
+	Meals       []MealChild // the desk's meal days (staff_meal.go)
 }
 
 // EnrolForm is the "enroll in a service" form.
@@ -74,7 +75,10 @@ func (h *Handler) staffChildView(c *gin.Context, id int64) (StaffChildView, erro
 	if v.Guardians, err = h.store.GuardiansOfChild(ctx, inst.ID, id); err != nil {
 		return v, err
 	}
-	v.Enrollments, err = h.store.EnrollmentsOfChild(ctx, inst.ID, id)
+	if v.Enrollments, err = h.store.EnrollmentsOfChild(ctx, inst.ID, id); err != nil {
+		return v, err
+	}
+	v.Meals, err = h.staffMeals(c, ch, v.Enrollments)
 	return v, err
 }
 

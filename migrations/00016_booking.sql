@@ -25,8 +25,15 @@ CREATE TABLE booking_settings (
     FOREIGN KEY (installation_id, service_id) REFERENCES services (installation_id, id)
 );
 
--- The adult asked for every booking receipt by e-mail too.
-ALTER TABLE accounts ADD COLUMN booking_receipt_email boolean NOT NULL DEFAULT false;
+-- The accounts that asked for every booking receipt by e-mail too (a
+-- table of its own: accounts is read with SELECT * into db.Account).
+CREATE TABLE booking_receipt_emails (
+    installation_id bigint NOT NULL,
+    account_id      bigint NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (installation_id, account_id),
+    FOREIGN KEY (installation_id, account_id) REFERENCES accounts (installation_id, id) ON DELETE CASCADE
+);
 
 -- Every accepted change of a meal, append-only: the state of a child's
 -- service day as of a time T is the state of its latest change accepted at
@@ -117,5 +124,5 @@ DROP TRIGGER meal_changes_immutable ON meal_changes;
 DROP FUNCTION meal_changes_immutable();
 DROP INDEX enrollments_service_period;
 DROP TABLE meal_changes;
-ALTER TABLE accounts DROP COLUMN booking_receipt_email;
+DROP TABLE booking_receipt_emails;
 DROP TABLE booking_settings;

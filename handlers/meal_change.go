@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/booking"
+	"portalegenitori/internal/calendar"
+)
+
+var formKeyRE = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+
+// formKey is the idempotency key the form carries; a form without one (a
+// hand-made request) gets a fresh key, so it is not deduplicated.
+func formKey(c *gin.Context) string {
+	if k := c.PostForm("chiave"); formKeyRE.MatchString(k) {
+		return k
+	}
+	return rand.Text()
+}
+
+// mealTarget reads the state asked for.
+func mealTarget(c *gin.Context) (string, bool) {
+	switch t := c.PostForm("stato"); t {
+	case booking.Booked, booking.Cancelled, booking.Plain:
+		return t, true
+	}
+	return "", false
+}
+
+// mealChange is the parent's POST /{inst}/pasti/:child/:service/:day:
+// cancel, undo, plain meal for one day. Without JavaScript it redirects
+// back with the receipt (or the refusal) as the flash message; with htmx it
+// answers the day's box and the text for the page's status region.
+func (h *Handler) mealChange(c *gin.Context) {
+	adult := h.familyAdult(c)
+	if adult == nil {
+		return
+	}
+	inst := installation(c)
+	acc := currentAccount(c)
+	ctx := c.Request.Context()
+	childID, ok1 := idParam(c, "child")
+	serviceID, ok2 := idParam(c, "service")
+	day, err := calendar.ParseDay(c.Param("day"))
+	if !ok1 || !ok2 || err != nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	if _, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, day); err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	target, ok := mealTarget(c)
+	if !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
+		Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
+		RequestKey: formKey(c)}
+	res, err := h.store.ChangeMeals(ctx, req)
+	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	back := familyPrefix(c) + "/famiglia#meal-days"
+	if c.PostForm("ritorno") == "calendario" {
+		back = calendarURL(c, childID, serviceID, day)
+	}
+	if !wantsFragment(c.Request) {
+		h.flashRedirect(c, msg, back)
+		return
+	}
+	v, err := h.mealDay(c, childID, child.FirstName, serviceID, day, c.PostForm("ritorno") == "calendario")
+	if err != nil || v == nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	v.Message, v.Refused = msg, refused
+	if c.PostForm("ritorno") == "calendario" {
+		v.Return, v.StatusID = "calendario", "cal-status"
+		v.CellOOB = &CalCell{Cell: calendar.Cell{Date: day, Kind: calendar.ServiceDay, Future: day.After(today())}}
+		if rec, err := h.store.AttendanceOn(ctx, inst.ID, childID, serviceID, day); err == nil {
+			v.CellOOB.Status = rec.Status
+		}
+		v.CellOOB.State = v.CellOOB.Cell.State()
+		v.CellOOB.Selected = true
+		v.CellMonth = calendar.MonthOf(day)
+		v.CellOOB.URL = "?" + url.Values{"mese": {v.CellMonth.String()}, "giorno": {day.Format(time.DateOnly)}}.Encode()
+	}
+	h.renderPart(c, http.StatusOK, "family", "meal-day-swap", v)
+}
+
+// mealOutcome audits a request and words its answer: the receipt, or why
+// it was refused. err is returned only for a failure of the server.
+func (h *Handler) mealOutcome(c *gin.Context, req db.MealRequest, names []string, res db.MealResult, err error) (string, bool, error) {
+	b := h.base(c)
+	detail := map[string]any{"children": req.ChildIDs, "service": req.ServiceID, "from": req.From.Format(time.DateOnly),
+		"to": req.To.Format(time.DateOnly), "state": req.Target, "channel": req.Channel}
+	if req.Reason != "" {
+		detail["reason"] = req.Reason
+	}
+	acc := currentAccount(c)
+	audit := func(outcome string) {
+		detail["receipt"] = res.Receipt
+		h.audit(c, db.AuditEvent{InstallationID: req.InstallationID, AccountID: acc.ID, Actor: acc.Username,
+			Action: "meal_change", Outcome: outcome, Detail: detail})
+	}
+	var refusal *db.BookingRefusal
+	switch {
+	case errors.As(err, &refusal):
+		detail["reason_refused"] = refusal.Reason
+		audit("refused")
+		return refusalText(b, req.Target, refusal), true, nil
+	case errors.Is(err, db.ErrBookingDisabled):
+		audit("refused")
+		return b.T("meal.refused.disabled"), true, nil
+	case errors.Is(err, db.ErrNoBookableDay):
+		audit("refused")
+		return b.T("meal.refused.no_day"), true, nil
+	case err != nil:
+		return "", false, err
+	}
+	if res.Replay {
+		audit("replay")
+	} else if len(res.Changes) > 0 {
+		audit("success")
+	} else {
+		audit("unchanged")
+	}
+	who := strings.Join(names, ", ")
+	if len(res.Changes) == 0 {
+		return b.T("meal.unchanged", b.T("meal.state."+req.Target)), false, nil
+	}
+	first, last := res.Changes[0].Day, res.Changes[0].Day
+	for _, m := range res.Changes {
+		if m.Day.Before(first) {
+			first = m.Day
+		}
+		if m.Day.After(last) {
+			last = m.Day
+		}
+	}
+	var what string
+	if first.Equal(last) {
+		what = b.T("meal.done."+req.Target, who, b.LongDate(first))
+	} else {
+		what = b.T("meal.done_range."+req.Target, len(res.Changes), who, b.DayMonth(first), b.DayMonth(last))
+	}
+	receipt := b.T("meal.receipt", res.Receipt, b.DateTimeSec(res.AcceptedAt))
+	if res.Changes[0].Late {
+		receipt += " " + b.T("meal.receipt_late")
+	} else {
+		receipt += " " + b.T("meal.receipt_cutoff", cutoffWords(b, res.Cutoff(), res.AcceptedAt))
+	}
+	return what + " " + receipt, false, nil
+}
+
+// refusalText words a refusal: "Le disdette per oggi si accettano fino
+// alle 9:30."
+func refusalText(b Base, target string, r *db.BookingRefusal) string {
+	what := b.T("meal.what.changes")
+	if target == booking.Cancelled {
+		what = b.T("meal.what.cancels")
+	}
+	day := dayWords(b, r.Day, r.Now)
+	switch r.Reason {
+	case booking.TooLate:
+		cut := r.Cutoff.In(calendar.Rome)
+		hm := booking.Clock{Hour: cut.Hour(), Minute: cut.Minute()}.Words()
+		if calendar.DateOf(cut).Equal(r.Day) {
+			return b.T("meal.refused.cutoff_same", what, day, hm)
+		}
+		return b.T("meal.refused.cutoff_before", what, day, hm, dayWords(b, calendar.DateOf(cut), r.Now))
+	case booking.TooEarly:
+		return b.T("meal.refused.window", what, day, cutoffWords(b, r.Opens, r.Now))
+	case "past":
+		return b.T("meal.refused.past", b.LongDate(r.Day))
+	case "ahead":
+		return b.T("meal.refused.ahead", r.Limit)
+	case "plain_limit":
+		if r.Limit == 0 {
+			return b.T("meal.refused.plain_none")
+		}
+		return b.T("meal.refused.plain_limit", r.Limit)
+	}
+	return b.T("meal.refused.other")
+}

@@ -1,0 +1,253 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/booking"
+	"portalegenitori/internal/calendar"
+)
+
+// Disdetta pasto (docs/booking.md): the "Prossimi giorni" panel of the
+// family home, the meal box of a day in the attendance calendar, and the
+// staff desk build their days here.
+
+// upcomingSchoolDays is how many school days "Prossimi giorni" lists.
+const upcomingSchoolDays = 5
+
+// MealPanel is "Prossimi giorni": the next school days of every child at
+// each bookable service, and the form to cancel a range.
+type MealPanel struct {
+	Base
+	Children     []MealChild
+	RangeAction  string
+	RangeKey     string
+	RangeFrom    string // the first day offered, "2026-12-01"
+	RangeTo      string
+	ReceiptEmail bool
+	HasEmail     bool
+	EmailAction  string
+}
+
+// MealChild is one child at one bookable service.
+type MealChild struct {
+	ChildID     int64
+	FirstName   string
+	ServiceID   int64
+	ServiceName string
+	Days        []MealDayView
+}
+
+// MealDayView is one day with its buttons: a real form per action.
+type MealDayView struct {
+	Base
+	db.MealDay
+	FirstName   string
+	ServiceName string
+	Settings    db.BookingSettings
+	Action      string // the form's URL
+	Return      string // "famiglia", "calendario" or "operatori"
+	Key         string // idempotency key of the forms rendered now
+	Now         time.Time
+	Message     string // the answer to the last action on this day
+	Refused     bool
+	StatusID    string // the status region of the page the box is on
+	Office      bool   // the staff desk: late corrections with a reason
+	History     []db.MealChange
+	CellOOB     *CalCell // the calendar: the grid cell to update too
+	CellMonth   calendar.Month
+}
+
+// ID is the element id of the day's box, the target of its forms.
+func (d MealDayView) ID() string {
+	return fmt.Sprintf("meal-%d-%d-%s", d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
+}
+
+// ButtonID is shared by the first button of the box whatever the state,
+// so after a swap htmx puts the focus back on it.
+func (d MealDayView) ButtonID() string {
+	return fmt.Sprintf("mb-%d-%d-%s", d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
+}
+
+// Open: the day can still change now (the database clock decides when the
+// parent acts); the office may always correct, with a reason after the
+// cut-off.
+func (d MealDayView) Open() bool { return d.MealDay.Open(d.Now) }
+
+// Targets are the actions offered for the day's state, in order.
+func (d MealDayView) Targets() []string {
+	var out []string
+	switch d.MealDay.State {
+	case booking.Booked:
+		out = []string{booking.Cancelled}
+		if d.Settings.PlainMaxDays > 0 {
+			out = append(out, booking.Plain)
+		}
+	case booking.Cancelled:
+		out = []string{booking.Booked}
+	case booking.Plain:
+		out = []string{booking.Booked, booking.Cancelled}
+	case booking.None:
+		out = []string{booking.Booked}
+		if d.Settings.PlainMaxDays > 0 {
+			out = append(out, booking.Plain)
+		}
+	}
+	return out
+}
+
+// FormKey is the idempotency key of the form for target.
+func (d MealDayView) FormKey(target string) string { return d.Key + "-" + target }
+
+// ActionLabel is the button's text for target in the day's state.
+func (d MealDayView) ActionLabel(target string) string {
+	if target == booking.Booked && d.MealDay.State == booking.Cancelled {
+		return d.T("meal.do.undo")
+	}
+	if target == booking.Booked && d.MealDay.State == booking.Plain {
+		return d.T("meal.do.normal")
+	}
+	return d.T("meal.do." + target)
+}
+
+// StateText names a meal state.
+func (d MealDayView) StateText() string { return d.T("meal.state." + d.MealDay.State) }
+
+// ChangeText says who changed the day, when, from where, with the receipt.
+func (b Base) ChangeText(m db.MealChange) string {
+	return b.T("meal.change", b.T("meal.state."+m.State), m.ActorName, b.T("meal.channel."+m.Channel),
+		b.DateTimeSec(m.AcceptedAt), m.ReceiptCode)
+}
+
+// CutoffText is "entro le 9:30 di oggi" for the day.
+func (d MealDayView) CutoffText() string { return cutoffWords(d.Base, d.Cutoff, d.Now) }
+
+// cutoffWords: "le 9:30 di oggi", "le 18:00 di venerdì 5 febbraio".
+func cutoffWords(b Base, cutoff, now time.Time) string {
+	c := cutoff.In(calendar.Rome)
+	hm := fmt.Sprintf("%d:%02d", c.Hour(), c.Minute())
+	return b.T("meal.at", hm, dayWords(b, calendar.DateOf(c), now))
+}
+
+// dayWords: "oggi", "domani" or "giovedì 3 dicembre".
+func dayWords(b Base, day, now time.Time) string {
+	today := booking.Today(now)
+	switch {
+	case day.Equal(today):
+		return b.T("meal.today")
+	case day.Equal(today.AddDate(0, 0, 1)):
+		return b.T("meal.tomorrow")
+	}
+	return b.T("meal.weekday_day", b.T("weekday."+fmt.Sprint(int(day.Weekday()))), b.DayMonth(day))
+}
+
+// mealSettings lists the bookable services of the installation by ID.
+func (h *Handler) mealSettings(c *gin.Context) (map[int64]db.BookingSettings, error) {
+	list, err := h.store.BookingSettingsAll(c.Request.Context(), installation(c).ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]db.BookingSettings, len(list))
+	for _, s := range list {
+		if s.Enabled {
+			out[s.ServiceID] = s
+		}
+	}
+	return out, nil
+}
+
+// mealPanel builds "Prossimi giorni" for the family home's children.
+func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel, error) {
+	settings, err := h.mealSettings(c)
+	if err != nil || len(settings) == 0 {
+		return nil, err
+	}
+	ctx := c.Request.Context()
+	inst := installation(c)
+	now := time.Now().In(calendar.Rome)
+	from := booking.Today(now)
+	p := &MealPanel{Base: h.base(c), RangeKey: rand.Text(), RangeFrom: from.Format(time.DateOnly),
+		RangeAction: familyPrefix(c) + "/pasti/periodo", EmailAction: familyPrefix(c) + "/pasti/ricevute"}
+	p.RangeTo = p.RangeFrom
+	key := rand.Text()
+	for _, k := range children {
+		for _, s := range k.Services {
+			set, ok := settings[s.ServiceID]
+			if !ok {
+				continue
+			}
+			days, err := h.store.MealDays(ctx, inst.ID, k.ID, set, from, from.AddDate(0, 0, 14))
+			if err != nil {
+				return nil, err
+			}
+			mc := MealChild{ChildID: k.ID, FirstName: k.FirstName, ServiceID: s.ServiceID, ServiceName: s.ServiceName}
+			for i, d := range days {
+				if i == upcomingSchoolDays {
+					break
+				}
+				mc.Days = append(mc.Days, MealDayView{Base: p.Base, MealDay: d, FirstName: k.FirstName, ServiceName: s.ServiceName,
+					Settings: set, Action: mealAction(c, d), Return: "famiglia", Key: key, Now: now, StatusID: "meal-status"})
+			}
+			p.Children = append(p.Children, mc)
+		}
+	}
+	if len(p.Children) == 0 {
+		return nil, nil
+	}
+	acc := currentAccount(c)
+	p.HasEmail = acc.Email != ""
+	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, acc.ID)
+	return p, err
+}
+
+// mealAction is the URL the forms of a day post to.
+func mealAction(c *gin.Context, d db.MealDay) string {
+	return fmt.Sprintf("%s/pasti/%d/%d/%s", familyPrefix(c), d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
+}
+
+// mealDay builds the box of one day of a child's bookable service, or nil
+// when the day is not one (not a school day, not enrolled, not bookable).
+func (h *Handler) mealDay(c *gin.Context, childID int64, firstName string, serviceID int64, day time.Time, withHistory bool) (*MealDayView, error) {
+	ctx := c.Request.Context()
+	inst := installation(c)
+	set, err := h.store.BookingSettingsOf(ctx, inst.ID, serviceID)
+	if err != nil || !set.Enabled {
+		return nil, err
+	}
+	days, err := h.store.MealDays(ctx, inst.ID, childID, set, day, day)
+	if err != nil || len(days) == 0 {
+		return nil, err
+	}
+	v := &MealDayView{Base: h.base(c), MealDay: days[0], FirstName: firstName, ServiceName: set.ServiceName, Settings: set,
+		Action: mealAction(c, days[0]), Return: "famiglia", Key: rand.Text(), Now: time.Now().In(calendar.Rome), StatusID: "meal-status"}
+	if withHistory {
+		if v.History, err = h.store.MealHistory(ctx, inst.ID, childID, serviceID, day); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// calendarMealDay is the meal box of the day chosen in the attendance
+// calendar (nil when the day has none).
+func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, serviceID int64, day time.Time) (*MealDayView, error) {
+	if viewAsAdult(c) != nil {
+		return nil, nil // staff reading as the family act from the desk
+	}
+	v, err := h.mealDay(c, child.ID, child.FirstName, serviceID, day, true)
+	if v != nil {
+		v.Return, v.StatusID = "calendario", "cal-status"
+	}
+	return v, err
+}
+
+// calendarURL is the calendar of the child's service on day.
+func calendarURL(c *gin.Context, childID, serviceID int64, day time.Time) string {
+	return fmt.Sprintf("%s/presenze/%d/%d?", familyPrefix(c), childID, serviceID) +
+		url.Values{"mese": {calendar.MonthOf(day).String()}, "giorno": {day.Format(time.DateOnly)}}.Encode() + "#day-detail"
+}

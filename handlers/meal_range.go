@@ -1,0 +1,147 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/calendar"
+)
+
+// mealRange is POST /{inst}/pasti/periodo: cancel (or book again) every
+// school day from..to of one or several children at one bookable service
+// each (a week of illness, a family trip), in one transaction: all of it or
+// nothing. It answers like mealChange; with htmx the whole panel is swapped.
+func (h *Handler) mealRange(c *gin.Context) {
+	adult := h.familyAdult(c)
+	if adult == nil {
+		return
+	}
+	inst := installation(c)
+	acc := currentAccount(c)
+	ctx := c.Request.Context()
+	back := familyPrefix(c) + "/famiglia#meal-days"
+	b := h.base(c)
+	target, ok := mealTarget(c)
+	if !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	from, okFrom := parseDay(c.PostForm("dal"))
+	to, okTo := parseDay(c.PostForm("al"))
+	if c.PostForm("al") == "" {
+		to, okTo = from, okFrom
+	}
+	settings, err := h.mealSettings(c)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	// "bambino" values are child:service pairs of the viewer's children.
+	byService := map[int64][]int64{}
+	var names []string
+	for _, v := range c.PostFormArray("bambino") {
+		childID, serviceID, ok := splitPair(v)
+		if !ok {
+			h.renderError(c, http.StatusNotFound, nil)
+			return
+		}
+		child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
+		if err != nil {
+			h.notFoundOr(c, err)
+			return
+		}
+		if _, ok := settings[serviceID]; !ok {
+			h.renderError(c, http.StatusNotFound, nil)
+			return
+		}
+		byService[serviceID] = append(byService[serviceID], childID)
+		names = append(names, child.FirstName)
+	}
+	var msg string
+	switch {
+	case len(byService) == 0:
+		msg = b.T("meal.range.no_child")
+	case !okFrom || !okTo:
+		msg = b.T("meal.range.bad_dates")
+	case to.Before(from):
+		msg = b.T("meal.range.reversed")
+	case to.Sub(from).Hours() > 24*92:
+		msg = b.T("meal.range.too_long")
+	}
+	if msg == "" {
+		key := formKey(c)
+		// one request per service (the mensa in practice): each is its own
+		// transaction with its own receipt
+		for serviceID, children := range byService {
+			req := db.MealRequest{InstallationID: inst.ID, ChildIDs: children, ServiceID: serviceID, From: from, To: to,
+				Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
+				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10)}
+			res, err := h.store.ChangeMeals(ctx, req)
+			m, _, err := h.mealOutcome(c, req, names, res, err)
+			if err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if msg != "" {
+				msg += " "
+			}
+			msg += m
+		}
+	}
+	if !wantsFragment(c.Request) {
+		h.flashRedirect(c, msg, back)
+		return
+	}
+	kids, err := h.familyChildren(c, adult, db.SchoolYearOf(today()), calendar.MonthOf(today()))
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	p, err := h.mealPanel(c, kids)
+	if err != nil || p == nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	p.Flash = msg
+	if okFrom {
+		p.RangeFrom = from.Format("2006-01-02")
+	}
+	if okTo {
+		p.RangeTo = to.Format("2006-01-02")
+	}
+	h.renderPart(c, http.StatusOK, "family", "meal-panel-swap", p)
+}
+
+// splitPair reads "12:3".
+func splitPair(v string) (int64, int64, bool) {
+	for i := 0; i < len(v); i++ {
+		if v[i] == ':' {
+			a, err1 := strconv.ParseInt(v[:i], 10, 64)
+			b, err2 := strconv.ParseInt(v[i+1:], 10, 64)
+			return a, b, err1 == nil && err2 == nil && a > 0 && b > 0
+		}
+	}
+	return 0, 0, false
+}
+
+// mealReceipts is POST /{inst}/pasti/ricevute: the adult's choice to get
+// every receipt by e-mail too.
+func (h *Handler) mealReceipts(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	on := c.PostForm("email") == "1"
+	if err := h.store.SetBookingReceiptEmail(c.Request.Context(), inst.ID, acc.ID, on); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "meal_receipt_email",
+		Outcome: "success", Detail: map[string]any{"on": on}})
+	key := "meal.receipts.off"
+	if on {
+		key = "meal.receipts.on"
+	}
+	h.flashRedirect(c, tr(c, key), familyPrefix(c)+"/famiglia#meal-days")
+}

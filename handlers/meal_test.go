@@ -1,0 +1,258 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"portalegenitori/internal/calendar"
+)
+
+// nextSchoolDay is the first school day of the demo Comune after today
+// (Italian time): with the default rules (same day, 9:30) it is open now.
+func nextSchoolDay(t *testing.T, e *env) time.Time {
+	t.Helper()
+	d := calendar.DateOf(time.Now().In(calendar.Rome))
+	for i := 0; i < 30; i++ {
+		d = d.AddDate(0, 0, 1)
+		var closed bool
+		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = (SELECT id FROM installations WHERE code = 'demo') AND day = $1)`, d)
+		if calendar.ServiceWeekday(d) && !closed {
+			return d
+		}
+	}
+	t.Fatal("no school day in the next 30 days")
+	return d
+}
+
+func mealURL(child, service int64, day time.Time) string {
+	return fmt.Sprintf("/demo/pasti/%d/%d/%s", child, service, day.Format(time.DateOnly))
+}
+
+func mealForm(state, key string) url.Values {
+	return url.Values{"stato": {state}, "chiave": {key}, "ritorno": {"famiglia"}}
+}
+
+func mealChanges(t *testing.T, e *env, child int64, channel string) int {
+	t.Helper()
+	var n int
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id = $1 AND channel = $2`, child, channel)
+	return n
+}
+
+func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	box := fmt.Sprintf(`id="meal-%d-%d-%s"`, f.luca, f.mensa, day.Format(time.DateOnly))
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	home := mario.get("/demo/famiglia")
+	wantStatus(t, home, http.StatusOK)
+	mustContain(t, home, "Prossimi giorni", box, "Disdici il pasto", "Puoi modificarlo fino alle 9:30 di", `name="chiave"`)
+
+	// without JavaScript: POST, 303 back to the panel, the receipt as the flash
+	p := mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0001-cancelled"))
+	wantStatus(t, p, http.StatusSeeOther)
+	if p.loc != "/demo/famiglia#meal-days" {
+		t.Fatalf("redirect to %q", p.loc)
+	}
+	home = mario.get("/demo/famiglia")
+	mustContain(t, home, "Pasto di Luca disdetto per", "Ricevuta ", "accettata dal server il", "(termine: le 9:30 di", "Annulla la disdetta",
+		"Pasto disdetto: Mario Rossi (dal portale)")
+	// a replay (double tap, back and resubmit) changes nothing twice
+	wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0001-cancelled")), http.StatusSeeOther)
+	if n := mealChanges(t, e, f.luca, "parent"); n != 1 {
+		t.Fatalf("%d changes after a replay", n)
+	}
+	var code string
+	mustGet(t, e.store.DB(), &code, `SELECT receipt_code FROM meal_changes WHERE child_id = $1`, f.luca)
+	mustContain(t, mario.get("/demo/famiglia"), "ricevuta "+code)
+	// the calendar shows it as an absence notified, with the meal box in the day's details
+	cal := mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly)))
+	wantStatus(t, cal, http.StatusOK)
+	mustContain(t, cal, "Assenza comunicata", box, "Chi ha modificato e quando", code)
+
+	// the other guardian sees who did it
+	laura := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
+	mustContain(t, laura.get("/demo/famiglia"), "Pasto disdetto: Mario Rossi (dal portale)")
+
+	// with htmx: only the day's box, and the status region out of band
+	p = laura.post(mealURL(f.luca, f.mensa, day), url.Values{"stato": {"booked"}, "chiave": {"test-key-0002-booked"}, "ritorno": {"calendario"}},
+		"HX-Request", "true")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, box, "Pasto prenotato", `id="cal-status" hx-swap-oob="innerHTML">Pasto di Luca prenotato per`,
+		fmt.Sprintf(`<a id="d%d" hx-swap-oob="outerHTML"`, day.Day()), "Disdici il pasto")
+	mustNotContain(t, p, "<html", "<h1")
+	p = laura.post(mealURL(f.luca, f.mensa, day), mealForm("plain", "test-key-0003-plain"), "HX-Request", "true")
+	mustContain(t, p, "Pasto in bianco", `id="meal-status" hx-swap-oob="innerHTML">Pasto in bianco di Luca chiesto per`, "Torna al pasto normale")
+
+	// after the cut-off: refused, in words, nothing changed
+	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
+		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	p = mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0004-cancelled"), "HX-Request", "true")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Le disdette per ", " si accettano fino alle 0:00", "meal-refused", "Non si può più modificare")
+	wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0005-cancelled")), http.StatusSeeOther)
+	mustContain(t, mario.get("/demo/famiglia"), "si accettano fino alle 0:00")
+	if n := mealChanges(t, e, f.luca, "parent"); n != 3 {
+		t.Fatalf("%d changes, want 3", n)
+	}
+	if n := auditCount(t, e.store, "meal_change", "refused"); n != 2 {
+		t.Fatalf("%d refusals audited", n)
+	}
+}
+
+func TestMealRangeForSeveralChildren(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	from := nextSchoolDay(t, e)
+	to := from.AddDate(0, 0, 9)
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	form := url.Values{"bambino": {fmt.Sprintf("%d:%d", f.luca, f.mensa), fmt.Sprintf("%d:%d", f.sofia, f.mensa)},
+		"dal": {from.Format(time.DateOnly)}, "al": {to.Format(time.DateOnly)}, "stato": {"cancelled"}, "chiave": {"test-range-key-01"}}
+	p := mario.post("/demo/pasti/periodo", form, "HX-Request", "true")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, `id="meal-panel-body"`, "Disdetti ", "(Luca, Sofia)", `id="meal-status" hx-swap-oob="innerHTML">Disdetti`)
+	var n, receipts int
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &receipts, `SELECT count(DISTINCT receipt_code) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	if n < 2 || n%2 != 0 || receipts != 1 {
+		t.Fatalf("%d changes, %d receipts", n, receipts)
+	}
+	// again without JavaScript: nothing changes twice
+	wantStatus(t, mario.post("/demo/pasti/periodo", form), http.StatusSeeOther)
+	var again int
+	mustGet(t, e.store.DB(), &again, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	if again != n {
+		t.Fatalf("replay: %d changes, then %d", n, again)
+	}
+	// bad input: said next to the form, nothing done
+	form.Set("al", from.AddDate(0, 0, -3).Format(time.DateOnly))
+	form.Set("chiave", "test-range-key-02")
+	mustContain(t, mario.post("/demo/pasti/periodo", form, "HX-Request", "true"), "Il giorno finale viene prima di quello iniziale.")
+	form.Del("bambino")
+	mustContain(t, mario.post("/demo/pasti/periodo", form, "HX-Request", "true"), "Scegli almeno un bambino.")
+	// the receipt preference
+	wantStatus(t, mario.post("/demo/pasti/ricevute", url.Values{"email": {"1"}}), http.StatusSeeOther)
+	var on bool
+	mustGet(t, e.store.DB(), &on, `SELECT EXISTS (SELECT 1 FROM booking_receipt_emails r JOIN accounts a ON a.installation_id = r.installation_id
+		AND a.id = r.account_id WHERE a.username = 'mario.rossi')`)
+	if !on {
+		t.Fatal("preference not saved")
+	}
+}
+
+func TestMealRoutesAnswer404ToOtherFamiliesAndComuni(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	e.store.DB().MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
+	giulia := signedIn(t, e, "giulia.bianchi", "Primo-Accesso-2026")
+	var valleChild, valleService int64
+	mustGet(t, e.store.DB(), &valleChild, `SELECT c.id FROM children c JOIN installations i ON i.id = c.installation_id WHERE i.code = 'valle' LIMIT 1`)
+	mustGet(t, e.store.DB(), &valleService, `SELECT s.id FROM services s JOIN installations i ON i.id = s.installation_id WHERE i.code = 'valle' LIMIT 1`)
+	form := mealForm("cancelled", "test-key-authz-01")
+	for _, path := range []string{
+		mealURL(f.luca, f.mensa, day),          // another family's child
+		mealURL(999999, f.mensa, day),          // guessed child
+		mealURL(f.elena, f.trasporto, day),     // own child, service not enrolled
+		mealURL(f.elena, 999999, day),          // guessed service
+		mealURL(valleChild, valleService, day), // another Comune's child
+		mealURL(valleChild, f.mensa, day),
+		"/demo/pasti/abc/1/2026-12-01", "/demo/pasti/1/1/ieri",
+	} {
+		for _, hx := range []bool{false, true} {
+			var p page
+			if hx {
+				p = giulia.post(path, form, "HX-Request", "true")
+			} else {
+				p = giulia.post(path, form)
+			}
+			wantStatus(t, p, http.StatusNotFound)
+			mustNotContain(t, p, "Luca", "Mario")
+		}
+	}
+	range404 := url.Values{"bambino": {fmt.Sprintf("%d:%d", f.luca, f.mensa)}, "dal": {day.Format(time.DateOnly)}, "stato": {"cancelled"}, "chiave": {"test-key-authz-02"}}
+	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
+	range404.Set("bambino", fmt.Sprintf("%d:%d", f.elena, f.trasporto)) // a service without bookings
+	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
+	var n int
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes`)
+	if n != 0 {
+		t.Fatalf("%d changes recorded by refused requests", n)
+	}
+	// her own child works
+	wantStatus(t, giulia.post(mealURL(f.elena, f.mensa, day), form), http.StatusSeeOther)
+	// not signed in: sent to the login; staff: sent to their area, nothing done
+	wantStatus(t, e.browser().post(mealURL(f.elena, f.mensa, day), form), http.StatusSeeOther)
+	staff := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	p := staff.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-authz-03"))
+	if p.status != http.StatusSeeOther || p.loc != "/demo/operatori" {
+		t.Fatalf("staff on the parents' route: %d %q", p.status, p.loc)
+	}
+	// the desk refuses another Comune's child
+	wantStatus(t, staff.post(fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/%s", valleChild, valleService, day.Format(time.DateOnly)),
+		mealForm("cancelled", "test-key-authz-04")), http.StatusNotFound)
+}
+
+func TestMealDeskAndSettings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	staff := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	card := staff.get(fmt.Sprintf("/demo/operatori/bambini/%d", f.luca))
+	wantStatus(t, card, http.StatusOK)
+	mustContain(t, card, `<h2 id="pasti">Pasti</h2>`, "Disdici il pasto")
+	desk := fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/%s", f.luca, f.mensa, day.Format(time.DateOnly))
+	p := staff.post(desk, url.Values{"stato": {"cancelled"}, "chiave": {"test-desk-key-01"}}, "HX-Request", "true")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Pasto di Luca disdetto", "Ufficio Servizi Scolastici (dall&#39;ufficio)")
+	// after the cut-off: only with a reason, shown as a late correction
+	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
+		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	p = staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-02"}}, "HX-Request", "true")
+	mustContain(t, p, "si accettano fino alle 0:00", "solo indicando il motivo", "Motivo della correzione")
+	wantStatus(t, staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-03"}, "motivo": {"Telefonata della madre alle 8:50"}}), http.StatusSeeOther)
+	var late bool
+	mustGet(t, e.store.DB(), &late, `SELECT late FROM meal_changes WHERE child_id = $1 ORDER BY id DESC LIMIT 1`, f.luca)
+	if !late || auditCount(t, e.store, "meal_change", "success") != 2 {
+		t.Fatalf("late %v, audited %d", late, auditCount(t, e.store, "meal_change", "success"))
+	}
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	mustContain(t, mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly))),
+		"dall&#39;ufficio", "Correzione dopo il termine: Telefonata della madre alle 8:50")
+
+	// the rules: administrators only, bad input next to the field, audited
+	wantStatus(t, staff.get("/demo/operatori/pasti/impostazioni"), http.StatusForbidden)
+	admin := staffSignedIn(t, e, "amministratore", "Impostazioni-Comune-2026")
+	page := admin.get("/demo/operatori/pasti/impostazioni")
+	wantStatus(t, page, http.StatusOK)
+	mustContain(t, page, "Regole dei pasti", "Mensa scolastica", "Presenza presunta")
+	mustContain(t, admin.get("/demo/operatori/impostazioni"), "/demo/operatori/pasti/impostazioni")
+	save := fmt.Sprintf("/demo/operatori/pasti/impostazioni/%d", f.mensa)
+	form := url.Values{"enabled": {"1"}, "mode": {"presumed"}, "cutoff_day": {"same"}, "cutoff_time": {"9.30"}, "days_ahead": {"30"}, "plain_max_days": {"3"}}
+	p = admin.post(save, form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Scrivi un&#39;ora come 09:30.", `value="9.30"`)
+	form.Set("cutoff_time", "10:15")
+	form.Set("charge", "1")
+	wantStatus(t, admin.post(save, form), http.StatusSeeOther)
+	var cut string
+	var charge bool
+	mustGet(t, e.store.DB(), &cut, `SELECT to_char(cutoff_time, 'HH24:MI') FROM booking_settings WHERE service_id = $1`, f.mensa)
+	mustGet(t, e.store.DB(), &charge, `SELECT charge_unless_cancelled FROM booking_settings WHERE service_id = $1`, f.mensa)
+	if cut != "10:15" || !charge || auditCount(t, e.store, "booking_settings", "success") != 1 {
+		t.Fatalf("saved %s %v", cut, charge)
+	}
+	mustContain(t, mario.get("/demo/famiglia"), "fino alle 10:15 di")
+	if !strings.Contains(admin.get("/demo/operatori/pasti/impostazioni").body, `value="10:15"`) {
+		t.Fatal("the saved time is not shown")
+	}
+}

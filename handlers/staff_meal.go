@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"portalegenitori/db"
+	"portalegenitori/internal/booking"
+	"portalegenitori/internal/calendar"
+)
+
+// staffMeals builds the desk's meal days of a child: the next school days
+// of each bookable enrollment, with the forms of the office.
+func (h *Handler) staffMeals(c *gin.Context, child *db.Child, enrollments []db.Enrollment) ([]MealChild, error) {
+	settings, err := h.mealSettings(c)
+	if err != nil || len(settings) == 0 {
+		return nil, err
+	}
+	now := time.Now().In(calendar.Rome)
+	from := booking.Today(now)
+	key := rand.Text()
+	b := h.base(c)
+	var out []MealChild
+	seen := map[int64]bool{}
+	for _, e := range enrollments {
+		set, ok := settings[e.ServiceID]
+		if !ok || seen[e.ServiceID] || e.EndsOn.Before(from) {
+			continue
+		}
+		seen[e.ServiceID] = true
+		days, err := h.store.MealDays(c.Request.Context(), installation(c).ID, child.ID, set, from, from.AddDate(0, 0, 14))
+		if err != nil {
+			return nil, err
+		}
+		mc := MealChild{ChildID: child.ID, FirstName: child.FirstName, ServiceID: e.ServiceID, ServiceName: e.ServiceName}
+		for i, d := range days {
+			if i == upcomingSchoolDays {
+				break
+			}
+			mc.Days = append(mc.Days, h.staffMealDayView(c, b, d, child.FirstName, set, key, now))
+		}
+		out = append(out, mc)
+	}
+	return out, nil
+}
+
+func (h *Handler) staffMealDayView(c *gin.Context, b Base, d db.MealDay, name string, set db.BookingSettings, key string, now time.Time) MealDayView {
+	return MealDayView{Base: b, MealDay: d, FirstName: name, ServiceName: set.ServiceName, Settings: set, Key: key, Now: now,
+		Action: fmt.Sprintf("/%s/operatori/bambini/%d/pasti/%d/%s", installation(c).Code, d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly)),
+		Return: "operatori", StatusID: "meal-status", Office: true}
+}
+
+// staffMealChange is POST /{inst}/operatori/bambini/:id/pasti/:service/:day:
+// the office books, cancels or asks for a plain meal for a family (a phone
+// call at the desk) under the same rules; after the cut-off only with a
+// reason, recorded as a late correction. Audited, and shown to the family as
+// done by the office.
+func (h *Handler) staffMealChange(c *gin.Context) {
+	inst := installation(c)
+	acc := currentAccount(c)
+	ctx := c.Request.Context()
+	childID, ok1 := idParam(c, "id")
+	serviceID, ok2 := idParam(c, "service")
+	day, err := calendar.ParseDay(c.Param("day"))
+	if !ok1 || !ok2 || err != nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	child, err := h.store.ChildByID(ctx, inst.ID, childID)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	if _, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, day); err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	target, ok := mealTarget(c)
+	if !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	reason := truncate(formText(c, "motivo"), 200)
+	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
+		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: reason,
+		RequestKey: formKey(c)}
+	res, err := h.store.ChangeMeals(ctx, req)
+	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if refused && reason == "" {
+		msg += " " + tr(c, "meal.office.reason_needed")
+	}
+	if !wantsFragment(c.Request) {
+		h.flashRedirect(c, msg, "/"+inst.Code+"/operatori/bambini/"+strconv.FormatInt(childID, 10)+"#pasti")
+		return
+	}
+	set, err := h.store.BookingSettingsOf(ctx, inst.ID, serviceID)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	days, err := h.store.MealDays(ctx, inst.ID, childID, set, day, day)
+	if err != nil || len(days) == 0 {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	v := h.staffMealDayView(c, h.base(c), days[0], child.FirstName, set, rand.Text(), time.Now().In(calendar.Rome))
+	v.Message, v.Refused = msg, refused
+	h.renderPart(c, http.StatusOK, "staff_child", "meal-day-swap", v)
+}
