@@ -572,16 +572,16 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 	return nil
 }
 
-// mealAnswer reads the htmx answer to a meal change: acknowledged (a
-// receipt), or refused because the cut-off has passed.
+// mealAnswer reads the htmx answer to a meal change (the day's box,
+// fragments/partials/booking.html): acknowledged (a message that is not a
+// refusal: the receipt, or "already so"), or refused because the cut-off
+// has passed ("… si accettano fino alle …").
 func mealAnswer(body string) (acked, late bool) {
-	if strings.Contains(body, "data-meal-refused") || strings.Contains(body, "si accettano fino") {
+	if strings.Contains(body, "meal-refused") {
 		return false, strings.Contains(body, "si accettano fino")
 	}
-	return receiptRE.MatchString(body), false
+	return strings.Contains(body, "meal-message"), false
 }
-
-var receiptRE = regexp.MustCompile(`\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b`)
 
 var totalRE = regexp.MustCompile(`data-total="(\d+)"`)
 
