@@ -93,7 +93,7 @@ func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int6
 			return fmt.Errorf("clock: %w", err)
 		}
 		if k.Now.Before(cutoff) {
-			return tx.SelectContext(ctx, &k.Lines, kitchenLiveSQL, installationID, serviceID, day, k.Now, schoolID)
+			return tx.SelectContext(ctx, &k.Lines, kitchenLiveSQL(schoolID != 0), installationID, serviceID, day, k.Now, schoolID)
 		}
 		k.Frozen = true
 		var at sql.NullTime
@@ -124,15 +124,26 @@ func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int6
 	return k, nil
 }
 
-// kitchenLiveSQL: the meals of the day as of $4 for one school (or all),
-// the state of each enrolled child as meal_states() (00016) decides it,
-// but led by the school's children so a school's page reads its own rows.
-const kitchenLiveSQL = `
+// kitchenLiveSQL: the meals of the day as of $4 for one school ($5) or
+// all (0), the state of each enrolled child as meal_states() (00016)
+// decides it. One school's page is led by its children (an index range on
+// children_school_class, then each child's enrolment and latest change by
+// key), so its cost is the school's size, not the city's.
+func kitchenLiveSQL(oneSchool bool) string {
+	enrolment := `JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND e.service_id = $2
+	     AND $3::date BETWEEN e.starts_on AND e.ends_on`
+	where := `c.installation_id = $1 AND c.school_id IS NOT NULL AND $5 = 0`
+	if oneSchool {
+		enrolment = `CROSS JOIN LATERAL (SELECT x.diet_id, x.service_id, x.installation_id FROM enrollments x
+	     WHERE x.installation_id = c.installation_id AND x.child_id = c.id AND x.service_id = $2
+	       AND $3::date BETWEEN x.starts_on AND x.ends_on ORDER BY x.id DESC LIMIT 1) e`
+		where = `c.installation_id = $1 AND c.school_id = $5`
+	}
+	return `
 	SELECT c.school_id, s.name AS school_name, c.class_name, coalesce(d.name, '') AS diet, st.state = 'plain' AS plain, count(*) AS meals
 	FROM children c
 	JOIN schools s ON s.installation_id = c.installation_id AND s.id = c.school_id
-	JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND e.service_id = $2
-	     AND $3::date BETWEEN e.starts_on AND e.ends_on
+	` + enrolment + `
 	LEFT JOIN diets d ON d.installation_id = e.installation_id AND d.id = e.diet_id
 	LEFT JOIN booking_settings bs ON bs.installation_id = e.installation_id AND bs.service_id = e.service_id
 	CROSS JOIN LATERAL (
@@ -141,11 +152,12 @@ const kitchenLiveSQL = `
 	                       AND mc.day = $3::date AND mc.accepted_at <= $4
 	                     ORDER BY mc.accepted_at DESC, mc.id DESC LIMIT 1),
 	                    CASE WHEN coalesce(bs.mode, 'presumed') = 'presumed' THEN 'booked' ELSE 'none' END) AS state) st
-	WHERE c.installation_id = $1 AND ($5 = 0 OR c.school_id = $5) AND c.school_id IS NOT NULL
+	WHERE ` + where + `
 	  AND st.state IN ('booked', 'plain')
 	  AND extract(isodow FROM $3::date) < 6
 	  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $3::date)
 	GROUP BY c.school_id, s.name, c.class_name, coalesce(d.name, ''), st.state = 'plain'`
+}
 
 // freezeKitchenCount writes the snapshot of a day, unless another
 // transaction did first: the exclusive lock of the day waits for the
