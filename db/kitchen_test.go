@@ -45,20 +45,29 @@ func newKitchenFixture(t *testing.T) *kitchenFixture {
 	return f
 }
 
-// change records a meal change as the booking's ChangeMeals writes it,
-// accepted at the given instant (the rules are booking's tests' business).
-func (f *kitchenFixture) change(t *testing.T, child int64, day time.Time, state, previous string, at time.Time, office string) error {
+// change makes a meal change through booking's ChangeMeals with the
+// database clock pinned at the given instant: a parent's before the
+// cut-off, the office's (with a reason) after it.
+func (f *kitchenFixture) change(t *testing.T, child int64, day time.Time, state, _ string, at time.Time, office string) error {
 	t.Helper()
-	cutoff := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, calendar.Rome)
-	channel, actor := "parent", "Genitore"
+	req := db.MealRequest{InstallationID: f.inst, ChildIDs: []int64{child}, ServiceID: f.mensa, From: day, To: day, Target: state,
+		AccountID: f.staff, ActorName: "Genitore", Channel: db.ChannelParent,
+		RequestKey: fmt.Sprintf("k-%d-%s-%d", child, day.Format(time.DateOnly), at.UnixNano())}
 	if office != "" {
-		channel, actor = "office", "Ufficio"
+		req.ActorName, req.Channel, req.Reason = "Ufficio", db.ChannelOffice, office
 	}
-	_, err := f.s.DB().Exec(`INSERT INTO meal_changes (installation_id, child_id, service_id, day, state, previous, accepted_at, cutoff_at, late,
-			account_id, actor_name, channel, receipt_code, request_key, reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7::timestamptz >= $8::timestamptz, $9, $10, $11, 'TEST-CODE', $12, $13)`,
-		f.inst, child, f.mensa, day, state, previous, at, cutoff, f.staff, actor, channel,
-		fmt.Sprintf("k:%d:%s:%d", child, day.Format(time.DateOnly), at.UnixNano()), office)
+	_, err := f.s.ChangeMeals(context.Background(), db.PinBookingNow(req, at))
+	return err
+}
+
+// inFlight writes a change as ChangeMeals would have, decided at the
+// given instant, but committed only now: the race the freeze must win.
+func (f *kitchenFixture) inFlight(child int64, day time.Time, state, previous string, at time.Time) error {
+	cutoff := time.Date(day.Year(), day.Month(), day.Day(), 9, 30, 0, 0, calendar.Rome)
+	_, err := f.s.DB().Exec(`INSERT INTO meal_changes (installation_id, child_id, service_id, day, state, previous, accepted_at, cutoff_at,
+			actor_name, channel, receipt_code, request_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'Genitore', 'parent', 'TEST-CODE', $9)`,
+		f.inst, child, f.mensa, day, state, previous, at, cutoff, fmt.Sprintf("inflight-%d-%d", child, at.UnixNano()))
 	return err
 }
 
@@ -172,7 +181,7 @@ func TestKitchenCount(t *testing.T) {
 	}
 
 	// a change decided at 9:29:59.99 whose transaction commits now: refused whole
-	err = f.change(t, f.elena, day, "cancelled", "booked", at("09:29:59.99"), "")
+	err = f.inFlight(f.elena, day, "cancelled", "booked", at("09:29:59.99"))
 	var pqe *pq.Error
 	if !errors.As(err, &pqe) || pqe.Code != "40001" {
 		t.Fatalf("a change accepted before the cut-off but committed after the freeze: %v, want a serialization failure", err)
@@ -233,7 +242,7 @@ func TestKitchenCountFreezesOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			committed[i] = f.change(t, child, day, "cancelled", "booked", cutoff.Add(-time.Millisecond), "") == nil
+			committed[i] = f.inFlight(child, day, "cancelled", "booked", cutoff.Add(-time.Millisecond)) == nil
 		}()
 	}
 	for i := range totals {
