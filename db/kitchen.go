@@ -70,11 +70,6 @@ func (k *KitchenCount) Totals() (meals, plain, diet, corrections int) {
 	return
 }
 
-// kitchenFrozenAsOf is how much before the cut-off the frozen figures are
-// read: a change accepted at the cut-off itself is late (00016), and
-// timestamptz counts microseconds.
-const kitchenFrozenAsOf = time.Microsecond
-
 // KitchenCount reads the meals of a service day (school 0: every school).
 // cutoff is the day's cut-off under the service's booking rules. Before it
 // (by the database clock booking_now()) the figures are live; from it on
@@ -85,14 +80,46 @@ const kitchenFrozenAsOf = time.Microsecond
 // would commit after the snapshot is refused, see 00017).
 func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int64, day, cutoff time.Time, schoolID int64) (*KitchenCount, error) {
 	k := &KitchenCount{Cutoff: cutoff}
-	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+	for attempt := 0; ; attempt++ {
+		frozen, err := s.kitchenCountTx(ctx, k, installationID, serviceID, day, schoolID)
+		if err != nil {
+			return nil, fmt.Errorf("kitchen count: %w", err)
+		}
+		if frozen || !k.Frozen || attempt > 0 {
+			break
+		}
+		// the cut-off has passed and nobody froze the day yet: freeze it,
+		// then read it. The freeze reads the whole city's enrolments: it is
+		// not tied to this request, so a reader whose request times out
+		// still leaves the day frozen for the next.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), kitchenFreezeTimeout)
+		err = s.WithTx(fctx, func(tx *sqlx.Tx) error { return freezeKitchenCount(fctx, tx, installationID, serviceID, day, cutoff) })
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("kitchen count: %w", err)
+		}
+	}
+	sortKitchenLines(k.Lines)
+	return k, nil
+}
+
+// kitchenFreezeTimeout bounds a freeze (a city of 100,000 children: a few
+// seconds on a busy 2-CPU machine).
+const kitchenFreezeTimeout = 2 * time.Minute
+
+// kitchenCountTx reads the count in one transaction: live before the
+// cut-off, the snapshot after it. frozen tells whether a snapshot was
+// there to read (k.Frozen alone: the cut-off has passed).
+func (s *Store) kitchenCountTx(ctx context.Context, k *KitchenCount, installationID, serviceID int64, day time.Time, schoolID int64) (frozen bool, err error) {
+	k.Lines, k.Corrections = nil, nil
+	err = s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		if err := pinBookingClock(ctx, tx); err != nil {
 			return err
 		}
 		if err := tx.GetContext(ctx, &k.Now, `SELECT booking_now()`); err != nil {
 			return fmt.Errorf("clock: %w", err)
 		}
-		if k.Now.Before(cutoff) {
+		if k.Now.Before(k.Cutoff) {
 			return tx.SelectContext(ctx, &k.Lines, kitchenLiveSQL(schoolID != 0), installationID, serviceID, day, k.Now, schoolID)
 		}
 		k.Frozen = true
@@ -102,11 +129,9 @@ func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int6
 			return fmt.Errorf("frozen count: %w", err)
 		}
 		if !at.Valid {
-			if err := freezeKitchenCount(ctx, tx, installationID, serviceID, day, cutoff, &at); err != nil {
-				return err
-			}
+			return nil
 		}
-		k.FrozenAt = at.Time
+		frozen, k.FrozenAt = true, at.Time
 		if err := tx.SelectContext(ctx, &k.Lines, `
 			SELECT k.school_id, s.name AS school_name, k.class_name, k.diet, k.plain, count(*) AS meals
 			FROM kitchen_count_children k
@@ -117,11 +142,7 @@ func (s *Store) KitchenCount(ctx context.Context, installationID, serviceID int6
 		}
 		return kitchenCorrections(ctx, tx, k, installationID, serviceID, day, schoolID)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("kitchen count: %w", err)
-	}
-	sortKitchenLines(k.Lines)
-	return k, nil
+	return frozen, err
 }
 
 // kitchenLiveSQL: the meals of the day as of $4 for one school ($5) or
@@ -160,34 +181,41 @@ func kitchenLiveSQL(oneSchool bool) string {
 }
 
 // freezeKitchenCount writes the snapshot of a day, unless another
-// transaction did first: the exclusive lock of the day waits for the
-// meal changes in flight (they share it), and the INSERT ... ON CONFLICT DO
-// NOTHING makes the second of two freezes a reader of the first's.
-func freezeKitchenCount(ctx context.Context, tx *sqlx.Tx, inst, service int64, day, cutoff time.Time, at *sql.NullTime) error {
+// transaction did first: the exclusive lock of the day waits for the meal
+// changes in flight (they share it), and the INSERT ... ON CONFLICT DO
+// NOTHING makes the second of two freezes a no-op. The meals are
+// meal_states() (00016) as of just before the cut-off, computed set-wise
+// for the whole city: the enrolments of the day, and each child's latest
+// change from one range of meal_changes_day.
+func freezeKitchenCount(ctx context.Context, tx *sqlx.Tx, inst, service int64, day, cutoff time.Time) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(kitchen_day_key($1, $2, $3::date))`, inst, service, day); err != nil {
 		return fmt.Errorf("lock the day: %w", err)
 	}
-	var frozenAt time.Time
-	err := tx.GetContext(ctx, &frozenAt, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO kitchen_counts (installation_id, service_id, day, cutoff_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (installation_id, service_id, day) DO NOTHING RETURNING frozen_at`, inst, service, day, cutoff)
-	if err == sql.ErrNoRows { // frozen meanwhile, committed before our lock
-		return tx.GetContext(ctx, at, `SELECT frozen_at FROM kitchen_counts WHERE installation_id = $1 AND service_id = $2 AND day = $3`, inst, service, day)
-	}
+		ON CONFLICT (installation_id, service_id, day) DO NOTHING`, inst, service, day, cutoff)
 	if err != nil {
 		return fmt.Errorf("freeze: %w", err)
 	}
-	*at = sql.NullTime{Time: frozenAt, Valid: true}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // frozen meanwhile, committed before our lock
+	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO kitchen_count_children (installation_id, service_id, day, child_id, school_id, class_name, diet, plain)
-		SELECT $1, $2, $3, c.id, c.school_id, c.class_name, coalesce(d.name, ''), ms.state = 'plain'
-		FROM meal_states($1, $2, $3::date, $4::timestamptz - $5::interval) ms
-		JOIN children c ON c.installation_id = $1 AND c.id = ms.child_id
-		JOIN LATERAL (SELECT e.diet_id FROM enrollments e WHERE e.installation_id = $1 AND e.child_id = c.id AND e.service_id = $2
-		              AND $3::date BETWEEN e.starts_on AND e.ends_on ORDER BY e.id DESC LIMIT 1) e ON true
-		LEFT JOIN diets d ON d.installation_id = $1 AND d.id = e.diet_id
-		WHERE ms.state IN ('booked', 'plain') AND c.school_id IS NOT NULL
-		ON CONFLICT DO NOTHING`, inst, service, day, cutoff, fmt.Sprintf("%d microseconds", kitchenFrozenAsOf.Microseconds())); err != nil {
+		SELECT DISTINCT ON (c.id) $1::bigint, $2::bigint, $3::date, c.id, c.school_id, c.class_name, coalesce(d.name, ''),
+		       coalesce(l.state, CASE WHEN coalesce(bs.mode, 'presumed') = 'presumed' THEN 'booked' ELSE 'none' END) = 'plain'
+		FROM enrollments e
+		JOIN children c ON c.installation_id = e.installation_id AND c.id = e.child_id AND c.school_id IS NOT NULL
+		LEFT JOIN diets d ON d.installation_id = e.installation_id AND d.id = e.diet_id
+		LEFT JOIN booking_settings bs ON bs.installation_id = e.installation_id AND bs.service_id = e.service_id
+		LEFT JOIN (SELECT DISTINCT ON (mc.child_id) mc.child_id, mc.state FROM meal_changes mc
+		           WHERE mc.installation_id = $1 AND mc.day = $3::date AND mc.service_id = $2 AND mc.accepted_at < $4
+		           ORDER BY mc.child_id, mc.accepted_at DESC, mc.id DESC) l ON l.child_id = e.child_id
+		WHERE e.installation_id = $1 AND e.service_id = $2 AND $3::date BETWEEN e.starts_on AND e.ends_on
+		  AND coalesce(l.state, CASE WHEN coalesce(bs.mode, 'presumed') = 'presumed' THEN 'booked' ELSE 'none' END) IN ('booked', 'plain')
+		  AND extract(isodow FROM $3::date) < 6
+		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $3::date)
+		ORDER BY c.id, e.id DESC`, inst, service, day, cutoff); err != nil {
 		return fmt.Errorf("freeze children: %w", err)
 	}
 	return nil
