@@ -151,6 +151,11 @@ type MealRequest struct {
 	// resubmission, retry after a lost answer) finds the changes made the
 	// first time and makes none.
 	RequestKey string
+	// Receipt, when set, enqueues the e-mail receipt for an account in the
+	// change's transaction (delivery.Enqueuer.MealReceipt): called for the
+	// acting account, and for an office change every guardian's account,
+	// that asked for receipts by e-mail.
+	Receipt func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error
 	// now pins booking_now() in the transaction: tests only (export_test.go).
 	now string
 }
@@ -415,8 +420,48 @@ func changeMealsTx(ctx context.Context, tx *sqlx.Tx, r MealRequest, children []i
 	}
 	if len(res.Changes) > 0 {
 		res.Receipt = code
+		if r.Receipt != nil {
+			var to []int64
+			if err := tx.SelectContext(ctx, &to, `
+				SELECT b.account_id FROM booking_receipt_emails b
+				WHERE b.installation_id = $1 AND (b.account_id = $2 OR ($3 AND b.account_id IN (
+				      SELECT a.id FROM accounts a JOIN guardianships g ON g.installation_id = a.installation_id AND g.adult_id = a.adult_id
+				      WHERE a.installation_id = $1 AND g.child_id = ANY($4))))
+				ORDER BY 1`, r.InstallationID, r.AccountID, r.Channel == ChannelOffice, pq.Array(children)); err != nil {
+				return res, err
+			}
+			for _, acc := range to {
+				if err := r.Receipt(ctx, tx.Tx, acc, code); err != nil {
+					return res, err
+				}
+			}
+		}
 	}
 	return res, nil
+}
+
+// ReceiptLine is one day of a receipt, as the e-mail lists it.
+type ReceiptLine struct {
+	MealChange
+	FirstName   string `db:"first_name"`
+	ServiceName string `db:"service_name"`
+}
+
+// MealReceipt lists the changes of a receipt, or ErrNotFound.
+func (s *Store) MealReceipt(ctx context.Context, installationID int64, code string) ([]ReceiptLine, error) {
+	var out []ReceiptLine
+	err := s.db.SelectContext(ctx, &out, `
+		SELECT m.id, m.child_id, m.service_id, m.day, m.state, m.previous, m.accepted_at, m.cutoff_at, m.late, m.actor_name,
+		       m.channel, m.receipt_code, m.reason, c.first_name, sv.name AS service_name
+		FROM meal_changes m
+		JOIN children c ON c.installation_id = m.installation_id AND c.id = m.child_id
+		JOIN services sv ON sv.installation_id = m.installation_id AND sv.id = m.service_id
+		WHERE m.installation_id = $1 AND m.receipt_code = $2
+		ORDER BY m.day, c.first_name, m.id`, installationID, code)
+	if err == nil && len(out) == 0 {
+		err = ErrNotFound
+	}
+	return out, wrap("meal receipt "+code, err)
 }
 
 // mirrorAttendance keeps the attendance record of the day in step, so the
@@ -596,13 +641,15 @@ func schoolCalendar(ctx context.Context, q sqlx.QueryerContext, inst int64, from
 	return c, nil
 }
 
+const qMealDaysOfChild = `
+	SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
+	WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day BETWEEN $4 AND $5
+	ORDER BY day, accepted_at DESC, id DESC`
+
 // currentStates: the latest change of each day of a child's service.
 func currentStates(ctx context.Context, q sqlx.QueryerContext, inst, child, service int64, from, to time.Time) (map[time.Time]MealChange, error) {
 	var list []MealChange
-	if err := sqlx.SelectContext(ctx, q, &list, `
-		SELECT DISTINCT ON (day) `+mealChangeCols+` FROM meal_changes
-		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day BETWEEN $4 AND $5
-		ORDER BY day, accepted_at DESC, id DESC`, inst, child, service, from, to); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &list, qMealDaysOfChild, inst, child, service, from, to); err != nil {
 		return nil, err
 	}
 	out := make(map[time.Time]MealChange, len(list))
@@ -749,4 +796,44 @@ func (s *Store) BookingNow(ctx context.Context) (time.Time, error) {
 	var now time.Time
 	err := s.db.GetContext(ctx, &now, `SELECT booking_now()`)
 	return now.In(calendar.Rome), wrap("booking clock", err)
+}
+
+// chargedUnlessCancelled tells whether a day's charge stands although the
+// child was absent: the service charges the meals not cancelled in time,
+// and the day's meal was booked (or plain) at its cut-off.
+func chargedUnlessCancelled(ctx context.Context, tx *sqlx.Tx, inst, child, service int64, day time.Time) (bool, error) {
+	settings, err := bookingSettings(ctx, tx, inst, service)
+	if err != nil || !settings.Enabled || !settings.ChargeUnlessCancelled {
+		return false, err
+	}
+	cal, err := schoolCalendar(ctx, tx, inst, day.AddDate(0, 0, -70), day)
+	if err != nil {
+		return false, err
+	}
+	cutoff := settings.Rules().Cutoff(cal, day)
+	var state sql.NullString
+	err = tx.GetContext(ctx, &state, `SELECT state FROM meal_changes WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
+		AND day = $4 AND accepted_at < $5 ORDER BY accepted_at DESC, id DESC LIMIT 1`, inst, child, service, day, cutoff)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	s := settings.Default()
+	if state.Valid {
+		s = state.String
+	}
+	return booking.Meal(s), nil
+}
+
+// ChargingService is a service that charges the meals not cancelled in time.
+type ChargingService struct {
+	InstallationID int64 `db:"installation_id"`
+	ServiceID      int64 `db:"service_id"`
+}
+
+// ChargingServices lists them, in every installation.
+func (s *Store) ChargingServices(ctx context.Context) ([]ChargingService, error) {
+	var out []ChargingService
+	err := s.db.SelectContext(ctx, &out, `SELECT installation_id, service_id FROM booking_settings
+		WHERE enabled AND charge_unless_cancelled ORDER BY installation_id, service_id`)
+	return out, wrap("charging services", err)
 }

@@ -32,6 +32,12 @@ func newBookingFixture(t *testing.T) *bookingFixture {
 	t.Helper()
 	s, _ := dbtest.New(t)
 	f := &bookingFixture{s: s, d: lookupDemo(t, s), acc: map[string]int64{}}
+	// the demo's own changes (db/seed_booking.go) are near the real today:
+	// out of the way of the fixed days below, whenever the tests run
+	for _, q := range []string{`ALTER TABLE meal_changes DISABLE TRIGGER meal_changes_immutable`, `DELETE FROM meal_changes`,
+		`ALTER TABLE meal_changes ENABLE TRIGGER meal_changes_immutable`} {
+		s.DB().MustExec(q)
+	}
 	for _, u := range []string{"mario.rossi", "laura.rossi", "operatore"} {
 		var id int64
 		dbtest.Get(t, s.DB(), &id, `SELECT id FROM accounts WHERE installation_id = $1 AND username = $2`, f.d.inst, u)
@@ -403,5 +409,58 @@ func TestLateChangesChargeAndRefundThroughTheLedger(t *testing.T) {
 	}
 	if c, err := f.s.BookingCutoff(ctx, f.d.inst, f.d.mensa, day); err != nil || !c.Equal(cutoff) {
 		t.Fatalf("cut-off %v %v", c, err)
+	}
+}
+
+func TestDemoSeedHasMealChanges(t *testing.T) {
+	t.Parallel()
+	s, _ := dbtest.New(t)
+	d := lookupDemo(t, s)
+	var states []string
+	dbtest.Select(t, s.DB(), &states, `SELECT DISTINCT state FROM meal_changes WHERE installation_id = $1 ORDER BY 1`, d.inst)
+	var stored bool
+	dbtest.Get(t, s.DB(), &stored, `SELECT EXISTS (SELECT 1 FROM booking_settings WHERE installation_id = $1 AND service_id = $2)`, d.inst, d.mensa)
+	// near the end of the school year there is nothing left to book
+	if today := calendar.DateOf(time.Now().In(calendar.Rome)); today.Before(calendar.Day(2027, 6, 1)) && (len(states) != 2 || !stored) {
+		t.Fatalf("states %v, settings stored %v", states, stored)
+	}
+	var notified int
+	dbtest.Get(t, s.DB(), &notified, `SELECT count(*) FROM meal_changes m JOIN attendance a ON a.installation_id = m.installation_id
+		AND a.child_id = m.child_id AND a.service_id = m.service_id AND a.day = m.day
+		WHERE m.installation_id = $1 AND m.state = 'cancelled' AND a.status = 'absence_notified' AND a.source = 'parent'`, d.inst)
+	if len(states) > 0 && notified != 3 {
+		t.Fatalf("%d cancelled days in the calendar, want 3", notified)
+	}
+}
+
+// TestRegisterAbsenceKeepsTheChargeOfAMealNotCancelled: with "charge
+// unless cancelled", the register marking a child absent does not refund a
+// meal booked at the cut-off; without that setting it does (as before).
+func TestRegisterAbsenceKeepsTheChargeOfAMealNotCancelled(t *testing.T) {
+	t.Parallel()
+	f := newBookingFixture(t)
+	ctx := context.Background()
+	day := calendar.Day(2027, 2, 3)
+	f.settings(t, func(b *db.BookingSettings) { b.ChargeUnlessCancelled = true })
+	if _, err := f.s.ChargeUncancelledMealsAt(ctx, f.d.inst, f.d.mensa, day, rome("2027-02-03 09:30:00")); err != nil {
+		t.Fatal(err)
+	}
+	mark := func(child int64, status string) db.MarkResult {
+		r, err := f.s.MarkAttendance(ctx, db.Mark{InstallationID: f.d.inst, ChildID: child, ServiceID: f.d.mensa, Day: day,
+			Status: status, AccountID: f.acc["operatore"], RecordedByName: "Registro", Today: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := mark(f.d.luca, "absent"); r.RefundID != 0 {
+		t.Fatalf("a meal not cancelled was refunded for an absence: %+v", r)
+	}
+	if r := mark(f.d.luca, "present"); r.ChargeID != 0 {
+		t.Fatalf("present after absent charged twice: %+v", r)
+	}
+	f.settings(t, func(b *db.BookingSettings) { b.ChargeUnlessCancelled = false })
+	if r := mark(f.d.sofia, "absent"); r.RefundID == 0 {
+		t.Fatalf("without the setting an absence refunds the day: %+v", r)
 	}
 }

@@ -81,8 +81,11 @@ func TestParentQueryPlans(t *testing.T) {
 		{"ledger page", []any{inst, adult, null, null, null, null, null, pq.Array([]int64{child}), 25, 0}, "ledger_adult_date"},
 		{"ledger totals", []any{inst, adult, null, null, null, null, "topup", null}, "ledger_adult_date"},
 		{"payers for", []any{inst, adult}, "guardianships_adult"},
+		// Disdetta pasto (db/booking.go): the kitchen by day, a family by child
+		{"meal changes of a day", []any{inst, service, calendar.Day(2026, 11, 30), time.Date(2026, 11, 30, 9, 30, 0, 0, calendar.Rome)}, "meal_changes_day"},
+		{"meal days of a child", []any{inst, child, service, nov1, nov30}, "meal_changes_child"},
 	}
-	big := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts"}
+	big := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts", "meal_changes"}
 	for i, c := range cases {
 		q, ok := db.PlanQueries[c.name]
 		if !ok {

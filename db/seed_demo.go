@@ -258,7 +258,10 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedRecoveryDemo(ctx, tx, demo); err != nil { // db/seed_recovery.go
 			return err
 		}
-		return seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs)
+		if err := seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs); err != nil {
+			return err
+		}
+		return seedDemoBooking(ctx, tx, demo, today, children, services, accountIDs) // db/seed_booking.go
 	})
 }
 

@@ -216,6 +216,10 @@ func (s *Store) SeedSynthetic(ctx context.Context, o SyntheticOptions) (*Synthet
 	}
 	done()
 
+	if _, err := seedSyntheticBooking(ctx, conn, inst, o.Until); err != nil { // db/seed_booking.go
+		return nil, err
+	}
+
 	done = step("vacuum analyze")
 	for _, t := range []string{"adults", "children", "guardianships", "accounts", "enrollments", "attendance", "ledger_entries", "closures"} {
 		if _, err := conn.ExecContext(ctx, "VACUUM (ANALYZE) "+t); err != nil {

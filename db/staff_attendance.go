@@ -223,6 +223,9 @@ func markTx(ctx context.Context, tx *sqlx.Tx, m Mark, keepSame bool) (MarkResult
 			return r, err
 		}
 	case m.Status != "present" && hasLive:
+		if keep, err := chargedUnlessCancelled(ctx, tx, m.InstallationID, m.ChildID, m.ServiceID, m.Day); err != nil || keep {
+			return r, err // a meal booked and not cancelled in time stays charged (db/booking.go)
+		}
 		id, _, err := addEntry(ctx, tx, NewEntry{
 			InstallationID: m.InstallationID, AdultID: live.Adult, Kind: KindRefund, AmountCents: -live.Amount,
 			EntryDate: m.Today, ChildID: &m.ChildID, ServiceID: &m.ServiceID, AttendanceDay: &m.Day,

@@ -61,6 +61,7 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	addLinkWorkers(workers, jobDeps{})              // link.go
 	river.AddWorker(workers, &contactProofWorker{}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{})
+	addBookingWorkers(workers, jobDeps{}) // booking.go
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -123,6 +124,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
+	addBookingWorkers(workers, deps) // booking.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -135,6 +137,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         bookingPeriodicJobs(), // booking.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,

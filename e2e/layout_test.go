@@ -395,6 +395,9 @@ func walkPublic(r *layoutRun) {
 func walkParent(r *layoutRun) {
 	p := r.p
 	r.visit("family home", "/demo/famiglia")
+	// Prossimi giorni: a day's box after its htmx swap (each mode toggles it)
+	r.click(`#meal-days .meal-actions button[id^="mb-"]`, "meal day swapped", `document.querySelector('#meal-status').innerText.trim() !== ''`)
+	r.check("family home after a meal change")
 	luca, sofia := p.calendarHref(1), p.calendarHref(2)
 	r.visit("calendar October 2026", luca+"?mese=2026-10")
 	r.click("#cal-next", "November after the swap", `document.querySelector('#calendar h2').innerText.includes('novembre')`)
@@ -451,6 +454,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("import", "/demo/operatori/importa")
 	r.visit("catalogue", "/demo/operatori/catalogo")
 	r.visit("settings", "/demo/operatori/impostazioni")
+	r.visit("meal rules", "/demo/operatori/pasti/impostazioni")
 	r.visit("staff members", "/demo/operatori/impostazioni/operatori")
 	r.visit("sessions (staff)", "/demo/sessioni")
 }

@@ -137,6 +137,10 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	for _, r := range records {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
+	if err := h.explicitMealDays(c, childID, serviceID, first, last, opts.Records); err != nil { // meal_panel.go
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	v.Closures = closures
 	if v.Charged, err = h.store.MonthCharged(ctx, inst.ID, childID, serviceID, first, last); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)

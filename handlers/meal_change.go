@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-contrib/sessions"
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
@@ -71,7 +72,7 @@ func (h *Handler) mealChange(c *gin.Context) {
 	}
 	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
 		Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-		RequestKey: formKey(c)}
+		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
 	res, err := h.store.ChangeMeals(ctx, req)
 	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
 	if err != nil {
@@ -83,7 +84,7 @@ func (h *Handler) mealChange(c *gin.Context) {
 		back = calendarURL(c, childID, serviceID, day)
 	}
 	if !wantsFragment(c.Request) {
-		h.flashRedirect(c, msg, back)
+		h.mealRedirect(c, msg, refused, back)
 		return
 	}
 	v, err := h.mealDay(c, childID, child.FirstName, serviceID, day, c.PostForm("ritorno") == "calendario")
@@ -104,6 +105,44 @@ func (h *Handler) mealChange(c *gin.Context) {
 		v.CellOOB.URL = "?" + url.Values{"mese": {v.CellMonth.String()}, "giorno": {day.Format(time.DateOnly)}}.Encode()
 	}
 	h.renderPart(c, http.StatusOK, "family", "meal-day-swap", v)
+}
+
+// mealRefusalFlash is the session's flash key of a refusal, shown as an
+// error in the meal panel or the day's box rather than as the page's
+// (success) message.
+const mealRefusalFlash = "meal-refused"
+
+// mealRedirect answers a request without JavaScript: back to the page,
+// with the receipt as the page's message or the refusal as an error.
+func (h *Handler) mealRedirect(c *gin.Context, msg string, refused bool, back string) {
+	if !refused {
+		h.flashRedirect(c, msg, back)
+		return
+	}
+	sess := sessions.Default(c)
+	sess.AddFlash(msg, mealRefusalFlash)
+	if err := sess.Save(); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	redirect(c, back)
+}
+
+// mealRefusal takes the refusal a redirect left, if any.
+func mealRefusal(c *gin.Context) string {
+	sess := sessions.Default(c)
+	fl := sess.Flashes(mealRefusalFlash)
+	if len(fl) == 0 {
+		return ""
+	}
+	_ = sess.Save()
+	var out []string
+	for _, f := range fl {
+		if s, ok := f.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // mealOutcome audits a request and words its answer: the receipt, or why

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/delivery"
 	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
 )
@@ -25,6 +28,7 @@ const upcomingSchoolDays = 5
 type MealPanel struct {
 	Base
 	Children     []MealChild
+	Refusal      string // the refusal of the last action without JavaScript
 	RangeAction  string
 	RangeKey     string
 	RangeFrom    string // the first day offered, "2026-12-01"
@@ -78,6 +82,12 @@ func (d MealDayView) ButtonID() string {
 // parent acts); the office may always correct, with a reason after the
 // cut-off.
 func (d MealDayView) Open() bool { return d.MealDay.Open(d.Now) }
+
+// NotYet: the day's window has not opened.
+func (d MealDayView) NotYet() bool { return d.Now.Before(d.Opens) }
+
+// OpensText is "12:00 di domani", when the window opens.
+func (d MealDayView) OpensText() string { return cutoffWords(d.Base, d.Opens, d.Now) }
 
 // Targets are the actions offered for the day's state, in order.
 func (d MealDayView) Targets() []string {
@@ -199,6 +209,19 @@ func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel,
 	if len(p.Children) == 0 {
 		return nil, nil
 	}
+	// the range starts, as offered, at the first day still open
+	var first time.Time
+	for _, k := range p.Children {
+		for _, d := range k.Days {
+			if d.Open() && (first.IsZero() || d.Day.Before(first)) {
+				first = d.Day
+			}
+		}
+	}
+	if !first.IsZero() {
+		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
+	}
+	p.Refusal = mealRefusal(c)
 	acc := currentAccount(c)
 	p.HasEmail = acc.Email != ""
 	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, acc.ID)
@@ -240,14 +263,57 @@ func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, servic
 		return nil, nil // staff reading as the family act from the desk
 	}
 	v, err := h.mealDay(c, child.ID, child.FirstName, serviceID, day, true)
-	if v != nil {
-		v.Return, v.StatusID = "calendario", "cal-status"
+	if v == nil || err != nil || (day.Before(today()) && len(v.History) == 0) {
+		return nil, err // a past day nobody booked or cancelled here: nothing to add
 	}
-	return v, err
+	v.Return, v.StatusID = "calendario", "cal-status"
+	if msg := mealRefusal(c); msg != "" {
+		v.Message, v.Refused = msg, true
+	}
+	return v, nil
 }
 
 // calendarURL is the calendar of the child's service on day.
 func calendarURL(c *gin.Context, childID, serviceID int64, day time.Time) string {
 	return fmt.Sprintf("%s/presenze/%d/%d?", familyPrefix(c), childID, serviceID) +
 		url.Values{"mese": {calendar.MonthOf(day).String()}, "giorno": {day.Format(time.DateOnly)}}.Encode() + "#day-detail"
+}
+
+// mealReceipt enqueues the e-mail receipt of a change in its transaction
+// (delivery/booking.go), for the accounts that asked for it.
+func (h *Handler) mealReceipt(inst int64) func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error {
+	return func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error {
+		return h.enqueue.MealReceipt(ctx, tx, delivery.MealReceiptArgs{InstallationID: inst, AccountID: accountID, Receipt: code})
+	}
+}
+
+// notBooked is the calendar state of a future day without a meal where
+// meals are booked explicitly.
+const notBooked = "not_booked"
+
+// explicitMealDays marks, for a service with explicit booking, the days
+// from today on whose meal is not booked (nothing asked, or cancelled), so
+// the calendar does not show them as booked by default.
+func (h *Handler) explicitMealDays(c *gin.Context, childID, serviceID int64, from, to time.Time, records map[time.Time]string) error {
+	ctx := c.Request.Context()
+	set, err := h.store.BookingSettingsOf(ctx, installation(c).ID, serviceID)
+	if err != nil || !set.Enabled || set.Mode != booking.Explicit {
+		return err
+	}
+	if t := today(); from.Before(t) {
+		from = t
+	}
+	if to.Before(from) {
+		return nil
+	}
+	days, err := h.store.MealDays(ctx, installation(c).ID, childID, set, from, to)
+	if err != nil {
+		return err
+	}
+	for _, d := range days {
+		if st := records[d.Day]; d.State == booking.None && (st == "" || st == calendar.Booked) {
+			records[d.Day] = notBooked
+		}
+	}
+	return nil
 }

@@ -61,6 +61,7 @@ func (h *Handler) mealRange(c *gin.Context) {
 		names = append(names, child.FirstName)
 	}
 	var msg string
+	refused := true // bad input, until a request is decided
 	switch {
 	case len(byService) == 0:
 		msg = b.T("meal.range.no_child")
@@ -72,15 +73,17 @@ func (h *Handler) mealRange(c *gin.Context) {
 		msg = b.T("meal.range.too_long")
 	}
 	if msg == "" {
+		refused = false
 		key := formKey(c)
 		// one request per service (the mensa in practice): each is its own
 		// transaction with its own receipt
 		for serviceID, children := range byService {
 			req := db.MealRequest{InstallationID: inst.ID, ChildIDs: children, ServiceID: serviceID, From: from, To: to,
 				Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10)}
+				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10), Receipt: h.mealReceipt(inst.ID)}
 			res, err := h.store.ChangeMeals(ctx, req)
-			m, _, err := h.mealOutcome(c, req, names, res, err)
+			m, no, err := h.mealOutcome(c, req, names, res, err)
+			refused = refused || no
 			if err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
@@ -92,7 +95,7 @@ func (h *Handler) mealRange(c *gin.Context) {
 		}
 	}
 	if !wantsFragment(c.Request) {
-		h.flashRedirect(c, msg, back)
+		h.mealRedirect(c, msg, refused, back)
 		return
 	}
 	kids, err := h.familyChildren(c, adult, db.SchoolYearOf(today()), calendar.MonthOf(today()))

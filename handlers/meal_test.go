@@ -39,7 +39,7 @@ func mealForm(state, key string) url.Values {
 func mealChanges(t *testing.T, e *env, child int64, channel string) int {
 	t.Helper()
 	var n int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id = $1 AND channel = $2`, child, channel)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id = $1 AND channel = $2 AND request_key LIKE 'test-%'`, child, channel)
 	return n
 }
 
@@ -69,7 +69,7 @@ func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
 		t.Fatalf("%d changes after a replay", n)
 	}
 	var code string
-	mustGet(t, e.store.DB(), &code, `SELECT receipt_code FROM meal_changes WHERE child_id = $1`, f.luca)
+	mustGet(t, e.store.DB(), &code, `SELECT receipt_code FROM meal_changes WHERE child_id = $1 AND request_key LIKE 'test-%'`, f.luca)
 	mustContain(t, mario.get("/demo/famiglia"), "ricevuta "+code)
 	// the calendar shows it as an absence notified, with the meal box in the day's details
 	cal := mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly)))
@@ -91,13 +91,14 @@ func TestMealDayWithoutAndWithJavaScript(t *testing.T) {
 	mustContain(t, p, "Pasto in bianco", `id="meal-status" hx-swap-oob="innerHTML">Pasto in bianco di Luca chiesto per`, "Torna al pasto normale")
 
 	// after the cut-off: refused, in words, nothing changed
-	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
-		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	e.store.DB().MustExec(`UPDATE booking_settings SET cutoff_day = 'previous', cutoff_time = '00:00' WHERE service_id = $1`, f.mensa)
 	p = mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0004-cancelled"), "HX-Request", "true")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Le disdette per ", " si accettano fino alle 0:00", "meal-refused", "Non si può più modificare")
 	wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm("cancelled", "test-key-0005-cancelled")), http.StatusSeeOther)
-	mustContain(t, mario.get("/demo/famiglia"), "si accettano fino alle 0:00")
+	home = mario.get("/demo/famiglia")
+	mustContain(t, home, `<div class="alert alert-danger" role="alert"><p>Le disdette per `, "si accettano fino alle 0:00")
+	mustNotContain(t, mario.get("/demo/famiglia"), "si accettano fino alle 0:00") // shown once
 	if n := mealChanges(t, e, f.luca, "parent"); n != 3 {
 		t.Fatalf("%d changes, want 3", n)
 	}
@@ -119,15 +120,15 @@ func TestMealRangeForSeveralChildren(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `id="meal-panel-body"`, "Disdetti ", "(Luca, Sofia)", `id="meal-status" hx-swap-oob="innerHTML">Disdetti`)
 	var n, receipts int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
-	mustGet(t, e.store.DB(), &receipts, `SELECT count(DISTINCT receipt_code) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &receipts, `SELECT count(DISTINCT receipt_code) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
 	if n < 2 || n%2 != 0 || receipts != 1 {
 		t.Fatalf("%d changes, %d receipts", n, receipts)
 	}
 	// again without JavaScript: nothing changes twice
 	wantStatus(t, mario.post("/demo/pasti/periodo", form), http.StatusSeeOther)
 	var again int
-	mustGet(t, e.store.DB(), &again, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2)`, f.luca, f.sofia)
+	mustGet(t, e.store.DB(), &again, `SELECT count(*) FROM meal_changes WHERE child_id IN ($1, $2) AND request_key LIKE 'test-%'`, f.luca, f.sofia)
 	if again != n {
 		t.Fatalf("replay: %d changes, then %d", n, again)
 	}
@@ -183,7 +184,7 @@ func TestMealRoutesAnswer404ToOtherFamiliesAndComuni(t *testing.T) {
 	range404.Set("bambino", fmt.Sprintf("%d:%d", f.elena, f.trasporto)) // a service without bookings
 	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
 	var n int
-	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes`)
+	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE request_key LIKE 'test-%'`)
 	if n != 0 {
 		t.Fatalf("%d changes recorded by refused requests", n)
 	}
@@ -215,8 +216,7 @@ func TestMealDeskAndSettings(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "Pasto di Luca disdetto", "Ufficio Servizi Scolastici (dall&#39;ufficio)")
 	// after the cut-off: only with a reason, shown as a late correction
-	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
-		VALUES ((SELECT id FROM installations WHERE code = 'demo'), $1, 'previous', '00:00')`, f.mensa)
+	e.store.DB().MustExec(`UPDATE booking_settings SET cutoff_day = 'previous', cutoff_time = '00:00' WHERE service_id = $1`, f.mensa)
 	p = staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-02"}}, "HX-Request", "true")
 	mustContain(t, p, "si accettano fino alle 0:00", "solo indicando il motivo", "Motivo della correzione")
 	wantStatus(t, staff.post(desk, url.Values{"stato": {"booked"}, "chiave": {"test-desk-key-03"}, "motivo": {"Telefonata della madre alle 8:50"}}), http.StatusSeeOther)
@@ -255,4 +255,58 @@ func TestMealDeskAndSettings(t *testing.T) {
 	if !strings.Contains(admin.get("/demo/operatori/pasti/impostazioni").body, `value="10:15"`) {
 		t.Fatal("the saved time is not shown")
 	}
+}
+
+// TestMealWindowNotOpenYet: with a window that opens on the previous
+// school day, a day further ahead says when it opens and a change is
+// refused in words, in English too.
+func TestMealWindowNotOpenYet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	first := nextSchoolDay(t, e)
+	e.store.DB().MustExec(`UPDATE booking_settings SET window_opens = '23:59' WHERE service_id = $1`, f.mensa)
+	// the school day after the next one opens at 23:59 of the next one
+	var second time.Time
+	for d := first.AddDate(0, 0, 1); ; d = d.AddDate(0, 0, 1) {
+		var closed bool
+		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE day = $1)`, d)
+		if calendar.ServiceWeekday(d) && !closed {
+			second = d
+			break
+		}
+	}
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	mustContain(t, mario.get("/demo/famiglia"), "Si potrà modificare dalle 23:59 di")
+	p := mario.post(mealURL(f.sofia, f.mensa, second), mealForm("cancelled", "test-window-key-1"), "HX-Request", "true")
+	mustContain(t, p, "Le disdette per ", " si accettano dalle 23:59 di ", "meal-refused")
+	wantStatus(t, mario.get("/lingua/en"), http.StatusSeeOther)
+	p = mario.post(mealURL(f.sofia, f.mensa, second), mealForm("cancelled", "test-window-key-2"), "HX-Request", "true")
+	mustContain(t, p, "Cancellations for ", " are accepted from 23:59, ")
+	if n := mealChanges(t, e, f.sofia, "parent"); n != 0 {
+		t.Fatalf("%d changes", n)
+	}
+}
+
+// TestMealExplicitBooking: where meals are booked explicitly, a future day
+// is not booked until the parent books it, in the panel and the calendar.
+func TestMealExplicitBooking(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	e.store.DB().MustExec(`UPDATE booking_settings SET mode = 'explicit' WHERE service_id = $1`, f.mensa)
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	box := fmt.Sprintf(`id="meal-%d-%d-%s"`, f.sofia, f.mensa, day.Format(time.DateOnly))
+	mustContain(t, mario.get("/demo/famiglia"), box, "Nessun pasto prenotato", "Prenota il pasto")
+	cal := fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.sofia, f.mensa, day.Format(time.DateOnly))
+	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Pasto non prenotato", day.Day(), monthName(day)))
+	wantStatus(t, mario.post(mealURL(f.sofia, f.mensa, day), mealForm("booked", "test-explicit-key-1")), http.StatusSeeOther)
+	mustContain(t, mario.get("/demo/famiglia"), "Pasto di Sofia prenotato per")
+	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Prenotato", day.Day(), monthName(day)))
+}
+
+func monthName(d time.Time) string {
+	return []string{"", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+		"ottobre", "novembre", "dicembre"}[d.Month()]
 }

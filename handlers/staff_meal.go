@@ -88,7 +88,7 @@ func (h *Handler) staffMealChange(c *gin.Context) {
 	reason := truncate(formText(c, "motivo"), 200)
 	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
 		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: reason,
-		RequestKey: formKey(c)}
+		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
 	res, err := h.store.ChangeMeals(ctx, req)
 	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
 	if err != nil {

@@ -12,6 +12,8 @@ var bookingMessages = map[string][2]string{
 	"meal.state.cancelled": {"Pasto disdetto", "Meal cancelled"},
 	"meal.state.plain":     {"Pasto in bianco", "Plain meal"},
 	"meal.state.none":      {"Nessun pasto prenotato", "No meal booked"},
+	"att.state.not_booked": {"Pasto non prenotato", "Meal not booked"},
+	"att.code.not_booked":  {"NP", "NB"},
 
 	"meal.do.cancelled": {"Disdici il pasto", "Cancel the meal"},
 	"meal.do.booked":    {"Prenota il pasto", "Book the meal"},
@@ -21,6 +23,7 @@ var bookingMessages = map[string][2]string{
 
 	"meal.until":       {"Puoi modificarlo fino alle %s.", "You can change it until %s."},
 	"meal.closed":      {"Non si può più modificare: il termine era alle %s.", "It can no longer change: the deadline was %s."},
+	"meal.not_yet":     {"Si potrà modificare dalle %s.", "It can be changed from %s."},
 	"meal.office_late": {"Termine passato (%s): l'ufficio può correggere indicando il motivo.", "Deadline passed (%s): the office can correct it giving the reason."},
 	"meal.at":          {"%s di %s", "%s, %s"},
 	"meal.today":       {"oggi", "today"},
