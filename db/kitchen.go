@@ -157,7 +157,7 @@ func kitchenLiveSQL(oneSchool bool) string {
 	if oneSchool {
 		enrolment = `CROSS JOIN LATERAL (SELECT x.diet_id, x.service_id, x.installation_id FROM enrollments x
 	     WHERE x.installation_id = c.installation_id AND x.child_id = c.id AND x.service_id = $2
-	       AND $3::date BETWEEN x.starts_on AND x.ends_on ORDER BY x.id DESC LIMIT 1) e`
+	       AND $3::date BETWEEN x.starts_on AND x.ends_on ORDER BY x.starts_on DESC LIMIT 1) e`
 		where = `c.installation_id = $1 AND c.school_id = $5`
 	}
 	return `
@@ -215,7 +215,7 @@ func freezeKitchenCount(ctx context.Context, tx *sqlx.Tx, inst, service int64, d
 		  AND coalesce(l.state, CASE WHEN coalesce(bs.mode, 'presumed') = 'presumed' THEN 'booked' ELSE 'none' END) IN ('booked', 'plain')
 		  AND extract(isodow FROM $3::date) < 6
 		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $3::date)
-		ORDER BY c.id, e.id DESC`, inst, service, day, cutoff); err != nil {
+		ORDER BY c.id, e.starts_on DESC`, inst, service, day, cutoff); err != nil {
 		return fmt.Errorf("freeze children: %w", err)
 	}
 	return nil
