@@ -52,9 +52,9 @@ CREATE TRIGGER kitchen_count_children_immutable BEFORE UPDATE OR DELETE ON kitch
 
 -- One school's live count (db/kitchen.go kitchenLiveSQL) reads its children
 -- and each child's enrolment of the day from these alone (index-only scans):
--- on the 100,000-children city 6 ms instead of 16.
+-- on the 100,000-children city 5-8 ms of SQL instead of 16-30.
 CREATE INDEX children_school_class_id ON children (installation_id, school_id, class_name) INCLUDE (id);
-CREATE INDEX enrollments_child_service_day ON enrollments (installation_id, child_id, service_id, starts_on) INCLUDE (ends_on, diet_id);
+CREATE INDEX enrollments_service_child_day ON enrollments (installation_id, service_id, child_id, starts_on) INCLUDE (ends_on, diet_id);
 
 -- The lock key of a service day: freezing takes it exclusively, every meal
 -- change of the day shares it (trigger below).
@@ -92,7 +92,7 @@ CREATE TRIGGER meal_changes_before_freeze BEFORE INSERT ON meal_changes
 DROP TRIGGER meal_changes_before_freeze ON meal_changes;
 DROP FUNCTION meal_changes_before_freeze();
 DROP FUNCTION kitchen_day_key(bigint, bigint, date);
-DROP INDEX enrollments_child_service_day;
+DROP INDEX enrollments_service_child_day;
 DROP INDEX children_school_class_id;
 DROP TABLE kitchen_count_children, kitchen_counts;
 DROP FUNCTION kitchen_count_immutable();
