@@ -80,7 +80,7 @@ func TestStaffKitchenCount(t *testing.T) {
 	if got := totalOf(t, p.body); got != frozen-1 {
 		t.Errorf("to cook after a late cancellation: %d, want %d", got, frozen-1)
 	}
-	if !strings.Contains(p.body, fmt.Sprintf(`data-corrections="-1"`)) {
+	if !strings.Contains(p.body, `data-corrections="-1"`) {
 		t.Errorf("the corrections total is not -1:\n%s", excerpt(p.body, "kitchen-totals"))
 	}
 
@@ -164,7 +164,9 @@ func totalOf(t *testing.T, body string) int {
 		t.Fatalf("no total on the page:\n%s", body)
 	}
 	var n int
-	fmt.Sscanf(body[i+len(`data-total="`):], "%d", &n)
+	if _, err := fmt.Sscanf(body[i+len(`data-total="`):], "%d", &n); err != nil {
+		t.Fatalf("total on the page: %v", err)
+	}
 	return n
 }
 
