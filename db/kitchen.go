@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"portalegenitori/internal/calendar"
 )
 
 // --- kitchen count (kitchen_counts, kitchen_count_children, 00017) ---
@@ -340,4 +342,56 @@ func pinBookingClock(ctx context.Context, tx *sqlx.Tx) error {
 	}
 	_, err := tx.ExecContext(ctx, `SELECT set_config('genitori.booking_now', $1, true)`, at)
 	return wrap("pin the booking clock", err)
+}
+
+// FreezeDueKitchenCounts freezes, for every kitchen service of every
+// installation, the counts of the days from..to whose cut-off has passed by
+// the database clock and that nobody has frozen yet (the worker's periodic
+// job: the snapshot then exists within a minute of the cut-off, read or
+// not). It returns how many it froze.
+func (s *Store) FreezeDueKitchenCounts(ctx context.Context, from, to time.Time) (int, error) {
+	var services []struct {
+		Inst    int64 `db:"installation_id"`
+		Service int64 `db:"id"`
+	}
+	if err := s.db.SelectContext(ctx, &services, `SELECT installation_id, id FROM services WHERE kind IN ('mensa', 'nido') ORDER BY 1, 2`); err != nil {
+		return 0, fmt.Errorf("freeze due kitchen counts: %w", err)
+	}
+	var now time.Time
+	if err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		if err := pinBookingClock(ctx, tx); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &now, `SELECT booking_now()`)
+	}); err != nil {
+		return 0, fmt.Errorf("freeze due kitchen counts: clock: %w", err)
+	}
+	n := 0
+	for _, sv := range services {
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			var closed, frozen, enrolled bool
+			if err := s.db.QueryRowContext(ctx, `SELECT
+				EXISTS (SELECT 1 FROM closures WHERE installation_id = $1 AND day = $3),
+				EXISTS (SELECT 1 FROM kitchen_counts WHERE installation_id = $1 AND service_id = $2 AND day = $3),
+				EXISTS (SELECT 1 FROM enrollments WHERE installation_id = $1 AND service_id = $2 AND $3::date BETWEEN starts_on AND ends_on)`,
+				sv.Inst, sv.Service, d).Scan(&closed, &frozen, &enrolled); err != nil {
+				return n, fmt.Errorf("freeze due kitchen counts: %w", err)
+			}
+			if closed || frozen || !enrolled || !calendar.ServiceWeekday(d) {
+				continue
+			}
+			cutoff, err := s.BookingCutoff(ctx, sv.Inst, sv.Service, d)
+			if err != nil {
+				return n, err
+			}
+			if now.Before(cutoff) {
+				continue
+			}
+			if err := s.WithTx(ctx, func(tx *sqlx.Tx) error { return freezeKitchenCount(ctx, tx, sv.Inst, sv.Service, d, cutoff) }); err != nil {
+				return n, fmt.Errorf("freeze due kitchen counts: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

@@ -276,3 +276,44 @@ func TestKitchenCountFreezesOnce(t *testing.T) {
 		t.Errorf("%d snapshots of the day, want 1", n)
 	}
 }
+
+// TestFreezeDueKitchenCounts: the worker's job freezes a day once its
+// cut-off has passed, and only then, once; the count read later is the
+// snapshot it wrote.
+func TestFreezeDueKitchenCounts(t *testing.T) {
+	t.Parallel()
+	f := newKitchenFixture(t)
+	day := calendar.Day(2027, 3, 3)
+	at := func(clock string) context.Context {
+		tm, err := time.ParseInLocation("2006-01-02 15:04:05", "2027-03-03 "+clock, calendar.Rome)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db.WithKitchenClock(context.Background(), tm.Format(time.RFC3339Nano))
+	}
+	frozen := func() bool {
+		var ok bool
+		dbtest.Get(t, f.s.DB(), &ok, `SELECT EXISTS (SELECT 1 FROM kitchen_counts WHERE installation_id = $1 AND service_id = $2 AND day = $3)`, f.inst, f.mensa, day)
+		return ok
+	}
+	if _, err := f.s.FreezeDueKitchenCounts(at("09:29:00"), day, day); err != nil {
+		t.Fatal(err)
+	}
+	if frozen() {
+		t.Fatal("frozen before the cut-off")
+	}
+	if err := f.change(t, f.sofia, day, "cancelled", "booked", time.Date(2027, 3, 3, 9, 29, 30, 0, calendar.Rome), ""); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.s.FreezeDueKitchenCounts(at("09:31:00"), day, day)
+	if err != nil || n < 1 || !frozen() {
+		t.Fatalf("at 9:31: %d frozen, %v; the demo mensa frozen: %v", n, err, frozen())
+	}
+	if n, err := f.s.FreezeDueKitchenCounts(at("09:32:00"), day, day); err != nil || n != 0 {
+		t.Errorf("a second run froze %d (%v), want none", n, err)
+	}
+	k := f.count(t, day, time.Date(2027, 3, 3, 12, 0, 0, 0, calendar.Rome).Format(time.RFC3339Nano), 0)
+	if meals, _, _, _ := k.Totals(); !k.Frozen || meals != 4 {
+		t.Errorf("the count after the job: frozen %v, %d meals, want 4 (Sofia cancelled at 9:29:30)", k.Frozen, meals)
+	}
+}

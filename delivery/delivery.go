@@ -124,7 +124,8 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
-	addBookingWorkers(workers, deps) // booking.go
+	addBookingWorkers(workers, deps)                              // booking.go
+	river.AddWorker(workers, &kitchenFreezeWorker{jobDeps: deps}) // kitchen.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -137,7 +138,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
-		PeriodicJobs:         bookingPeriodicJobs(), // booking.go
+		PeriodicJobs:         append(bookingPeriodicJobs(), kitchenPeriodicJobs()...), // booking.go, kitchen.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,
