@@ -115,9 +115,8 @@ func TestMealChargesAtTheCutoff(t *testing.T) {
 	store, _ := dbtest.New(t)
 	ctx := context.Background()
 	q := store.DB()
-	var inst, luca, mensa int64
+	var inst, luca, mensa int64 // luca: the new child below
 	dbtest.Get(t, q, &inst, `SELECT id FROM installations WHERE code = 'demo'`)
-	dbtest.Get(t, q, &luca, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Luca'`, inst)
 	dbtest.Get(t, q, &mensa, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, inst)
 	day := calendar.DateOf(time.Now().In(calendar.Rome)).AddDate(0, 0, -1)
 	for !calendar.ServiceWeekday(day) || closed(t, store, inst, day) {
@@ -126,7 +125,14 @@ func TestMealChargesAtTheCutoff(t *testing.T) {
 	if day.Before(calendar.DateOf(time.Now().In(calendar.Rome)).AddDate(0, 0, -7)) || day.Before(calendar.Day(2026, 9, 7)) {
 		t.Skip("no school day in the last week")
 	}
-	q.MustExec(`DELETE FROM ledger_entries WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND attendance_day = $4`, inst, luca, mensa, day)
+	// a child enrolled from that day, paid by Mario, with nothing charged yet
+	q.MustExec(`INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date)
+		VALUES ($1, 'RSSNNA19A41H501X', 'Anna', 'Rossi', '2019-01-01')`, inst)
+	dbtest.Get(t, q, &luca, `SELECT id FROM children WHERE installation_id = $1 AND fiscal_code = 'RSSNNA19A41H501X'`, inst)
+	q.MustExec(`INSERT INTO guardianships (installation_id, child_id, adult_id, role)
+		SELECT $1, $2, id, 'payer' FROM adults WHERE installation_id = $1 AND first_name = 'Mario'`, inst, luca)
+	q.MustExec(`INSERT INTO enrollments (installation_id, child_id, service_id, school_year, starts_on, ends_on, tariff_cents)
+		VALUES ($1, $2, $3, 2026, $4, '2027-06-30', 480)`, inst, luca, mensa, day)
 	b, err := store.BookingSettingsOf(ctx, inst, mensa)
 	if err != nil {
 		t.Fatal(err)
