@@ -37,7 +37,7 @@ var kitchenMessages = map[string][2]string{
 	"kitchen.empty":                {"Nessun pasto da preparare per questo giorno.", "No meals to cook on this day."},
 	"kitchen.csv":                  {"Scarica il conteggio (CSV)", "Download the count (CSV)"},
 	"kitchen.print_hint":           {"Per stampare il conteggio usa la funzione Stampa del browser: la pagina stampata mostra solo il conteggio.", "To print the count use the browser's Print function: the printed page shows the count only."},
-	"kitchen.printed":              {"Stampato il %s da %s.", "Printed on %s by %s."},
+	"kitchen.printed":              {"Conteggio letto il %s da %s.", "Count read on %s by %s."},
 	"kitchen.corrections":          {"Correzioni dopo il termine", "Corrections after the deadline"},
 	"kitchen.corrections.none":     {"Nessuna correzione dopo il termine.", "No corrections after the deadline."},
 	"kitchen.corr.when":            {"Quando", "When"},
