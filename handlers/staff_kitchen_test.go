@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -41,14 +42,14 @@ func TestStaffKitchenCount(t *testing.T) {
 	var primaria, operatore int64
 	mustGet(t, e.store.DB(), &primaria, `SELECT school_id FROM children WHERE id = $1`, f.luca)
 	mustGet(t, e.store.DB(), &operatore, `SELECT id FROM accounts WHERE username = 'operatore'`)
-	url := func(day time.Time, school int64) string {
+	countURL := func(day time.Time, school int64) string {
 		return fmt.Sprintf("/demo/operatori/conteggio-pasti?servizio=%d&giorno=%s&scuola=%d", f.mensa, day.Format(time.DateOnly), school)
 	}
 
 	// a day ahead: live, every enrolled child booked but Sofia, cancelled now
 	ahead := schoolDayFrom(t, e, 1, 3)
 	cutoffAhead := time.Date(ahead.Year(), ahead.Month(), ahead.Day(), 9, 30, 0, 0, calendar.Rome)
-	p := b.get(url(ahead, 0))
+	p := b.get(countURL(ahead, 0))
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `data-state="live"`, "Conteggio provvisorio", "Dieta: Senza glutine", "3ª B", "Sezione Gialla", "Totale pasti da preparare")
 	before := totalOf(t, p.body)
@@ -56,7 +57,7 @@ func TestStaffKitchenCount(t *testing.T) {
 			actor_name, channel, receipt_code, request_key)
 		SELECT installation_id, $1, $2, $3, 'cancelled', 'booked', now(), $4, 'Giulia Bianchi', 'parent', 'TEST-0001', 'kitchen-test-ahead'
 		FROM children WHERE id = $1`, f.sofia, f.mensa, ahead, cutoffAhead)
-	p = b.get(url(ahead, 0))
+	p = b.get(countURL(ahead, 0))
 	if got := totalOf(t, p.body); got != before-1 {
 		t.Errorf("live count after a cancellation: %d, want %d", got, before-1)
 	}
@@ -65,7 +66,7 @@ func TestStaffKitchenCount(t *testing.T) {
 	// a past day: frozen at its cut-off; the office corrects it late
 	past := schoolDayFrom(t, e, -1, 1)
 	cutoffPast := time.Date(past.Year(), past.Month(), past.Day(), 9, 30, 0, 0, calendar.Rome)
-	p = b.get(url(past, primaria))
+	p = b.get(countURL(past, primaria))
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `data-state="frozen"`, "Conteggio definitivo", "Pasti al termine", "Nessuna correzione dopo il termine")
 	mustNotContain(t, p, "Sezione Gialla") // the primaria only
@@ -75,7 +76,7 @@ func TestStaffKitchenCount(t *testing.T) {
 		SELECT installation_id, $1, $2, $3, 'cancelled', 'booked', $4::timestamptz + interval '40 minutes', $4, true, $5, 'Ufficio Scuola', 'office',
 		       'TEST-0002', 'kitchen-test-late', 'Uscito per febbre'
 		FROM children WHERE id = $1`, f.luca, f.mensa, past, cutoffPast, operatore)
-	p = b.get(url(past, primaria))
+	p = b.get(countURL(past, primaria))
 	mustContain(t, p, "Uscito per febbre", "Ufficio Scuola", "da pasto prenotato a pasto disdetto", "<strong>-1</strong>")
 	if got := totalOf(t, p.body); got != frozen-1 {
 		t.Errorf("to cook after a late cancellation: %d, want %d", got, frozen-1)
@@ -84,8 +85,33 @@ func TestStaffKitchenCount(t *testing.T) {
 		t.Errorf("the corrections total is not -1:\n%s", excerpt(p.body, "kitchen-totals"))
 	}
 
+	// the office at the desk, after the cut-off, through the booking's own
+	// route: a reason is mandatory; the change shows as a correction. The
+	// rules are set so the next school day's cut-off (the previous school
+	// day at 0:00) has passed whatever the hour.
+	e.store.DB().MustExec(`INSERT INTO booking_settings (installation_id, service_id, cutoff_day, cutoff_time)
+		SELECT installation_id, id, 'previous', '00:00' FROM services WHERE id = $1
+		ON CONFLICT (installation_id, service_id) DO UPDATE SET cutoff_day = 'previous', cutoff_time = '00:00'`, f.mensa)
+	next := schoolDayFrom(t, e, 1, 1)
+	p = b.get(countURL(next, primaria))
+	mustContain(t, p, `data-state="frozen"`, "Nessuna correzione dopo il termine")
+	frozenNext := totalOf(t, p.body)
+	desk := fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/%s", f.luca, f.mensa, next.Format(time.DateOnly))
+	wantStatus(t, b.post(desk, url.Values{"stato": {"cancelled"}, "chiave": {"kitchen-desk-0001"}}), http.StatusSeeOther)
+	p = b.get(countURL(next, primaria))
+	mustContain(t, p, "Nessuna correzione dopo il termine") // no reason: refused, nothing changed
+	wantStatus(t, b.post(desk, url.Values{"stato": {"cancelled"}, "chiave": {"kitchen-desk-0002"}, "motivo": {"Visita medica"}}), http.StatusSeeOther)
+	p = b.get(countURL(next, primaria))
+	mustContain(t, p, "Visita medica", "da pasto prenotato a pasto disdetto")
+	if got := totalOf(t, p.body); got != frozenNext-1 {
+		t.Errorf("to cook after the desk's late cancellation: %d, want %d", got, frozenNext-1)
+	}
+	if n := auditCount(t, e.store, "meal_change", "success"); n == 0 {
+		t.Error("the office's late change is not in the audit log")
+	}
+
 	// CSV: the same lines, the frozen figure, the correction, what to cook
-	p = b.get(strings.Replace(url(past, primaria), "conteggio-pasti?", "conteggio-pasti/conteggio.csv?", 1))
+	p = b.get(strings.Replace(countURL(past, primaria), "conteggio-pasti?", "conteggio-pasti/conteggio.csv?", 1))
 	wantStatus(t, p, http.StatusOK)
 	if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
 		t.Fatalf("CSV content type %q", ct)
@@ -110,11 +136,11 @@ func TestStaffKitchenCount(t *testing.T) {
 	}
 
 	// day navigation: the fragment for htmx, the whole page without
-	p = b.get(url(past, 0), "HX-Request", "true", "HX-Target", "kitchen-day")
+	p = b.get(countURL(past, 0), "HX-Request", "true", "HX-Target", "kitchen-day")
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, `id="kitchen-day"`, `hx-swap-oob`, `id="kitchen-next"`)
 	mustNotContain(t, p, "<html", "staff-nav")
-	p = b.get(url(past, 0))
+	p = b.get(countURL(past, 0))
 	mustContain(t, p, "<html", `id="kitchen-prev"`, `id="kitchen-next"`, `<a href="/demo/operatori/conteggio-pasti" aria-current="page"`)
 
 	// a Saturday has no service; the read of diets is audited
@@ -122,7 +148,7 @@ func TestStaffKitchenCount(t *testing.T) {
 	for sat.Weekday() != time.Saturday {
 		sat = sat.AddDate(0, 0, 1)
 	}
-	p = b.get(url(sat, 0))
+	p = b.get(countURL(sat, 0))
 	mustContain(t, p, "Nessun servizio in questo giorno")
 	if n := auditCount(t, e.store, "diet_read", "success"); n == 0 {
 		t.Error("the count's diets were read without an audit record")
