@@ -124,8 +124,8 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addLinkWorkers(workers, deps)                                // link.go
 	river.AddWorker(workers, &contactProofWorker{jobDeps: deps}) // contact.go
 	river.AddWorker(workers, &contactNoticeWorker{jobDeps: deps})
-	addBookingWorkers(workers, deps)                              // booking.go
-	river.AddWorker(workers, &kitchenFreezeWorker{jobDeps: deps}) // kitchen.go
+	addBookingWorkers(workers, deps) // booking.go
+	addKitchenWorkers(workers, deps) // kitchen.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}

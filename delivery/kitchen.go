@@ -31,6 +31,10 @@ func kitchenPeriodicJobs() []*river.PeriodicJob {
 		func() (river.JobArgs, *river.InsertOpts) { return KitchenFreezeArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 }
 
+func addKitchenWorkers(workers *river.Workers, deps jobDeps) {
+	river.AddWorker(workers, &kitchenFreezeWorker{jobDeps: deps})
+}
+
 type kitchenFreezeWorker struct {
 	river.WorkerDefaults[KitchenFreezeArgs]
 	jobDeps
