@@ -11,7 +11,7 @@ MAILPIT_VERSION ?= v1.33.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build run test test-go vet lint fmt bench bench-rush bench-broadcast bench-faults db-stop db-destroy clean
+.PHONY: build run test test-go vet lint fmt bench bench-rush bench-broadcast bench-rush-meals bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -97,7 +97,8 @@ bench: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
 	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS); \
-	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS)
+	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS); \
+	bin/genitori rush-meals --children $(BENCH_CHILDREN) $(RUSH_MEALS_FLAGS)
 	$(MAKE) bench-faults
 
 ## bench-rush: only the morning rush (RUSH_FLAGS="--parents 2000 --concurrency 16").
@@ -115,6 +116,14 @@ bench-broadcast: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
 	bin/genitori bench-broadcast --children $(BENCH_CHILDREN) $(BROADCAST_FLAGS)
+
+## bench-rush-meals: only the minutes before the meal cut-off (today must be
+## a school day; RUSH_MEALS_FLAGS="--parents 2000 --window 2m").
+RUSH_MEALS_FLAGS ?=
+bench-rush-meals: build
+	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
+	bin/genitori migrate; \
+	bin/genitori rush-meals --children $(BENCH_CHILDREN) $(RUSH_MEALS_FLAGS)
 
 ## bench-faults: the long versions of the fault tests (several app servers,
 ## nothing lost across a database restart and a killed worker).

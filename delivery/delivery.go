@@ -151,6 +151,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 		}
 	}
 	addBookingWorkers(workers, deps) // booking.go
+	addKitchenWorkers(workers, deps) // kitchen.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -163,7 +164,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
-		PeriodicJobs:         append(alertPeriodicJobs(o.AlertScanEvery), bookingPeriodicJobs()...), // alerts.go, booking.go
+		PeriodicJobs:         append(append(alertPeriodicJobs(o.AlertScanEvery), bookingPeriodicJobs()...), kitchenPeriodicJobs()...), // alerts.go, booking.go, kitchen.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,

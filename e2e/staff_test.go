@@ -175,6 +175,7 @@ func TestStaffPagesAxe(t *testing.T) {
 	for _, s := range []struct{ href, h1 string }{
 		{"/operatori/catalogo", "Servizi, diete e scuole"},
 		{"/operatori/registro", "Registro attività"},
+		{"/operatori/conteggio-pasti", "Conteggio pasti"},
 		{"/operatori/chiusure", "Richieste di chiusura del profilo"},
 		{"/operatori/rimborsi", "Rimborsi e trasferimenti del credito"},
 		{"/operatori/sicurezza", "Il mio accesso: codici di recupero"},

@@ -43,6 +43,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/chiusure/:id/conferma", h.staffClosureConfirm)
 	staff.GET("/importa", h.staffImportShow)
 	staff.POST("/importa", h.staffImportSubmit)
+	staff.GET("/conteggio-pasti", h.staffKitchen) // staff_kitchen.go
+	staff.GET("/conteggio-pasti/conteggio.csv", h.staffKitchenCSV)
 	h.staffMealRoutes(staff) // Disdetta pasto at the desk, booking settings (meal_routes.go)
 	staff.GET("/catalogo", h.staffCatalogue)
 	staff.POST("/catalogo", h.staffCatalogueAdd)

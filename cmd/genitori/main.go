@@ -32,6 +32,7 @@ Usage:
   genitori bench-broadcast
                      a message from the Comune to every family of a synthetic city, timed,
                      with the family home's p95 during the job (make bench-broadcast)
+  genitori rush-meals the minutes before the meal cut-off: changes, kitchen count, its correctness (make bench)
   genitori worker    send queued e-mail and SMS (serve also does it unless GENITORI_WORKER=false)
   genitori spid-keygen --inst CODE | --all [--if-missing] [--force]
                      make the SPID/CIE key and self-signed certificate of an installation
@@ -76,6 +77,8 @@ func main() {
 		err = rushCmd(ctx, cfg, os.Args[2:])
 	case "bench-broadcast":
 		err = benchBroadcastCmd(ctx, cfg, os.Args[2:]) // bench_broadcast.go
+	case "rush-meals":
+		err = rushMealsCmd(ctx, cfg, os.Args[2:])
 	case "worker":
 		err = workerCmd(ctx, cfg, log)
 	case "spid-keygen":

@@ -19,6 +19,7 @@ import (
 
 	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
+	"portalegenitori/internal/booking"
 	"portalegenitori/internal/notify/smtptest"
 	"portalegenitori/internal/password"
 )
@@ -115,6 +116,14 @@ func TestNothingLost(t *testing.T) {
 	a := startGenitori(t, "serve", append(env, "GENITORI_WORKER=false")...)
 	b := startGenitori(t, "serve", append(env, "GENITORI_WORKER=false")...)
 	servers := []*proc{a, b}
+	var serversMu sync.Mutex
+	// server(i) is the base URL of app server i%2: one of them is killed
+	// and started again (on another port) under the traffic
+	server := func(i int) string {
+		serversMu.Lock()
+		defer serversMu.Unlock()
+		return servers[i%2].base
+	}
 	var workerMu sync.Mutex
 	worker := startGenitori(t, "worker", env...)
 
@@ -126,6 +135,22 @@ func TestNothingLost(t *testing.T) {
 	code, _ := totp.GenerateCode(db.DemoStaffTOTPSecret, time.Now())
 	if p, err := staff.do(http.MethodPost, a.base+"/demo/operatori/codice", url.Values{"code": {code}}); err != nil || p.status != http.StatusSeeOther {
 		t.Fatalf("staff second factor: %v %d\n%.500s", err, p.status, p.body)
+	}
+
+	// the parent who changes meals (booking, issue 15): Mario, for Luca and
+	// Sofia, on the next school days still open by the rules (the real clock)
+	parent := newClient("10.9.0.1")
+	if p, err := parent.do(http.MethodPost, a.base+"/demo/accesso", url.Values{"username": {"mario.rossi"}, "password": {"Mensa-Scuola-2026"}}); err != nil || p.status != http.StatusSeeOther {
+		t.Fatalf("parent sign-in: %v %d", err, p.status)
+	}
+	var mensa int64
+	dbtest.Get(t, store.DB(), &mensa, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, demo.ID)
+	var mealKids []int64
+	dbtest.Select(t, store.DB(), &mealKids, `SELECT g.child_id FROM guardianships g JOIN enrollments e ON e.installation_id = g.installation_id
+		AND e.child_id = g.child_id AND e.service_id = $3 WHERE g.installation_id = $1 AND g.adult_id = $2 ORDER BY g.child_id`, demo.ID, mario, mensa)
+	mealDays := openMealDays(t, store, demo.ID, mensa, 3)
+	if len(mealKids) == 0 || len(mealDays) == 0 {
+		t.Fatalf("no meal to change: children %v, days %v", mealKids, mealDays)
 	}
 
 	traffic, cycles := 14*time.Second, 1
@@ -177,7 +202,20 @@ func TestNothingLost(t *testing.T) {
 			}
 			kills = append(kills, time.Now())
 			faultLog = append(faultLog, fmt.Sprintf("worker killed %s at +%.1fs", how, time.Since(start).Seconds()))
-			time.Sleep(5500 * time.Millisecond) // its running jobs become "stuck" for the next one
+			// an app server dies (SIGKILL) in the middle of the parents'
+			// meal changes; a new one takes its place
+			serversMu.Lock()
+			victim := servers[1]
+			serversMu.Unlock()
+			victim.kill()
+			faultLog = append(faultLog, fmt.Sprintf("app server killed at +%.1fs", time.Since(start).Seconds()))
+			killedServerAt := time.Now()
+			fresh := startGenitori(t, "serve", append(env, "GENITORI_WORKER=false")...)
+			serversMu.Lock()
+			servers[1] = fresh
+			serversMu.Unlock()
+			faultLog = append(faultLog, fmt.Sprintf("app server back after %.1fs", time.Since(killedServerAt).Seconds()))
+			time.Sleep(time.Until(kills[len(kills)-1].Add(5500 * time.Millisecond))) // the killed worker's running jobs become "stuck" for the next one
 			worker = startGenitori(t, "worker", env...)
 			workerMu.Unlock()
 		}
@@ -205,7 +243,7 @@ func TestNothingLost(t *testing.T) {
 				c := newClient(fmt.Sprintf("10.7.%d.%d", i/250, 1+i%250))
 				r := regResult{user: user, mobile: mobile, email: email}
 				for attempt := 0; time.Now().Before(giveUp); attempt++ {
-					p, err := c.do(http.MethodPost, servers[(i+attempt)%2].base+"/lago/registrazione", form)
+					p, err := c.do(http.MethodPost, server(i+attempt)+"/lago/registrazione", form)
 					r.tried = true
 					if err == nil && p.status == http.StatusOK {
 						r.acked = true
@@ -248,7 +286,7 @@ func TestNothingLost(t *testing.T) {
 				form := url.Values{"kind": {"topup"}, "amount": {fmt.Sprintf("%d,00", 1+i%7)}, "channel": {"contanti"},
 					"receipt": {fmt.Sprintf("R-%06d", i)}, "token": {tu.token}}
 				for attempt := 0; time.Now().Before(giveUp); attempt++ {
-					p, err := staff.do(http.MethodPost, fmt.Sprintf("%s/demo/operatori/adulti/%d/movimenti", servers[(i+attempt)%2].base, mario), form)
+					p, err := staff.do(http.MethodPost, fmt.Sprintf("%s/demo/operatori/adulti/%d/movimenti", server(i+attempt), mario), form)
 					if err == nil && p.status == http.StatusSeeOther && strings.Contains(p.loc, "/operatori/adulti/") {
 						tu.acked = true
 						break
@@ -302,6 +340,50 @@ func TestNothingLost(t *testing.T) {
 				time.Sleep(300 * time.Millisecond)
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+
+	// parents' meal changes over HTTP (htmx), to either app server, each
+	// form sent again with its key when it got no answer, as a browser
+	// resubmits it; the last answered change of a day must be its meal
+	type mealDay struct {
+		child int64
+		day   time.Time
+	}
+	type mealTry struct {
+		state         string
+		acked, answer bool // acknowledged; answered at all (acknowledged or refused)
+	}
+	mealTries := map[mealDay][]mealTry{}
+	var mealCount atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for n := 0; time.Now().Before(stopTraffic); n++ {
+			k := mealDay{mealKids[n%len(mealKids)], mealDays[(n/len(mealKids))%len(mealDays)]}
+			state := []string{"cancelled", "booked"}[(n/(len(mealKids)*len(mealDays)))%2]
+			form := url.Values{"stato": {state}, "chiave": {fmt.Sprintf("nothing-lost-meal-%06d", n)}}
+			try := mealTry{state: state}
+			for attempt := 0; time.Now().Before(giveUp); attempt++ {
+				p, err := parent.doHX(http.MethodPost, fmt.Sprintf("%s/demo/pasti/%d/%d/%s", server(n+attempt), k.child, mensa, k.day.Format(time.DateOnly)), form)
+				if err == nil && p.status == http.StatusOK {
+					try.acked, _ = mealAnswer(p.body)
+					try.answer = true
+					if !try.acked {
+						t.Errorf("meal change %d (%s on %s): refused: %.300s", n, state, k.day.Format(time.DateOnly), p.body)
+					}
+					break
+				}
+				if err == nil && p.status != http.StatusServiceUnavailable && p.status != http.StatusInternalServerError {
+					t.Errorf("meal change %d: status %d\n%.600s", n, p.status, p.body)
+					break
+				}
+				unanswered.Add(1)
+				time.Sleep(300 * time.Millisecond)
+			}
+			mealTries[k] = append(mealTries[k], try)
+			mealCount.Add(1)
+			time.Sleep(60 * time.Millisecond)
 		}
 	}()
 	wg.Wait()
@@ -535,6 +617,52 @@ func TestNothingLost(t *testing.T) {
 	if got, want := balances[mario], balanceBefore+topSum+dayDelta; got != want {
 		t.Errorf("balance %d, want %d (before %d, top-ups %d, attendance %d)", got, want, balanceBefore, topSum, dayDelta)
 	}
+
+	// 6. meals: each day's meal is its last acknowledged change, or the
+	// target of a later one that got no answer (there whole or absent
+	// whole: the change and the attendance it mirrors), and the kitchen's
+	// live count of the day counts exactly the meals the states give
+	mealAcked := 0
+	for k, tries := range mealTries {
+		var st, att string
+		dbtest.Get(t, store.DB(), &st, `SELECT state FROM meal_states($1, $2, $3, booking_now()) WHERE child_id = $4`, demo.ID, mensa, k.day, k.child)
+		dbtest.Get(t, store.DB(), &att, `SELECT coalesce((SELECT status FROM attendance WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4), '')`,
+			demo.ID, k.child, mensa, k.day)
+		allowed := map[string]bool{}
+		for i := len(tries) - 1; i >= 0; i-- {
+			allowed[tries[i].state] = true
+			if tries[i].acked {
+				mealAcked++
+				break
+			}
+			if i == 0 {
+				allowed["booked"] = true // nothing acknowledged: the day as it was (presumed presence)
+			}
+		}
+		if !allowed[st] {
+			t.Errorf("child %d on %s: meal %q, the answered changes allow %v (tries %+v)", k.child, k.day.Format(time.DateOnly), st, allowed, tries)
+		}
+		if want := map[string]string{"cancelled": "absence_notified", "booked": "booked"}[st]; att != want && !(st == "booked" && att == "") {
+			t.Errorf("child %d on %s: meal %q but attendance %q: a change stored in part", k.child, k.day.Format(time.DateOnly), st, att)
+		}
+	}
+	for _, d := range mealDays {
+		cutoff, err := store.BookingCutoff(ctx, demo.ID, mensa, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := store.KitchenCount(ctx, demo.ID, mensa, d, cutoff, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		dbtest.Get(t, store.DB(), &want, `SELECT count(*) FROM meal_states($1, $2, $3, booking_now()) ms JOIN children c ON c.installation_id = $1 AND c.id = ms.child_id
+			AND c.school_id IS NOT NULL WHERE ms.state IN ('booked', 'plain')`, demo.ID, mensa, d)
+		if got, _, _, _ := k.Totals(); got != want || k.Frozen {
+			t.Errorf("kitchen count of %s: %d meals (frozen %v), the meal states give %d", d.Format(time.DateOnly), got, k.Frozen, want)
+		}
+	}
+	t.Logf("%d meal changes on %d child-days (%d days ending acknowledged)", mealCount.Load(), len(mealTries), mealAcked)
 	var retried int
 	dbtest.Get(t, store.DB(), &retried, `SELECT count(*) FROM river_job WHERE attempt > 1`)
 	if killedMidSend && retried == 0 {
@@ -545,4 +673,32 @@ func TestNothingLost(t *testing.T) {
 		len(regs), acked, len(accs), len(topUps), ackedTop, len(entries), float64(topSum)/100, marks.Load(), len(lastMark), unanswered.Load())
 	t.Logf("%d SMS sent (%d requests to the gateway, %d repeats recognised by their Idempotency-Key), %d e-mails (%d copies, %d of them a repeat in the SMTP window)",
 		gw.count(), gwRequests, gwReplays, mailIDs, len(smtp.Messages()), windowCopies)
+}
+
+// openMealDays are the next n school days whose meals the rules still let a
+// parent change (after today: today's cut-off may have passed).
+func openMealDays(t *testing.T, store *db.Store, inst, service int64, n int) []time.Time {
+	t.Helper()
+	ctx := context.Background()
+	settings, err := store.BookingSettingsOf(ctx, inst, service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := store.BookingNow(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []time.Time
+	for d := booking.Today(now).AddDate(0, 0, 1); len(out) < n && d.Before(now.AddDate(0, 0, 30)); d = d.AddDate(0, 0, 1) {
+		var closed bool
+		dbtest.Get(t, store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = $1 AND day = $2)`, inst, d)
+		cal := booking.Calendar{Closed: map[time.Time]bool{}}
+		if closed {
+			cal.Closed[d] = true
+		}
+		if cal.SchoolDay(d) && settings.Rules().Check(cal, d, now) == "" {
+			out = append(out, d)
+		}
+	}
+	return out
 }

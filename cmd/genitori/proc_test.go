@@ -208,6 +208,15 @@ type answer struct {
 }
 
 func (c *client) do(method, u string, form url.Values) (answer, error) {
+	return c.send(method, u, form, false)
+}
+
+// doHX is do as htmx sends it (HX-Request): the answer is a fragment.
+func (c *client) doHX(method, u string, form url.Values) (answer, error) {
+	return c.send(method, u, form, true)
+}
+
+func (c *client) send(method, u string, form url.Values, hx bool) (answer, error) {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -221,6 +230,9 @@ func (c *client) do(method, u string, form url.Values) (answer, error) {
 	}
 	if c.addr != "" {
 		req.Header.Set("X-Forwarded-For", c.addr)
+	}
+	if hx {
+		req.Header.Set("HX-Request", "true")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -1,0 +1,70 @@
+package i18n
+
+// kitchenMessages are the catalogue entries of the office's and the
+// kitchen's meal count ("Conteggio pasti", docs/kitchen-count.md).
+var kitchenMessages = map[string][2]string{
+	"staff.nav.kitchen":            {"Conteggio pasti", "Meal count"},
+	"kitchen.title":                {"Conteggio pasti", "Meal count"},
+	"kitchen.lead":                 {"I pasti da preparare per giorno, scuola e classe, divisi per dieta (solo la restrizione alimentare) e pasti in bianco. Fino al termine per le disdette il conteggio è provvisorio; al termine viene congelato e le correzioni successive sono mostrate a parte, con il motivo.", "The meals to cook per day, school and class, split by diet (the dietary restriction only) and plain meals. Until the cancellation deadline the count is provisional; at the deadline it is frozen and later corrections are shown beside it, with their reason."},
+	"kitchen.service":              {"Servizio", "Service"},
+	"kitchen.day":                  {"Giorno", "Day"},
+	"kitchen.school":               {"Scuola", "School"},
+	"kitchen.all_schools":          {"Tutte le scuole", "All schools"},
+	"kitchen.show":                 {"Mostra il conteggio", "Show the count"},
+	"kitchen.prev":                 {"Giorno di servizio precedente", "Previous service day"},
+	"kitchen.next":                 {"Giorno di servizio successivo", "Next service day"},
+	"kitchen.nav":                  {"Cambia giorno", "Change day"},
+	"kitchen.no_service":           {"Nessun servizio in questo giorno.", "No service on this day."},
+	"kitchen.closed":               {"Servizi chiusi in questo giorno: %s.", "Services closed on this day: %s."},
+	"kitchen.no_kitchen_service":   {"Nessun servizio di mensa è configurato.", "No meal service is set up."},
+	"kitchen.live":                 {"Conteggio provvisorio: le disdette per questo giorno si accettano fino alle %s. Aggiornato il %s; si congela al termine.", "Provisional count: cancellations for this day are accepted until %s. Updated on %s; it freezes at the deadline."},
+	"kitchen.frozen":               {"Conteggio definitivo, congelato al termine delle %s (registrato il %s). Le correzioni successive sono indicate a parte.", "Final count, frozen at the deadline of %s (recorded on %s). Later corrections are shown separately."},
+	"kitchen.total":                {"Totale pasti da preparare", "Total meals to cook"},
+	"kitchen.total_plain":          {"di cui in bianco", "of which plain"},
+	"kitchen.total_diet":           {"di cui con dieta", "of which with a diet"},
+	"kitchen.class":                {"Classe", "Class"},
+	"kitchen.meal":                 {"Pasto", "Meal"},
+	"kitchen.meals_cutoff":         {"Pasti al termine", "Meals at the deadline"},
+	"kitchen.meals_now":            {"Pasti", "Meals"},
+	"kitchen.correction":           {"Correzioni", "Corrections"},
+	"kitchen.to_cook":              {"Da preparare", "To cook"},
+	"kitchen.school_total":         {"Totale %s", "Total %s"},
+	"kitchen.meal.normal":          {"Normale", "Standard"},
+	"kitchen.meal.plain":           {"In bianco", "Plain"},
+	"kitchen.meal.diet":            {"Dieta: %s", "Diet: %s"},
+	"kitchen.meal.diet_plain":      {"Dieta: %s, in bianco", "Diet: %s, plain"},
+	"kitchen.no_class":             {"(senza classe)", "(no class)"},
+	"kitchen.empty":                {"Nessun pasto da preparare per questo giorno.", "No meals to cook on this day."},
+	"kitchen.csv":                  {"Scarica il conteggio (CSV)", "Download the count (CSV)"},
+	"kitchen.print_hint":           {"Per stampare il conteggio usa la funzione Stampa del browser: la pagina stampata mostra solo il conteggio.", "To print the count use the browser's Print function: the printed page shows the count only."},
+	"kitchen.printed":              {"Conteggio letto il %s da %s.", "Count read on %s by %s."},
+	"kitchen.corrections":          {"Correzioni dopo il termine", "Corrections after the deadline"},
+	"kitchen.corrections.none":     {"Nessuna correzione dopo il termine.", "No corrections after the deadline."},
+	"kitchen.corr.when":            {"Quando", "When"},
+	"kitchen.corr.who":             {"Chi", "Who"},
+	"kitchen.corr.delta":           {"Variazione", "Change"},
+	"kitchen.corr.reason":          {"Motivo", "Reason"},
+	"kitchen.csv.day":              {"Giorno", "Day"},
+	"kitchen.csv.state":            {"Stato", "State"},
+	"kitchen.csv.diet":             {"Dieta", "Diet"},
+	"kitchen.csv.plain":            {"In bianco", "Plain"},
+	"kitchen.csv.yes":              {"sì", "yes"},
+	"kitchen.csv.no":               {"no", "no"},
+	"kitchen.state.live":           {"provvisorio", "provisional"},
+	"kitchen.state.frozen":         {"definitivo", "final"},
+	"kitchen.total_corrections":    {"Correzioni dopo il termine", "Corrections after the deadline"},
+	"kitchen.cutoff_words":         {"%s di %s", "%s on %s"},
+	"kitchen.corr.how":             {"Dopo il termine il conteggio non cambia da solo. Se la cucina deve preparare un pasto in più o in meno (per esempio un bambino uscito per malore), l'ufficio registra la modifica per quel bambino, con il motivo, dalla prenotazione pasti della sua scheda: compare qui come correzione, accanto al conteggio congelato.", "After the deadline the count does not change by itself. If the kitchen must cook one meal more or fewer (for example a child who went home ill), the office records the change for that child, with the reason, from the meal booking of the child's card: it shows here as a correction, beside the frozen count."},
+	"kitchen.corr.change":          {"da %s a %s", "from %s to %s"},
+	"kitchen.state_word.booked":    {"pasto prenotato", "meal booked"},
+	"kitchen.state_word.cancelled": {"pasto disdetto", "meal cancelled"},
+	"kitchen.state_word.plain":     {"pasto in bianco", "plain meal"},
+	"kitchen.state_word.none":      {"nessun pasto", "no meal"},
+}
+
+func init() {
+	for k, v := range kitchenMessages {
+		catalogue["it"][k] = v[0]
+		catalogue["en"][k] = v[1]
+	}
+}
