@@ -177,16 +177,16 @@ func TestMealRangeSkipsClosuresAndWeekends(t *testing.T) {
 	}
 	// one day late in a range refuses all of it
 	_, err = f.s.ChangeMeals(ctx, f.req(booking.Booked, calendar.Day(2026, 12, 1), calendar.Day(2026, 12, 22), rome("2026-12-01 10:00:00"), f.d.sofia))
-	refusal(t, err, booking.TooLate)
+	_ = refusal(t, err, booking.TooLate)
 	days, _ := f.s.MealDays(ctx, f.d.inst, f.d.sofia, mustSettings(t, f), calendar.Day(2026, 12, 21), calendar.Day(2026, 12, 22))
 	if len(days) != 2 || days[0].State != booking.Cancelled || days[1].State != booking.Cancelled {
 		t.Fatalf("a refused range changed something: %+v", days)
 	}
 	// days ahead and days past
 	_, err = f.s.ChangeMeals(ctx, f.req(booking.Cancelled, calendar.Day(2027, 1, 11), calendar.Day(2027, 1, 11), now, f.d.sofia))
-	refusal(t, err, "ahead") // 41 days ahead
+	_ = refusal(t, err, "ahead") // 41 days ahead
 	_, err = f.s.ChangeMeals(ctx, f.req(booking.Cancelled, calendar.Day(2026, 11, 30), calendar.Day(2026, 11, 30), now, f.d.sofia))
-	refusal(t, err, "past")
+	_ = refusal(t, err, "past")
 	// a service without bookings
 	r := f.req(booking.Cancelled, calendar.Day(2026, 12, 2), calendar.Day(2026, 12, 2), now, f.d.luca)
 	r.ServiceID = f.d.trasporto
@@ -209,9 +209,9 @@ func TestPlainMealLimit(t *testing.T) {
 		t.Fatalf("limit %d", r.Limit)
 	}
 	// joining from before refuses too
-	refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 4), calendar.Day(2027, 2, 4), now, f.d.luca))), "plain_limit")
+	_ = refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 4), calendar.Day(2027, 2, 4), now, f.d.luca))), "plain_limit")
 	// four at once: none
-	refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 15), calendar.Day(2027, 2, 18), now, f.d.luca))), "plain_limit")
+	_ = refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 15), calendar.Day(2027, 2, 18), now, f.d.luca))), "plain_limit")
 	days, _ := f.s.MealDays(ctx, f.d.inst, f.d.luca, mustSettings(t, f), calendar.Day(2027, 2, 15), calendar.Day(2027, 2, 18))
 	for _, d := range days {
 		if d.State != booking.Booked {
@@ -226,7 +226,7 @@ func TestPlainMealLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.settings(t, func(b *db.BookingSettings) { b.PlainMaxDays = 0 })
-	refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 22), calendar.Day(2027, 2, 22), now, f.d.luca))), "plain_limit")
+	_ = refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Plain, calendar.Day(2027, 2, 22), calendar.Day(2027, 2, 22), now, f.d.luca))), "plain_limit")
 }
 
 func mustErr(_ db.MealResult, err error) error { return err }
@@ -350,11 +350,11 @@ func TestLateChangesChargeAndRefundThroughTheLedger(t *testing.T) {
 		t.Fatalf("Luca %d, Sofia %d", net(f.d.luca), net(f.d.sofia))
 	}
 	// the parent can no longer cancel; the office can, with a reason, and refunds
-	refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Cancelled, day, day, cutoff.Add(time.Minute), f.d.luca))), booking.TooLate)
+	_ = refusal(t, mustErr(f.s.ChangeMeals(ctx, f.req(booking.Cancelled, day, day, cutoff.Add(time.Minute), f.d.luca))), booking.TooLate)
 	office := f.req(booking.Cancelled, day, day, cutoff.Add(2*time.Hour), f.d.luca)
 	office.Channel, office.AccountID, office.ActorName = db.ChannelOffice, f.acc["operatore"], "Ufficio Servizi Scolastici"
 	noReason := office
-	refusal(t, mustErr(f.s.ChangeMeals(ctx, noReason)), booking.TooLate)
+	_ = refusal(t, mustErr(f.s.ChangeMeals(ctx, noReason)), booking.TooLate)
 	office.Reason = "Febbre, telefonata della madre alle 9:20"
 	res, err := f.s.ChangeMeals(ctx, office)
 	if err != nil || len(res.Refunds) != 1 || !res.Changes[0].Late {

@@ -145,7 +145,7 @@ func (w *broadcastWorker) Work(ctx context.Context, job *river.Job[BroadcastArgs
 	return w.store.FinishBroadcast(ctx, inst.ID, b.ID)
 }
 
-var errNoAppIO = errors.New("App IO not available")
+var errNoAppIO = errors.New("app IO not available")
 
 // sendAppIO sends the message through App IO after the profile check; a
 // 201 means IO accepted it, not that it was read.

@@ -97,7 +97,7 @@ func benchBroadcastCmd(ctx context.Context, cfg config.Config, args []string) er
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
-	defer w.Stop(context.WithoutCancel(ctx))
+	defer func() { _ = w.Stop(context.WithoutCancel(ctx)) }()
 
 	cfg.CookieSecure = false
 	h, err := handlers.New(cfg, store, log)
@@ -109,7 +109,7 @@ func benchBroadcastCmd(ctx context.Context, cfg config.Config, args []string) er
 		return err
 	}
 	srv := &http.Server{Handler: h.Routes(), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
 
@@ -175,7 +175,7 @@ func benchBroadcastCmd(ctx context.Context, cfg config.Config, args []string) er
 				d := time.Since(t0)
 				ok := err == nil && resp.StatusCode == http.StatusOK
 				if err == nil {
-					io.Copy(io.Discard, resp.Body)
+					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}
 				mu.Lock()
