@@ -116,13 +116,14 @@ func (s *Store) changeStaff(ctx context.Context, installationID, accountID int64
 
 // RecoveryCode is one stored recovery code: its slot and argon2id hash.
 type RecoveryCode struct {
-	Slot int    `db:"slot"`
-	Hash string `db:"code_hash"`
+	Slot     int    `db:"slot"`
+	Selector string `db:"selector"`
+	Hash     string `db:"code_hash"`
 }
 
 // ReplaceRecoveryCodes stores a new set of hashed codes in place of the old
 // ones (used or not), in one transaction.
-func (s *Store) ReplaceRecoveryCodes(ctx context.Context, installationID, accountID int64, hashes []string) error {
+func (s *Store) ReplaceRecoveryCodes(ctx context.Context, installationID, accountID int64, codes []RecoveryCode) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("recovery codes: %w", err)
@@ -132,24 +133,25 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, installationID, accoun
 		installationID, accountID); err != nil {
 		return fmt.Errorf("recovery codes: %w", err)
 	}
-	for i, h := range hashes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO staff_recovery_codes (installation_id, account_id, slot, code_hash)
-			VALUES ($1, $2, $3, $4)`, installationID, accountID, i+1, h); err != nil {
+	for i, c := range codes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO staff_recovery_codes (installation_id, account_id, slot, selector, code_hash)
+			VALUES ($1, $2, $3, $4, $5)`, installationID, accountID, i+1, c.Selector, c.Hash); err != nil {
 			return fmt.Errorf("recovery codes: %w", err)
 		}
 	}
 	return wrap("recovery codes: commit", tx.Commit())
 }
 
-// UnusedRecoveryCodes lists an account's codes not used yet.
-func (s *Store) UnusedRecoveryCodes(ctx context.Context, installationID, accountID int64) ([]RecoveryCode, error) {
-	var list []RecoveryCode
-	err := s.db.SelectContext(ctx, &list, `SELECT slot, code_hash FROM staff_recovery_codes
-		WHERE installation_id = $1 AND account_id = $2 AND used_at IS NULL ORDER BY slot`, installationID, accountID)
+// UnusedRecoveryCode finds the account's unused code with a selector, or
+// ErrNotFound.
+func (s *Store) UnusedRecoveryCode(ctx context.Context, installationID, accountID int64, selector string) (*RecoveryCode, error) {
+	var c RecoveryCode
+	err := s.db.GetContext(ctx, &c, `SELECT slot, selector, code_hash FROM staff_recovery_codes
+		WHERE installation_id = $1 AND account_id = $2 AND selector = $3 AND used_at IS NULL`, installationID, accountID, selector)
 	if err != nil {
-		return nil, fmt.Errorf("recovery codes of account %d: %w", accountID, err)
+		return nil, fmt.Errorf("recovery code of account %d: %w", accountID, notFound(err))
 	}
-	return list, nil
+	return &c, nil
 }
 
 // UseRecoveryCode spends a code: false when it was spent meanwhile (two

@@ -236,8 +236,8 @@ func (h *Handler) completeStaffSignIn(c *gin.Context, acc *db.Account, next stri
 
 // staffRecoveryCodeSubmit signs in with a one-time recovery code instead of
 // the app's code. The attempt is already counted (the same limit as the
-// app's codes); each unused code is checked with argon2id, and the one that
-// matches is spent in an UPDATE that only one request can win.
+// app's codes); the code's selector finds the one hash to check with
+// argon2id, and the code is spent in an UPDATE that only one request can win.
 func (h *Handler) staffRecoveryCodeSubmit(c *gin.Context, acc *db.Account, t *db.StaffTOTP, typed, next string,
 	attempt *throttle.Decision, fail func(int, string, ...any)) {
 	inst := installation(c)
@@ -256,23 +256,22 @@ func (h *Handler) staffRecoveryCodeSubmit(c *gin.Context, acc *db.Account, t *db
 		refuse()
 		return
 	}
-	codes, err := h.store.UnusedRecoveryCodes(ctx, inst.ID, acc.ID)
+	rc, err := h.store.UnusedRecoveryCode(ctx, inst.ID, acc.ID, secondfactor.RecoverySelector(norm))
+	if errors.Is(err, db.ErrNotFound) {
+		password.VerifyDummy(norm) // the same time whether or not the selector matched
+		refuse()
+		return
+	}
 	if err != nil {
 		h.releaseAttempt(ctx, attempt)
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	slot := 0
-	for _, rc := range codes {
-		if ok, _ := password.Verify(norm, rc.Hash); ok {
-			slot = rc.Slot
-			break
-		}
-	}
-	if slot == 0 {
+	if ok, _ := password.Verify(norm, rc.Hash); !ok {
 		refuse()
 		return
 	}
+	slot := rc.Slot
 	spent, left, err := h.store.UseRecoveryCode(ctx, inst.ID, acc.ID, slot)
 	if err != nil {
 		h.releaseAttempt(ctx, attempt)

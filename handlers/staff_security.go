@@ -93,15 +93,16 @@ func (h *Handler) staffRecoveryCodesCreate(c *gin.Context) {
 	}
 	h.releaseAttempt(ctx, attempt)
 	codes := secondfactor.NewRecoveryCodes()
-	hashes := make([]string, len(codes))
+	stored := make([]db.RecoveryCode, len(codes))
 	for i, code := range codes {
 		norm, _ := secondfactor.NormalizeRecoveryCode(code)
-		if hashes[i], err = password.Hash(norm); err != nil {
+		stored[i].Selector = secondfactor.RecoverySelector(norm)
+		if stored[i].Hash, err = password.Hash(norm); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
 	}
-	if err := h.store.ReplaceRecoveryCodes(ctx, inst.ID, acc.ID, hashes); err != nil {
+	if err := h.store.ReplaceRecoveryCodes(ctx, inst.ID, acc.ID, stored); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}

@@ -9,10 +9,12 @@ CREATE TABLE staff_recovery_codes (
     installation_id bigint NOT NULL,
     account_id      bigint NOT NULL,
     slot            smallint NOT NULL CHECK (slot BETWEEN 1 AND 10),
-    code_hash       text NOT NULL,
+    selector        text NOT NULL,    -- the code's first two characters: which hash to check
+    code_hash       text NOT NULL,    -- argon2id of the whole code
     created_at      timestamptz NOT NULL DEFAULT now(),
     used_at         timestamptz,
     PRIMARY KEY (installation_id, account_id, slot),
+    UNIQUE (installation_id, account_id, selector),
     FOREIGN KEY (installation_id, account_id) REFERENCES accounts (installation_id, id) ON DELETE CASCADE
 );
 

@@ -71,10 +71,12 @@ func TestNothingLostPagoPA(t *testing.T) {
 	var workerMu sync.Mutex
 	worker := startGenitori(t, "worker", workerEnv...)
 
-	traffic := 6 * time.Second
+	// at least traffic long, and on a busy machine until minAttempts were
+	// acknowledged (capped): the faults must meet real payments
+	traffic, minAttempts := 6*time.Second, 12
 	start := time.Now()
-	stopTraffic := start.Add(traffic)
-	giveUp := stopTraffic.Add(20 * time.Second)
+	stopTraffic, hardStop := start.Add(traffic), start.Add(90*time.Second)
+	giveUp := hardStop.Add(20 * time.Second)
 
 	var faults sync.WaitGroup
 	var faultLog []string
@@ -104,6 +106,14 @@ func TestNothingLostPagoPA(t *testing.T) {
 	var mu sync.Mutex
 	attempts := map[string]bool{} // tokens acknowledged (a redirect to Checkout or to the notice)
 	var paidOnPage, paidAtPSP, returned, unanswered int
+	keepGoing := func() bool {
+		if time.Now().Before(stopTraffic) {
+			return true
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return len(attempts) < minAttempts && time.Now().Before(hardStop)
+	}
 	var wg sync.WaitGroup
 	for i, srv := range []*proc{a, b} {
 		wg.Add(1)
@@ -121,7 +131,7 @@ func TestNothingLostPagoPA(t *testing.T) {
 				}
 				time.Sleep(200 * time.Millisecond)
 			}
-			for n := 0; time.Now().Before(stopTraffic); n++ {
+			for n := 0; keepGoing(); n++ {
 				p, err := c.do(http.MethodGet, srv.base+"/demo/pagamenti", nil)
 				m := reToken.FindStringSubmatch(p.body)
 				if err != nil || m == nil {
@@ -195,6 +205,7 @@ func TestNothingLostPagoPA(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	trafficEnd := time.Now()
 	faults.Wait()
 	if err := emu.SetSwitches(ctx, emulator.Switches{}); err != nil {
 		t.Fatal(err)
@@ -240,7 +251,7 @@ func TestNothingLostPagoPA(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	bookedAfter := time.Since(stopTraffic)
+	bookedAfter := time.Since(trafficEnd)
 	var paidSum int64
 	var paid int
 	for _, r := range rows {

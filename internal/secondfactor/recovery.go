@@ -20,8 +20,9 @@ const recoveryLen = 10
 // They are shown once and stored only as argon2id hashes of their
 // normalised form.
 func NewRecoveryCodes() []string {
-	codes := make([]string, RecoveryCodes)
-	for i := range codes {
+	codes := make([]string, 0, RecoveryCodes)
+	seen := map[string]bool{}
+	for len(codes) < RecoveryCodes {
 		b := make([]byte, recoveryLen)
 		if _, err := rand.Read(b); err != nil {
 			panic(err) // crypto/rand never fails on supported platforms
@@ -29,9 +30,23 @@ func NewRecoveryCodes() []string {
 		for j := range b {
 			b[j] = recoveryAlphabet[b[j]&31]
 		}
-		codes[i] = string(b[:5]) + "-" + string(b[5:])
+		if seen[RecoverySelector(string(b))] {
+			continue // each code of a set has its own selector
+		}
+		seen[RecoverySelector(string(b))] = true
+		codes = append(codes, string(b[:5])+"-"+string(b[5:]))
 	}
 	return codes
+}
+
+// RecoverySelector is the part of a normalised code stored in clear to find
+// the one hash to check (10 of its 50 bits): a sign-in costs one argon2id
+// computation, not one per code.
+func RecoverySelector(normalized string) string {
+	if len(normalized) < 2 {
+		return normalized
+	}
+	return normalized[:2]
 }
 
 // NormalizeRecoveryCode returns the canonical form of a typed recovery code
