@@ -1,15 +1,13 @@
 package handlers_test
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"portalegenitori/internal/pdftext"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,30 +20,13 @@ import (
 	"portalegenitori/internal/pagopa/emulator"
 )
 
-// pdfText inflates a PDF's content streams and returns the strings it
-// shows (Tj operators).
 func noticePDFText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
+	text, err := pdftext.Shown(pdf)
+	if err != nil {
+		t.Fatalf("PDF: %v", err)
 	}
-	var all bytes.Buffer
-	for _, m := range regexp.MustCompile(`(?s)/Filter /FlateDecode /Length (\d+)>>\nstream\n`).FindAllSubmatchIndex(pdf, -1) {
-		start := m[1]
-		end := bytes.Index(pdf[start:], []byte("\nendstream"))
-		r, err := zlib.NewReader(bytes.NewReader(pdf[start : start+end]))
-		if err != nil {
-			continue
-		}
-		b, _ := io.ReadAll(r)
-		all.Write(b)
-	}
-	var sb strings.Builder
-	for _, m := range regexp.MustCompile(`\(((?:\\.|[^\\)])*)\) ?Tj`).FindAllSubmatch(all.Bytes(), -1) {
-		sb.Write(m[1])
-		sb.WriteByte('\n')
-	}
-	return sb.String()
+	return text
 }
 
 // pagopaEnv is a portal with the pagoPA emulator mounted

@@ -2,8 +2,8 @@ package noticepdf_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"io"
+	"portalegenitori/internal/pdftext"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,28 +27,11 @@ var sample = noticepdf.Notice{
 // number of filled rectangles (the QR code's dark modules).
 func pageContent(t *testing.T, pdf []byte) (text string, filledRects int) {
 	t.Helper()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %q", pdf[:min(len(pdf), 20)])
+	content, err := pdftext.Content(pdf)
+	if err != nil || len(content) == 0 {
+		t.Fatalf("no content streams: %v", err)
 	}
-	streams := regexp.MustCompile(`(?s)/Filter /FlateDecode /Length (\d+)>>\nstream\n`).FindAllSubmatchIndex(pdf, -1)
-	if len(streams) == 0 {
-		t.Fatal("no compressed streams")
-	}
-	var all bytes.Buffer
-	for _, m := range streams {
-		start := m[1]
-		end := bytes.Index(pdf[start:], []byte("\nendstream"))
-		r, err := zlib.NewReader(bytes.NewReader(pdf[start : start+end]))
-		if err != nil {
-			continue // a font or image stream that is not zlib: not ours
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatalf("inflate: %v", err)
-		}
-		all.Write(b)
-		all.WriteByte('\n')
-	}
+	all := bytes.NewBuffer(content)
 	var sb strings.Builder
 	for _, m := range regexp.MustCompile(`\(((?:\\.|[^\\)])*)\) ?Tj`).FindAllSubmatch(all.Bytes(), -1) {
 		s := strings.NewReplacer(`\(`, "(", `\)`, ")", `\\`, `\`).Replace(string(m[1]))
