@@ -30,6 +30,9 @@ func seedStaffDemo(ctx context.Context, tx *sqlx.Tx, demo, operatore int64) erro
 	if err := setStaffTOTP(ctx, tx, demo, operatore, "v0:"+DemoStaffTOTPSecret); err != nil {
 		return err
 	}
+	if err := setStaffPermissions(ctx, tx, demo, operatore, StaffPermissions); err != nil {
+		return err
+	}
 	hash, err := password.Hash(demoAdminPassword)
 	if err != nil {
 		return err

@@ -23,23 +23,27 @@ type NewStaffAccount struct {
 	DisplayName    string
 	Role           string // "staff" or "admin"
 	PasswordHash   string
+	Permissions    []string // StaffPermissions
 }
 
 // CreateStaffAccount adds a staff account; ErrUsernameTaken when the
 // username exists in the installation.
 func (s *Store) CreateStaffAccount(ctx context.Context, a NewStaffAccount) (int64, error) {
 	var id int64
-	err := s.db.GetContext(ctx, &id, `
-		INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role, display_name)
-		VALUES ($1, $2, $3, true, $4, $5) RETURNING id`,
-		a.InstallationID, a.Username, a.PasswordHash, a.Role, a.DisplayName)
-	if uniqueViolation(err) {
-		return 0, ErrUsernameTaken
-	}
-	if err != nil {
-		return 0, fmt.Errorf("create staff account: %w", err)
-	}
-	return id, nil
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &id, `
+			INSERT INTO accounts (installation_id, username, password_hash, must_change_password, role, display_name)
+			VALUES ($1, $2, $3, true, $4, $5) RETURNING id`,
+			a.InstallationID, a.Username, a.PasswordHash, a.Role, a.DisplayName)
+		if uniqueViolation(err) {
+			return ErrUsernameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("create staff account: %w", err)
+		}
+		return setStaffPermissions(ctx, tx, a.InstallationID, id, a.Permissions)
+	})
+	return id, err
 }
 
 // SetStaffRole changes a staff account's role. ErrNotFound for an account

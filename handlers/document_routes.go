@@ -19,13 +19,13 @@ func (h *Handler) documentRoutes(inst, auth *gin.RouterGroup) {
 // the messages to families.
 func (h *Handler) staffDocumentRoutes(staff *gin.RouterGroup) {
 	staff.GET("/attestazioni", h.staffCertificates) // staff_certificates.go
-	staff.POST("/attestazioni", h.staffCertificateRunStart)
-	staff.POST("/attestazioni/dati-comune", h.staffCertificateSettings)
+	staff.POST("/attestazioni", h.need("comunicazioni"), h.staffCertificateRunStart)
+	staff.POST("/attestazioni/dati-comune", h.need("comunicazioni"), h.staffCertificateSettings)
 	staff.GET("/attestazioni/elaborazioni/:id", h.staffCertificateRun) // staff_certificate_run.go
 	staff.GET("/attestazioni/elaborazioni/:id/attestazioni.zip", h.staffCertificateZip)
-	staff.POST("/attestazioni/elaborazioni/:id/riprendi", h.staffCertificateRunResume)
+	staff.POST("/attestazioni/elaborazioni/:id/riprendi", h.need("comunicazioni"), h.staffCertificateRunResume)
 	staff.GET("/messaggi", h.staffMessages) // staff_messages.go
-	staff.POST("/messaggi", h.staffMessageSubmit)
+	staff.POST("/messaggi", h.need("comunicazioni"), h.staffMessageSubmit)
 	staff.GET("/messaggi/:id", h.staffMessageShow) // staff_message_show.go
 }
 

@@ -36,8 +36,8 @@ func (h *Handler) pagopaRoutes(auth *gin.RouterGroup) {
 func (h *Handler) staffPagoPARoutes(staff, admin *gin.RouterGroup) {
 	staff.GET("/pagopa", h.staffPagoPAList)
 	staff.GET("/pagopa/posizioni.csv", h.staffPagoPACSV)
-	staff.POST("/pagopa/:id/annulla", h.staffPagoPACancel)
-	staff.POST("/pagopa/mensile", h.staffPagoPAMonthly)
+	staff.POST("/pagopa/:id/annulla", h.need("cassa"), h.staffPagoPACancel)
+	staff.POST("/pagopa/mensile", h.need("cassa"), h.staffPagoPAMonthly)
 	admin.GET("/pagopa", h.staffPagoPASettings)
 	admin.POST("/pagopa", h.staffPagoPASettingsSave)
 }

@@ -81,3 +81,28 @@ func isFKViolation(err error) bool {
 	var pqe *pq.Error
 	return errors.As(err, &pqe) && pqe.Code == "23503"
 }
+
+// need refuses a change to staff without the permission (db.StaffPermissions);
+// administrators may do everything, and reading needs none.
+func (h *Handler) need(permission string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		acc := currentAccount(c)
+		if acc == nil {
+			h.renderError(c, http.StatusForbidden, nil)
+			return
+		}
+		if acc.Role != "admin" {
+			ok, err := h.store.HasPermission(c.Request.Context(), installation(c).ID, acc.ID, permission)
+			if err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if !ok {
+				h.staffAudit(c, "permission_denied", permission, map[string]any{"path": c.FullPath()})
+				h.renderError(c, http.StatusForbidden, nil)
+				return
+			}
+		}
+		c.Next()
+	}
+}

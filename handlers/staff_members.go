@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -23,7 +24,9 @@ type StaffMembersView struct {
 	StaffBase
 	Members []db.Account
 	Factors map[int64]db.StaffSecondFactor
-	Typed   map[int64]string // what was typed, on an error
+	Perms   map[int64][]string // db.StaffPermissions of each member
+	All     []string           // the permissions, for the checkboxes
+	Typed   map[int64]string   // what was typed, on an error
 	New     NewStaffForm
 	Created *CreatedStaff // the account just made, with its temporary password (this answer only)
 }
@@ -31,6 +34,24 @@ type StaffMembersView struct {
 // NewStaffForm is the "Nuovo operatore" form as typed.
 type NewStaffForm struct {
 	Username, DisplayName, Role string
+	Permissions                 []string
+}
+
+// Has tells whether member id has permission p.
+func (v StaffMembersView) Has(id int64, p string) bool { return slices.Contains(v.Perms[id], p) }
+
+// NewHas tells whether the new-member form has permission p ticked.
+func (v StaffMembersView) NewHas(p string) bool { return slices.Contains(v.New.Permissions, p) }
+
+// permissionsOf reads the ticked permissions of a form, known ones only.
+func permissionsOf(c *gin.Context) []string {
+	var out []string
+	for _, p := range c.PostFormArray("permesso") {
+		if slices.Contains(db.StaffPermissions, p) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // CreatedStaff is shown once after the creation: the administrator hands
@@ -40,7 +61,8 @@ type CreatedStaff struct {
 }
 
 func (h *Handler) staffMembers(c *gin.Context) {
-	h.renderStaffMembers(c, http.StatusOK, StaffMembersView{StaffBase: h.staffBase(c, "settings"), New: NewStaffForm{Role: "staff"}})
+	h.renderStaffMembers(c, http.StatusOK, StaffMembersView{StaffBase: h.staffBase(c, "settings"),
+		New: NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}})
 }
 
 func (h *Handler) renderStaffMembers(c *gin.Context, status int, v StaffMembersView) {
@@ -55,6 +77,11 @@ func (h *Handler) renderStaffMembers(c *gin.Context, status int, v StaffMembersV
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
+	if v.Perms, err = h.store.PermissionsOfStaff(ctx, inst.ID); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	v.All = db.StaffPermissions
 	h.render(c, status, "staff_members", v)
 }
 
@@ -65,7 +92,7 @@ func (h *Handler) staffMemberSave(c *gin.Context) {
 		return
 	}
 	b := h.staffBase(c, "settings")
-	v := StaffMembersView{StaffBase: b, New: NewStaffForm{Role: "staff"}}
+	v := StaffMembersView{StaffBase: b, New: NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}}
 	raw := formText(c, "codice_fiscale")
 	cf := ""
 	if raw != "" {
@@ -106,7 +133,7 @@ func (h *Handler) staffMemberCreate(c *gin.Context) {
 	inst := installation(c)
 	v := StaffMembersView{StaffBase: h.staffBase(c, "settings")}
 	v.New = NewStaffForm{Username: truncate(formText(c, "username"), 64), DisplayName: truncate(formText(c, "display_name"), 200),
-		Role: formText(c, "role")}
+		Role: formText(c, "role"), Permissions: permissionsOf(c)}
 	username := strings.ToLower(v.New.Username)
 	if !registration.ValidUsername(username) {
 		v.Errors["new-username"] = v.T("staff.members.username_invalid")
@@ -130,7 +157,7 @@ func (h *Handler) staffMemberCreate(c *gin.Context) {
 		return
 	}
 	id, err := h.store.CreateStaffAccount(c.Request.Context(), db.NewStaffAccount{InstallationID: inst.ID, Username: username,
-		DisplayName: v.New.DisplayName, Role: v.New.Role, PasswordHash: hash})
+		DisplayName: v.New.DisplayName, Role: v.New.Role, PasswordHash: hash, Permissions: v.New.Permissions})
 	if errors.Is(err, db.ErrConflict) {
 		v.Errors["new-username"] = v.T("staff.members.username_taken")
 		h.renderStaffMembers(c, http.StatusUnprocessableEntity, v)
@@ -140,9 +167,10 @@ func (h *Handler) staffMemberCreate(c *gin.Context) {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	h.staffAudit(c, "staff_account_created", "success", map[string]any{"account": id, "username": username, "role": v.New.Role})
+	h.staffAudit(c, "staff_account_created", "success", map[string]any{"account": id, "username": username, "role": v.New.Role,
+		"permissions": v.New.Permissions})
 	v.Created = &CreatedStaff{Username: username, Password: temp}
-	v.New = NewStaffForm{Role: "staff"}
+	v.New = NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}
 	h.renderStaffMembers(c, http.StatusOK, v)
 }
 
@@ -180,6 +208,23 @@ func (h *Handler) staffMemberRole(c *gin.Context) {
 	}
 	h.staffAudit(c, "staff_role", "success", detail)
 	h.flashRedirect(c, b.T("staff.members.role_saved"), back)
+}
+
+// staffMemberPermissions sets what a member of staff may change.
+func (h *Handler) staffMemberPermissions(c *gin.Context) {
+	inst := installation(c)
+	id, ok := h.pathID(c, "acc")
+	if !ok {
+		return
+	}
+	perms := permissionsOf(c)
+	err := h.store.SetStaffPermissions(c.Request.Context(), inst.ID, id, perms)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	h.staffAudit(c, "staff_permissions", "success", map[string]any{"account": id, "permissions": perms})
+	h.flashRedirect(c, h.base(c).T("staff.members.permissions_saved"), "/"+inst.Code+"/operatori/impostazioni/operatori#operatore-"+strconv.FormatInt(id, 10))
 }
 
 func fieldID(id int64) string { return "cf-" + strconv.FormatInt(id, 10) }

@@ -203,6 +203,15 @@ var staffAccountMessages = map[string][2]string{
 	"staff.register.closed_now":                   {"Registro del giorno confermato e chiuso.", "The day's register is confirmed and closed."},
 	"staff.register.opened_now":                   {"Registro riaperto: le correzioni sono di nuovo possibili.", "Register opened again: corrections are possible again."},
 	"staff.register.register_closed":              {"il registro del giorno è chiuso: riaprilo per correggere.", "the day's register is closed: open it again to correct it."},
+	"staff.members.permissions":                   {"Può modificare", "May change"},
+	"staff.members.permissions_of":                {"Che cosa può modificare %s", "What %s may change"},
+	"staff.members.permissions_all":               {"Tutto (amministratore)", "Everything (administrator)"},
+	"staff.members.permissions_hint":              {"Ogni operatore vede tutta l'area operatori; può modificare solo ciò che è spuntato. L'amministratore può tutto.", "Every member of staff sees the whole staff area; they may change only what is ticked. The administrator may do everything."},
+	"staff.members.permissions_saved":             {"Permessi dell'operatore salvati.", "Staff member's permissions saved."},
+	"staff.perm.anagrafica":                       {"Anagrafica: adulti, bambini, iscrizioni, catalogo, importazioni, collegamenti", "Registry: adults, children, enrollments, catalogue, imports, links"},
+	"staff.perm.presenze":                         {"Presenze e pasti: registro, disdette allo sportello", "Attendance and meals: register, meal changes at the desk"},
+	"staff.perm.cassa":                            {"Cassa: pagamenti allo sportello, storni, rimborsi del credito, posizioni pagoPA", "Cash desk: counter payments, reversals, credit refunds, pagoPA positions"},
+	"staff.perm.comunicazioni":                    {"Comunicazioni: messaggi alle famiglie, attestazioni 730", "Communications: messages to families, 730 certificates"},
 }
 
 func init() {
