@@ -34,9 +34,12 @@ type AlertSettings struct {
 	ViaAppIO       bool   `db:"via_appio"`
 	QuietStart     int    `db:"quiet_start"`
 	QuietEnd       int    `db:"quiet_end"`
+	// ReminderEnabled: the evening-before-cut-off reminder of a meal not
+	// yet booked (meal_reminder.go)
+	ReminderEnabled bool `db:"reminder_enabled"`
 }
 
-const alertSettingsColumns = `low_enabled, low_mode, low_amount_cents, low_meals, debt_enabled, via_email, via_sms, via_appio, quiet_start, quiet_end`
+const alertSettingsColumns = `low_enabled, low_mode, low_amount_cents, low_meals, debt_enabled, via_email, via_sms, via_appio, quiet_start, quiet_end, reminder_enabled`
 
 // ensureAlertDefaults gives every installation its row of defaults (the
 // column defaults of 00021), so the queries below can join it.
@@ -64,10 +67,10 @@ func (s *Store) AlertDefaults(ctx context.Context, installationID int64) (AlertS
 func (s *Store) SaveAlertDefaults(ctx context.Context, installationID int64, a AlertSettings) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO alert_defaults (installation_id, `+alertSettingsColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (installation_id) DO UPDATE SET low_enabled = $2, low_mode = $3, low_amount_cents = $4, low_meals = $5,
-			debt_enabled = $6, via_email = $7, via_sms = $8, via_appio = $9, quiet_start = $10, quiet_end = $11, updated_at = now()`,
-		installationID, a.LowEnabled, a.LowMode, a.LowAmountCents, a.LowMeals, a.DebtEnabled, a.ViaEmail, a.ViaSMS, a.ViaAppIO, a.QuietStart, a.QuietEnd)
+			debt_enabled = $6, via_email = $7, via_sms = $8, via_appio = $9, quiet_start = $10, quiet_end = $11, reminder_enabled = $12, updated_at = now()`,
+		installationID, a.LowEnabled, a.LowMode, a.LowAmountCents, a.LowMeals, a.DebtEnabled, a.ViaEmail, a.ViaSMS, a.ViaAppIO, a.QuietStart, a.QuietEnd, a.ReminderEnabled)
 	if err != nil {
 		return fmt.Errorf("save alert defaults: %w", err)
 	}
@@ -93,10 +96,10 @@ func (s *Store) AlertPrefs(ctx context.Context, installationID, adultID int64) (
 func (s *Store) SaveAlertPrefs(ctx context.Context, installationID, adultID int64, a AlertSettings) error {
 	_, err := s.db.ExecContext(ctx, `
 		INSERT INTO alert_prefs (installation_id, adult_id, `+alertSettingsColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (installation_id, adult_id) DO UPDATE SET low_enabled = $3, low_mode = $4, low_amount_cents = $5, low_meals = $6,
-			debt_enabled = $7, via_email = $8, via_sms = $9, via_appio = $10, quiet_start = $11, quiet_end = $12, updated_at = now()`,
-		installationID, adultID, a.LowEnabled, a.LowMode, a.LowAmountCents, a.LowMeals, a.DebtEnabled, a.ViaEmail, a.ViaSMS, a.ViaAppIO, a.QuietStart, a.QuietEnd)
+			debt_enabled = $7, via_email = $8, via_sms = $9, via_appio = $10, quiet_start = $11, quiet_end = $12, reminder_enabled = $13, updated_at = now()`,
+		installationID, adultID, a.LowEnabled, a.LowMode, a.LowAmountCents, a.LowMeals, a.DebtEnabled, a.ViaEmail, a.ViaSMS, a.ViaAppIO, a.QuietStart, a.QuietEnd, a.ReminderEnabled)
 	if err != nil {
 		return fmt.Errorf("save alert prefs of adult %d: %w", adultID, err)
 	}
@@ -149,6 +152,7 @@ const qAlertSubjects = `
 	       coalesce(p.debt_enabled, d.debt_enabled) AS debt_enabled, coalesce(p.via_email, d.via_email) AS via_email,
 	       coalesce(p.via_sms, d.via_sms) AS via_sms, coalesce(p.via_appio, d.via_appio) AS via_appio,
 	       coalesce(p.quiet_start, d.quiet_start) AS quiet_start, coalesce(p.quiet_end, d.quiet_end) AS quiet_end,
+	       coalesce(p.reminder_enabled, d.reminder_enabled) AS reminder_enabled,
 	       coalesce(sl.fired, false) AS low_fired, coalesce(sl.generation, 0) AS low_generation,
 	       coalesce(sd.fired, false) AS debt_fired, coalesce(sd.generation, 0) AS debt_generation
 	FROM adults ad

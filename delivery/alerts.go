@@ -203,6 +203,8 @@ func addAlertWorkers(workers *river.Workers, deps jobDeps, now func() time.Time)
 	}
 	river.AddWorker(workers, &alertWorker{jobDeps: deps, now: now})
 	river.AddWorker(workers, &alertScanWorker{jobDeps: deps, enq: enq, now: now})
+	river.AddWorker(workers, &mealReminderWorker{jobDeps: deps, now: now}) // meal_reminder.go
+	river.AddWorker(workers, &mealReminderScanWorker{jobDeps: deps, enq: enq, now: now})
 }
 
 // dailyAt is the schedule of the daily scan: every day at hh:mm, Italian time.
@@ -230,6 +232,7 @@ func alertPeriodicJobs(scanEvery time.Duration) []*river.PeriodicJob {
 		river.NewPeriodicJob(dailyAt{7, 0}, func() (river.JobArgs, *river.InsertOpts) {
 			return AlertScanArgs{Daily: true}, nil
 		}, &river.PeriodicJobOpts{ID: "alert_daily"}),
+		mealReminderPeriodicJob(), // meal_reminder.go
 	}
 }
 

@@ -28,7 +28,10 @@ type AlertsForm struct {
 	FiscalCode string
 	ComuneIO   bool  // the Comune has an IO service
 	DayCents   int64 // today's daily tariff of the adult's children
-	Errors     map[string]string
+	// ReminderOffered: the adult guards a child of an explicit-booking
+	// service, so the meal reminder is shown (always on the defaults)
+	ReminderOffered bool
+	Errors          map[string]string
 }
 
 func hhmm(minutes int) string { return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60) }
@@ -60,6 +63,7 @@ func (f *AlertsForm) read(c *gin.Context) {
 	s.ViaEmail = c.PostForm("via_email") == "1"
 	s.ViaSMS = c.PostForm("via_sms") == "1"
 	s.ViaAppIO = c.PostForm("via_appio") == "1"
+	s.ReminderEnabled = c.PostForm("reminder_enabled") == "1" && (f.Staff || f.ReminderOffered) // hidden: saved off
 	f.Amount = truncate(strings.TrimSpace(c.PostForm("low_amount")), 20)
 	f.Meals = truncate(strings.TrimSpace(c.PostForm("low_meals")), 10)
 	f.QuietStart = truncate(strings.TrimSpace(c.PostForm("quiet_start")), 10)
@@ -102,7 +106,7 @@ func (f *AlertsForm) read(c *gin.Context) {
 	if s.ViaAppIO && !f.ComuneIO && !f.Staff {
 		f.Errors["via_appio"] = f.T("alerts.error.no_appio")
 	}
-	if (s.LowEnabled || s.DebtEnabled) && !s.ViaEmail && !s.ViaSMS && !s.ViaAppIO {
+	if (s.LowEnabled || s.DebtEnabled || s.ReminderEnabled) && !s.ViaEmail && !s.ViaSMS && !s.ViaAppIO {
 		f.Errors["via_email"] = f.T("alerts.error.no_channel")
 	}
 }

@@ -37,7 +37,7 @@ func (h *Handler) alertsSave(c *gin.Context) {
 	}
 	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "alerts_update", Outcome: "success",
 		Detail: map[string]any{"low": v.Form.S.LowEnabled, "mode": v.Form.S.LowMode, "debt": v.Form.S.DebtEnabled,
-			"email": v.Form.S.ViaEmail, "sms": v.Form.S.ViaSMS, "appio": v.Form.S.ViaAppIO}})
+			"email": v.Form.S.ViaEmail, "sms": v.Form.S.ViaSMS, "appio": v.Form.S.ViaAppIO, "reminder": v.Form.S.ReminderEnabled}})
 	// saved is saved: a failure here is only late, the daily scan applies it
 	if _, err := h.enqueue.EvaluateAlerts(ctx, h.store, inst.ID, []int64{adultID}, time.Now()); err != nil {
 		h.log.Warn("alerts saved but not evaluated now; the daily scan will", "adult", adultID, "err", err)

@@ -59,7 +59,11 @@ func (h *Handler) alertsView(c *gin.Context) (AlertsView, error) {
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return v, err
 	}
-	if v.Form.DayCents, err = h.store.DailyTariffCents(ctx, inst.ID, adult.ID, calendar.DateOf(time.Now().In(calendar.Rome))); err != nil {
+	today := calendar.DateOf(time.Now().In(calendar.Rome))
+	if v.Form.DayCents, err = h.store.DailyTariffCents(ctx, inst.ID, adult.ID, today); err != nil {
+		return v, err
+	}
+	if v.Form.ReminderOffered, err = h.store.GuardsExplicitBooking(ctx, inst.ID, adult.ID, today); err != nil {
 		return v, err
 	}
 	bal, err := h.store.Balances(ctx, inst.ID, []int64{adult.ID})

@@ -90,7 +90,7 @@ func TestStaffAlertsSettings(t *testing.T) {
 	mustContain(t, s.get("/demo/operatori/impostazioni"), `href="/demo/operatori/impostazioni/avvisi"`)
 	p := s.get("/demo/operatori/impostazioni/avvisi")
 	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Nessuna chiave impostata")
+	mustContain(t, p, "Nessuna chiave impostata", `id="reminder_enabled"`)
 
 	p = s.post("/demo/operatori/impostazioni/avvisi/app-io", url.Values{"appio_key": {"non-una-chiave"}, "azione": {"salva"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
@@ -118,14 +118,15 @@ func TestStaffAlertsSettings(t *testing.T) {
 
 	// defaults: bad input kept next to the field, then saved and audited
 	form := url.Values{"low_enabled": {"1"}, "low_mode": {"meals"}, "low_amount": {"10,00"}, "low_meals": {"500"},
-		"debt_enabled": {"1"}, "via_email": {"1"}, "via_appio": {"1"}, "quiet_start": {"21:00"}, "quiet_end": {"08:00"}}
+		"debt_enabled": {"1"}, "via_email": {"1"}, "via_appio": {"1"}, "quiet_start": {"21:00"}, "quiet_end": {"08:00"},
+		"reminder_enabled": {"1"}}
 	p = s.post("/demo/operatori/impostazioni/avvisi", form)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, "Scrivi un numero di pasti tra 1 e 100.", `value="500"`)
 	form.Set("low_meals", "3")
 	wantStatus(t, s.post("/demo/operatori/impostazioni/avvisi", form), http.StatusSeeOther)
 	d, err := e.store.AlertDefaults(context.Background(), inst)
-	if err != nil || !d.LowEnabled || d.LowMode != "meals" || d.LowMeals != 3 || !d.ViaAppIO || d.ViaSMS {
+	if err != nil || !d.LowEnabled || d.LowMode != "meals" || d.LowMeals != 3 || !d.ViaAppIO || d.ViaSMS || !d.ReminderEnabled {
 		t.Fatalf("defaults %+v, %v", d, err)
 	}
 	if auditCount(t, e.store, "alert_defaults_update", "success") != 1 {
@@ -175,4 +176,51 @@ func TestAppIOEmulatorPage(t *testing.T) {
 	if allowed, err := cl.GetProfile(context.Background(), cf); err != nil || allowed {
 		t.Fatalf("after the switch, profile allowed = %v, %v", allowed, err)
 	}
+}
+
+// TestAlertsReminderPreference: the meal reminder is offered only to an
+// adult of a child enrolled in an explicit-booking service; hidden, a
+// posted choice is saved off.
+func TestAlertsReminderPreference(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	b := e.browser()
+	wantStatus(t, b.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
+	p := b.get("/demo/avvisi")
+	wantStatus(t, p, http.StatusOK)
+	mustNotContain(t, p, `id="reminder_enabled"`, "Promemoria la sera prima")
+	form := url.Values{"low_mode": {"amount"}, "low_amount": {"10,00"}, "low_meals": {"5"}, "via_email": {"1"},
+		"quiet_start": {"21:00"}, "quiet_end": {"08:00"}, "reminder_enabled": {"1"}}
+	wantStatus(t, b.post("/demo/avvisi", form), http.StatusSeeOther)
+	var inst, adult, service, acc int64
+	mustGet(t, e.store.DB(), &inst, `SELECT id FROM installations WHERE code = 'demo'`)
+	mustGet(t, e.store.DB(), &adult, `SELECT adult_id FROM accounts WHERE installation_id = $1 AND username = 'mario.rossi'`, inst)
+	mustGet(t, e.store.DB(), &acc, `SELECT id FROM accounts WHERE installation_id = $1 AND username = 'mario.rossi'`, inst)
+	if a, own, err := e.store.AlertPrefs(ctx, inst, adult); err != nil || !own || a.ReminderEnabled {
+		t.Fatalf("hidden reminder saved as %+v (own %v), %v; want off", a, own, err)
+	}
+
+	// the Comune asks for explicit booking of the mensa of Mario's children
+	mustGet(t, e.store.DB(), &service, `SELECT DISTINCT e.service_id FROM enrollments e
+		JOIN guardianships g ON g.installation_id = e.installation_id AND g.child_id = e.child_id
+		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id
+		WHERE g.installation_id = $1 AND g.adult_id = $2 AND sv.kind = 'mensa' AND e.ends_on >= current_date LIMIT 1`, inst, adult)
+	bs := db.DefaultBookingSettings("mensa")
+	bs.ServiceID, bs.Mode = service, "explicit"
+	if err := e.store.SaveBookingSettings(ctx, inst, acc, bs); err != nil {
+		t.Fatal(err)
+	}
+	p = b.get("/demo/avvisi")
+	mustContain(t, p, `id="reminder_enabled"`, "Promemoria la sera prima se un pasto non è ancora prenotato")
+	wantStatus(t, b.post("/demo/avvisi", form), http.StatusSeeOther)
+	if a, _, err := e.store.AlertPrefs(ctx, inst, adult); err != nil || !a.ReminderEnabled {
+		t.Fatalf("reminder saved as %+v, %v; want on", a, err)
+	}
+	mustContain(t, b.get("/demo/avvisi"), `id="reminder_enabled" name="reminder_enabled" value="1" checked`)
+	// the reminder needs a channel like the other alerts
+	form.Del("via_email")
+	p = b.post("/demo/avvisi", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="via_email-error"`)
 }

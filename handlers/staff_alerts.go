@@ -67,7 +67,7 @@ func (h *Handler) staffAlertsSave(c *gin.Context) {
 	}
 	s := v.Form.S
 	h.staffAudit(c, "alert_defaults_update", "success", map[string]any{"low": s.LowEnabled, "mode": s.LowMode, "amount_cents": s.LowAmountCents,
-		"meals": s.LowMeals, "debt": s.DebtEnabled, "email": s.ViaEmail, "sms": s.ViaSMS, "appio": s.ViaAppIO, "quiet_start": s.QuietStart, "quiet_end": s.QuietEnd})
+		"meals": s.LowMeals, "debt": s.DebtEnabled, "email": s.ViaEmail, "sms": s.ViaSMS, "appio": s.ViaAppIO, "quiet_start": s.QuietStart, "quiet_end": s.QuietEnd, "reminder": s.ReminderEnabled})
 	h.flashRedirect(c, v.T("staff.alerts.saved"), "/"+inst.Code+"/operatori/impostazioni/avvisi")
 }
 
