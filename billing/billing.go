@@ -8,15 +8,11 @@ package billing
 import (
 	"cmp"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"portalegenitori/internal/seal"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +30,7 @@ var ErrOff = errors.New("pagoPA is not enabled for this installation")
 type Service struct {
 	store *db.Store
 	log   *slog.Logger
-	key   keySealer
+	key   seal.Box // the API keys at rest (internal/seal)
 	// Demo: the Comuni whose base URLs are empty talk to the emulator the
 	// portal serves at PublicBase (GENITORI_DEMO_PAGOPA=true).
 	demo       bool
@@ -67,7 +63,7 @@ type Options struct {
 
 // New builds the Service.
 func New(store *db.Store, log *slog.Logger, o Options) (*Service, error) {
-	k, err := newKeySealer(o.SecretKey)
+	k, err := seal.New("portalegenitori pagopa api key v1", o.SecretKey)
 	if err != nil {
 		return nil, err
 	}
@@ -84,11 +80,11 @@ func (s *Service) Demo() bool { return s.demo }
 
 // SealKey seals a Comune's API key for the database.
 func (s *Service) SealKey(installationID int64, key string) (string, error) {
-	return s.key.seal(key, keyBound(installationID))
+	return s.key.Seal(key, keyBound(installationID))
 }
 
 // KeySealed tells whether keys are encrypted at rest (GENITORI_SECRET_KEY set).
-func (s *Service) KeySealed() bool { return s.key.aead != nil }
+func (s *Service) KeySealed() bool { return s.key.Sealing() }
 
 // Client builds the pagoPA client of a Comune from its settings.
 func (s *Service) Client(ctx context.Context, inst *db.Installation, st *db.PagoPASettings) (pagopa.Client, error) {
@@ -103,9 +99,9 @@ func (s *Service) Client(ctx context.Context, inst *db.Installation, st *db.Pago
 		Timeout: s.Timeout, HTTPClient: s.HTTPClient,
 	}
 	if st.APIKeySealed != "" {
-		k, err := s.key.open(st.APIKeySealed, keyBound(inst.ID))
+		k, _, err := s.key.Open(st.APIKeySealed, keyBound(inst.ID))
 		if err != nil {
-			return nil, fmt.Errorf("pagoPA API key of %s: %w", inst.Code, err)
+			return nil, fmt.Errorf("pagoPA API key of %s: %w", inst.Code, ErrKeySealed)
 		}
 		cfg.APIKey = k
 	}
@@ -126,56 +122,5 @@ func firstIBAN(list string) string {
 
 func keyBound(installationID int64) string { return "pagopa:" + strconv.FormatInt(installationID, 10) }
 
-// keySealer seals the API keys with AES-256-GCM under a key derived from
-// GENITORI_SECRET_KEY (its own derivation); without it they are kept as
-// "v0:<key>", like the second-factor secrets in development.
-type keySealer struct{ aead cipher.AEAD }
-
-func newKeySealer(setting string) (keySealer, error) {
-	if setting == "" {
-		return keySealer{}, nil
-	}
-	sum := sha256.Sum256([]byte("portalegenitori pagopa api key v1\x00" + setting))
-	block, err := aes.NewCipher(sum[:])
-	if err != nil {
-		return keySealer{}, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return keySealer{}, err
-	}
-	return keySealer{aead: aead}, nil
-}
-
-func (k keySealer) seal(secret, bound string) (string, error) {
-	if k.aead == nil {
-		return "v0:" + secret, nil
-	}
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	return "v1:" + base64.RawStdEncoding.EncodeToString(k.aead.Seal(nonce, nonce, []byte(secret), []byte(bound))), nil
-}
-
 // ErrKeySealed: the API key was sealed under another GENITORI_SECRET_KEY.
 var ErrKeySealed = errors.New("the API key is sealed with a key that is not configured (GENITORI_SECRET_KEY)")
-
-func (k keySealer) open(stored, bound string) (string, error) {
-	switch {
-	case strings.HasPrefix(stored, "v0:"):
-		return stored[3:], nil
-	case strings.HasPrefix(stored, "v1:") && k.aead != nil:
-		raw, err := base64.RawStdEncoding.DecodeString(stored[3:])
-		if err != nil || len(raw) < k.aead.NonceSize() {
-			return "", ErrKeySealed
-		}
-		n := k.aead.NonceSize()
-		pt, err := k.aead.Open(nil, raw[:n], raw[n:], []byte(bound))
-		if err != nil {
-			return "", ErrKeySealed
-		}
-		return string(pt), nil
-	}
-	return "", ErrKeySealed
-}

@@ -6,15 +6,12 @@ package secondfactor
 
 import (
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"image/png"
+	"portalegenitori/internal/seal"
 	"strings"
 	"time"
 
@@ -30,75 +27,37 @@ const Period = 30
 // the next one).
 const Skew = 1
 
-// Key seals secrets with AES-256-GCM. The zero Key seals nothing: secrets
-// are kept as "v0:<base32>" (development; see docs/configuration.md).
+// Key seals the TOTP secrets (internal/seal). The zero Key seals nothing:
+// secrets are kept as "v0:<base32>" (development; see docs/configuration.md).
 type Key struct {
-	aead cipher.AEAD
+	box seal.Box
 }
 
 // NewKey derives the AES key from a configured string of at least 32
-// characters (SHA-256 of it). An empty string gives the zero Key.
+// characters. An empty string gives the zero Key.
 func NewKey(s string) (Key, error) {
-	if s == "" {
-		return Key{}, nil
-	}
-	if len(s) < 32 {
+	if s != "" && len(s) < 32 {
 		return Key{}, errors.New("second-factor key shorter than 32 characters")
 	}
-	sum := sha256.Sum256([]byte("portalegenitori totp v1\x00" + s))
-	block, err := aes.NewCipher(sum[:])
-	if err != nil {
-		return Key{}, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return Key{}, err
-	}
-	return Key{aead: aead}, nil
+	box, err := seal.New("portalegenitori totp v1", s)
+	return Key{box: box}, err
 }
 
 // Sealing tells whether secrets are encrypted.
-func (k Key) Sealing() bool { return k.aead != nil }
+func (k Key) Sealing() bool { return k.box.Sealing() }
 
 // Seal stores a base32 secret for one account; bound is the account's
 // identity ("installation:account"), so a sealed secret copied onto another
 // account does not open.
-func (k Key) Seal(secret, bound string) (string, error) {
-	if k.aead == nil {
-		return "v0:" + secret, nil
-	}
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	ct := k.aead.Seal(nonce, nonce, []byte(secret), []byte(bound))
-	return "v1:" + base64.RawStdEncoding.EncodeToString(ct), nil
-}
+func (k Key) Seal(secret, bound string) (string, error) { return k.box.Seal(secret, bound) }
 
 // ErrSealed means a secret is sealed but no key (or another key) is set.
-var ErrSealed = errors.New("second-factor secret sealed with a key that is not configured")
+var ErrSealed = seal.ErrSealed
 
-// Open returns the base32 secret; resealed reports that it was stored in
+// Open returns the base32 secret; reseal reports that it was stored in
 // clear and should be sealed again now that a key is configured.
 func (k Key) Open(stored, bound string) (secret string, reseal bool, err error) {
-	switch {
-	case strings.HasPrefix(stored, "v0:"):
-		return stored[3:], k.aead != nil, nil
-	case strings.HasPrefix(stored, "v1:"):
-		if k.aead == nil {
-			return "", false, ErrSealed
-		}
-		raw, err := base64.RawStdEncoding.DecodeString(stored[3:])
-		if err != nil || len(raw) < k.aead.NonceSize() {
-			return "", false, ErrSealed
-		}
-		pt, err := k.aead.Open(nil, raw[:k.aead.NonceSize()], raw[k.aead.NonceSize():], []byte(bound))
-		if err != nil {
-			return "", false, ErrSealed
-		}
-		return string(pt), false, nil
-	}
-	return "", false, fmt.Errorf("second-factor secret: unknown format")
+	return k.box.Open(stored, bound)
 }
 
 // Enrolment is what the enrolment page shows, once.
