@@ -69,12 +69,8 @@ type NewCreditRequest struct {
 func (s *Store) AddCreditRequest(ctx context.Context, r NewCreditRequest) (int64, error) {
 	var id int64
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
-		if err := lockAdult(ctx, tx, r.InstallationID, r.AdultID); err != nil {
-			return fmt.Errorf("credit request: %w", err)
-		}
-		var balance int64
-		if err := tx.GetContext(ctx, &balance, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND adult_id = $2`,
-			r.InstallationID, r.AdultID); err != nil {
+		balance, err := lockedBalance(ctx, tx, r.InstallationID, r.AdultID)
+		if err != nil {
 			return fmt.Errorf("credit request: %w", err)
 		}
 		if balance < r.AmountCents {
@@ -84,7 +80,7 @@ func (s *Store) AddCreditRequest(ctx context.Context, r NewCreditRequest) (int64
 		if r.Kind == "transfer" {
 			to = r.ToAdultID
 		}
-		err := tx.GetContext(ctx, &id, `INSERT INTO credit_requests (installation_id, adult_id, kind, amount_cents, iban, holder, to_adult_id, requested_by)
+		err = tx.GetContext(ctx, &id, `INSERT INTO credit_requests (installation_id, adult_id, kind, amount_cents, iban, holder, to_adult_id, requested_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, r.InstallationID, r.AdultID, r.Kind, r.AmountCents, r.IBAN, r.Holder, to, r.By)
 		if uniqueViolation(err) {
 			return ErrRequestOpen
@@ -94,12 +90,18 @@ func (s *Store) AddCreditRequest(ctx context.Context, r NewCreditRequest) (int64
 	return id, err
 }
 
-// lockAdult serialises the credit operations of one paying adult (two
-// requests, two clerks): the row lock does not block charges, whose foreign
-// key takes only a key-share lock.
-func lockAdult(ctx context.Context, tx *sqlx.Tx, installationID, adultID int64) error {
-	_, err := tx.ExecContext(ctx, `SELECT 1 FROM adults WHERE installation_id = $1 AND id = $2 FOR NO KEY UPDATE`, installationID, adultID)
-	return err
+// lockedBalance locks the paying adult's row, which serialises the credit
+// operations of one adult (two requests, two clerks) without blocking
+// charges (their foreign key takes only a key-share lock), and returns the
+// balance.
+func lockedBalance(ctx context.Context, tx *sqlx.Tx, installationID, adultID int64) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM adults WHERE installation_id = $1 AND id = $2 FOR NO KEY UPDATE`, installationID, adultID); err != nil {
+		return 0, err
+	}
+	var balance int64
+	err := tx.GetContext(ctx, &balance, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND adult_id = $2`,
+		installationID, adultID)
+	return balance, err
 }
 
 // CreditRequestsOf lists an adult's requests, newest first.
@@ -151,12 +153,8 @@ func (s *Store) DecideCreditRequest(ctx context.Context, installationID, id int6
 		status := "rejected"
 		if approve {
 			status = "approved"
-			if err := lockAdult(ctx, tx, installationID, r.AdultID); err != nil {
-				return fmt.Errorf("credit decision: %w", err)
-			}
-			var balance int64
-			if err := tx.GetContext(ctx, &balance, `SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries WHERE installation_id = $1 AND adult_id = $2`,
-				installationID, r.AdultID); err != nil {
+			balance, err := lockedBalance(ctx, tx, installationID, r.AdultID)
+			if err != nil {
 				return fmt.Errorf("credit decision: %w", err)
 			}
 			if balance < r.AmountCents {
