@@ -347,7 +347,7 @@ func (w *alertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 	case ChannelAppIO:
 		m.Recipient = subj.FiscalCode
 		var refused bool
-		refused, sendErr = w.sendAppIO(ctx, inst.ID, subj.FiscalCode, lang, d)
+		refused, sendErr = w.sendAppIO(ctx, inst.ID, subj.FiscalCode, func() (notify.AppIOMessage, error) { return notify.AlertAppIO(lang, d) })
 		if refused {
 			m.Outcome, m.Error = "refused", sendErr.Error()
 			w.log.Info("alert refused by App IO: the citizen does not accept the Comune's messages", "adult", a.AdultID)
@@ -371,32 +371,40 @@ func (w *alertWorker) work(ctx context.Context, job *river.Job[AlertArgs]) error
 	if err := recordMessage(ctx, w.store, m); err != nil {
 		return err
 	}
-	if errors.Is(sendErr, appio.ErrRejected) || errors.Is(sendErr, ErrNoAppIOService) || errors.Is(sendErr, appio.ErrKeySealed) {
+	if permanentAppIO(sendErr) {
 		return river.JobCancel(sendErr) // the same call would be refused again
 	}
 	return sendErr
 }
 
 // sendAppIO asks App IO whether the citizen allows the Comune's service,
-// then sends; refused: the citizen does not (no profile, or opted out).
-func (w *alertWorker) sendAppIO(ctx context.Context, installationID int64, fiscalCode, lang string, d notify.Alert) (refused bool, err error) {
-	if w.senders.AppIO == nil {
+// then sends the message (msg builds it, once the client is known);
+// refused: the citizen does not (no profile, or opted out). The alerts and
+// the meal reminders send this way.
+func (d jobDeps) sendAppIO(ctx context.Context, installationID int64, fiscalCode string, msg func() (notify.AppIOMessage, error)) (refused bool, err error) {
+	if d.senders.AppIO == nil {
 		return false, ErrNoAppIOService
 	}
-	cl, err := w.senders.AppIO.For(ctx, installationID)
+	cl, err := d.senders.AppIO.For(ctx, installationID)
 	if err != nil {
 		return false, err
 	}
-	msg, err := notify.AlertAppIO(lang, d)
+	m, err := msg()
 	if err != nil {
 		return false, err
 	}
-	id, err := appio.Send(ctx, cl, fiscalCode, msg.Subject, msg.Markdown)
+	id, err := appio.Send(ctx, cl, fiscalCode, m.Subject, m.Markdown)
 	if errors.Is(err, appio.ErrNotAllowed) {
 		return true, err
 	}
 	if err == nil {
-		w.log.Info("alert accepted by App IO", "installation", installationID, "io_message", id)
+		d.log.Info("message accepted by App IO", "installation", installationID, "io_message", id)
 	}
 	return false, err
+}
+
+// permanentAppIO tells a refusal that the same call would meet again: the
+// job is cancelled rather than retried.
+func permanentAppIO(err error) bool {
+	return errors.Is(err, appio.ErrRejected) || errors.Is(err, ErrNoAppIOService) || errors.Is(err, appio.ErrKeySealed)
 }

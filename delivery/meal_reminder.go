@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"portalegenitori/db"
-	"portalegenitori/internal/appio"
 	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/i18n"
@@ -208,7 +207,7 @@ func (w *mealReminderWorker) work(ctx context.Context, job *river.Job[MealRemind
 	case ChannelAppIO:
 		m.Recipient = r.FiscalCode
 		var refused bool
-		refused, sendErr = w.sendAppIO(ctx, inst.ID, r.FiscalCode, lang, d)
+		refused, sendErr = w.sendAppIO(ctx, inst.ID, r.FiscalCode, func() (notify.AppIOMessage, error) { return notify.MealReminderAppIO(lang, d) })
 		if refused {
 			m.Outcome, m.Error = "refused", sendErr.Error()
 			return recordMessage(ctx, w.store, m) // not retried
@@ -232,7 +231,7 @@ func (w *mealReminderWorker) work(ctx context.Context, job *river.Job[MealRemind
 	if err := recordMessage(ctx, w.store, m); err != nil {
 		return err
 	}
-	if errors.Is(sendErr, appio.ErrRejected) || errors.Is(sendErr, ErrNoAppIOService) || errors.Is(sendErr, appio.ErrKeySealed) {
+	if permanentAppIO(sendErr) {
 		return river.JobCancel(sendErr)
 	}
 	return sendErr
@@ -257,23 +256,4 @@ func mealReminderData(lang string, rows []db.ReminderChild, day time.Time) notif
 	clock := booking.Clock{Hour: c.Hour(), Minute: c.Minute()}.Words()
 	return notify.MealReminder{Children: strings.Join(names, ", "), Many: len(names) > 1, Day: longDate(lang, day),
 		Cutoff: i18n.T(lang, "reminder.cutoff", clock, longDate(lang, calendar.DateOf(c)))}
-}
-
-func (w *mealReminderWorker) sendAppIO(ctx context.Context, installationID int64, fiscalCode, lang string, d notify.MealReminder) (refused bool, err error) {
-	if w.senders.AppIO == nil {
-		return false, ErrNoAppIOService
-	}
-	cl, err := w.senders.AppIO.For(ctx, installationID)
-	if err != nil {
-		return false, err
-	}
-	msg, err := notify.MealReminderAppIO(lang, d)
-	if err != nil {
-		return false, err
-	}
-	_, err = appio.Send(ctx, cl, fiscalCode, msg.Subject, msg.Markdown)
-	if errors.Is(err, appio.ErrNotAllowed) {
-		return true, err
-	}
-	return false, err
 }
