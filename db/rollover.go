@@ -233,11 +233,16 @@ func (s *Store) RolloverStep(ctx context.Context, installationID, runID, by int6
 		ORDER BY 1`, installationID, runID); err != nil {
 		return false, fmt.Errorf("rollover families: %w", err)
 	}
+	// how the schools end is the office's choice for the run: read once a step
+	schools, names, err := s.rolloverSchoolMap(ctx, s.db, installationID)
+	if err != nil {
+		return false, err
+	}
 	for _, fam := range families {
 		if time.Now().After(deadline) {
 			return false, nil
 		}
-		if err := s.rolloverFamily(ctx, installationID, runID, fam, o, by); err != nil {
+		if err := s.rolloverFamily(ctx, installationID, runID, fam, o, by, schools, names); err != nil {
 			return false, err
 		}
 	}
@@ -246,7 +251,8 @@ func (s *Store) RolloverStep(ctx context.Context, installationID, runID, by int6
 	return true, wrap("finish rollover", err)
 }
 
-func (s *Store) rolloverFamily(ctx context.Context, installationID, runID int64, family string, o RolloverOptions, by int64) error {
+func (s *Store) rolloverFamily(ctx context.Context, installationID, runID int64, family string, o RolloverOptions, by int64,
+	schools map[int64]rollover.School, names map[int64]string) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO rollover_families (installation_id, run_id, family) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			installationID, runID, family)
@@ -255,10 +261,6 @@ func (s *Store) rolloverFamily(ctx context.Context, installationID, runID int64,
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // done meanwhile by another request
-		}
-		schools, names, err := s.rolloverSchoolMap(ctx, tx, installationID)
-		if err != nil {
-			return err
 		}
 		var children []rolloverChild
 		if err := tx.SelectContext(ctx, &children, fmt.Sprintf(qRolloverChildren,
