@@ -156,7 +156,9 @@ func TestMealReminders(t *testing.T) {
 	}
 	var snoozed string
 	deadline := time.Now().Add(60 * time.Second)
-	for len(mailTo("two@example.it")) == 0 || len(mailTo("quiet@example.it")) == 0 || snoozed != "scheduled" {
+	// the message record follows the SMTP answer: wait for it too
+	for len(mailTo("two@example.it")) == 0 || len(mailTo("quiet@example.it")) == 0 || snoozed != "scheduled" ||
+		len(messages(t, store, inst, quietAcc)) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out: mails %d/%d, sms job %q", len(mailTo("two@example.it")), len(mailTo("quiet@example.it")), snoozed)
 		}
