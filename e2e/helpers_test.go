@@ -64,6 +64,7 @@ func startServerWith(t *testing.T, configure func(cfg *config.Config, baseURL st
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	cfg.RequestTimeout = 20 * time.Second // a busy machine must not turn a slow sign-in into a 503
 	srv := httptest.NewUnstartedServer(nil)
 	if configure != nil {
 		configure(&cfg, "http://"+srv.Listener.Addr().String())

@@ -67,6 +67,9 @@ func newEnvWith(t *testing.T, configure func(cfg *config.Config, baseURL string)
 		t.Fatal(err)
 	}
 	cfg.InstallationCacheTTL = 0 // tests change settings between requests
+	// a busy machine (parallel packages, Chromium, argon2id) must not turn a
+	// slow sign-in into a 503; the timeout's own test sets it back
+	cfg.RequestTimeout = 20 * time.Second
 	srv := httptest.NewUnstartedServer(nil)
 	configure(&cfg, "https://"+srv.Listener.Addr().String())
 	logs := &syncBuffer{}

@@ -16,6 +16,7 @@ import (
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
+	"portalegenitori/internal/config"
 	"portalegenitori/internal/identity/cns/cnsca"
 	"portalegenitori/internal/password"
 	"portalegenitori/internal/throttle"
@@ -442,7 +443,7 @@ func TestIdentitySignInAfterRecoveryLink(t *testing.T) {
 // row held by a stuck transaction) refuses the sign-in after the limiter's
 // timeout; the right password is not checked and does not sign in.
 func TestThrottleTimeoutBlocks(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, func(cfg *config.Config, _ string) { cfg.RequestTimeout = 5 * time.Second })
 	wantStatus(t, e.browser().login("demo", "mario.rossi", "sbagliata-davvero"), http.StatusUnprocessableEntity)
 	tx := e.store.DB().MustBegin()
 	defer tx.Rollback()
