@@ -29,10 +29,19 @@ func New(funcs template.FuncMap) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The layout and partials are parsed once and each page is parsed into
+	// a clone: parsing them again for every page made startup quadratic.
+	base, err := template.New("layout").Funcs(funcs).ParseFS(files, "layout.html", "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout and partials: %w", err)
+	}
 	for _, pf := range pageFiles {
 		name := strings.TrimSuffix(path.Base(pf), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, "layout.html", "partials/*.html", pf)
+		t, err := base.Clone()
 		if err != nil {
+			return nil, fmt.Errorf("clone for page %s: %w", name, err)
+		}
+		if t, err = t.ParseFS(files, pf); err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
 		r.pages[name] = t

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"html/template"
 	"log/slog"
+	"sync"
 
 	"portalegenitori/billing"
 	"portalegenitori/db"
@@ -37,16 +38,30 @@ type Handler struct {
 	billingJobs *billing.Enqueuer
 }
 
-// New builds the handler and parses every template once.
-func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error) {
+// parsedAssetsAndPages hashes the embedded static files and parses the
+// templates once per process: both are immutable afterwards and safe for
+// concurrent use, and a test binary builds hundreds of Handlers.
+var parsedAssetsAndPages = sync.OnceValues(func() (parsedFiles, error) {
 	assets, err := static.New("/static")
 	if err != nil {
-		return nil, err
+		return parsedFiles{}, err
 	}
 	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "pagopaForms": pagopaForms, "mealField": mealField})
+	return parsedFiles{assets, pages}, err
+})
+
+type parsedFiles struct {
+	assets *static.Assets
+	pages  *fragments.Renderer
+}
+
+// New builds the handler; the templates are parsed once per process.
+func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error) {
+	parsed, err := parsedAssetsAndPages()
 	if err != nil {
 		return nil, err
 	}
+	assets, pages := parsed.assets, parsed.pages
 	enq, err := delivery.NewEnqueuer(store.DB().DB)
 	if err != nil {
 		return nil, err

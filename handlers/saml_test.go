@@ -40,6 +40,19 @@ var (
 	spKeyOnce sync.Once
 	spKey     saml.KeyPair
 	spKeyErr  error
+	// the test IdPs' keys, made once per process like the SP's: RSA key
+	// generation was seconds of the package's CPU
+	idpKeys = sync.OnceValues(func() (map[string]saml.KeyPair, error) {
+		keys := map[string]saml.KeyPair{}
+		for _, fed := range []string{"spid", "cie"} {
+			kp, err := spidtest.NewKey("idp " + fed)
+			if err != nil {
+				return nil, err
+			}
+			keys[fed] = kp
+		}
+		return keys, nil
+	})
 )
 
 func newSAMLEnv(t *testing.T) *samlEnv {
@@ -58,11 +71,12 @@ func newSAMLEnv(t *testing.T) *samlEnv {
 		if err := saml.WriteKeyPair(filepath.Join(cfg.SAML.KeyDir, "demo"), spKey, false); err != nil {
 			t.Fatal(err)
 		}
+		keys, err := idpKeys()
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, fed := range []string{"spid", "cie"} {
-			kp, err := spidtest.NewKey("idp " + fed)
-			if err != nil {
-				t.Fatal(err)
-			}
+			kp := keys[fed]
 			idp := spidtest.New("https://idp.example.test/"+fed, "IdP di prova "+fed, kp)
 			md, err := idp.Metadata()
 			if err != nil {

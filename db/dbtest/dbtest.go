@@ -34,8 +34,20 @@ import (
 	"github.com/lib/pq"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/password"
 	"portalegenitori/migrations"
 )
+
+// Every test binary that uses a database hashes passwords at a test cost.
+// The suite signs in thousands of times, and at the production cost
+// (19 MiB, two passes: a production decision tested in internal/password)
+// argon2id and the garbage its buffers leave were half the CPU of the
+// handlers tests. The hashes stay argon2id in the PHC format, so every
+// code path is the same; only their parameters are smaller. The seeded
+// template carries them too: Verify reads the cost from the hash.
+func init() {
+	password.Default = password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
+}
 
 // URL returns the admin URL of the test cluster, or skips the test when
 // none is configured (run `make test`, which starts one).
