@@ -20,7 +20,6 @@ import (
 // the accessible 503 page quickly, then recover by themselves once the
 // database is back, with no restart. Not parallel: it times the answers.
 func TestDatabaseOutage(t *testing.T) {
-	t.Parallel() // its own cluster: nothing shared with the other tests
 	cluster := dbtest.NewCluster(t, "test-outage")
 	url := cluster.URL
 	ctx := context.Background()
