@@ -65,7 +65,7 @@ func TestTariffForBandsAndRules(t *testing.T) {
 	}{
 		{"2026-09-30", 480, db.TariffMax, "tariffa massima: nessun ISEE valido"}, // before the date it applies from
 		{"2026-10-01", 150, db.TariffBand, "fascia 1, ISEE fino a € 6.000,00"},
-		{"2026-10-31", 150, db.TariffBand, "fascia 1, ISEE fino a € 6.000,00"}, // the day of expiry
+		{"2026-10-31", 150, db.TariffBand, "fascia 1, ISEE fino a € 6.000,00"},   // the day of expiry
 		{"2026-11-01", 480, db.TariffMax, "tariffa massima: nessun ISEE valido"}, // the day after
 	} {
 		if tf := tariff(d.luca, c.on); tf.Cents != c.cents || tf.Kind != c.kind || tf.Why != c.why {
