@@ -419,6 +419,7 @@ func walkParent(r *layoutRun) {
 	r.visit("730 certificates", "/demo/attestazioni")
 	r.visit("730 certificate", "/demo/attestazioni/2026")
 	r.visit("alerts", "/demo/avvisi")
+	r.visit("ISEE and tariffs", "/demo/famiglia/isee")
 }
 
 func walkStaff(r *layoutRun) {
@@ -475,4 +476,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("messages to families", "/demo/operatori/messaggi")
 	r.visit("message sent", p.attr(`a[href*="/operatori/messaggi/"]`, "href"))
 	r.visit("730 certificates (office)", "/demo/operatori/attestazioni")
+	r.visit("ISEE queue", "/demo/operatori/isee")
+	r.visit("ISEE tariffs of a service", p.attr(`a[href*="/operatori/tariffe/"]`, "href"))
+	r.visit("ISEE and residency of an adult", strings.Replace(adult, "/operatori/adulti/", "/operatori/isee/adulti/", 1))
 }
