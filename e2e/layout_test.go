@@ -336,11 +336,13 @@ func (r *layoutRun) fit() {
 	evalJS[bool](r.p, `(document.body.classList.add('fit-tables'), true)`)
 }
 
-// newLongPage is newPage for a walk through many pages.
+// newLongPage is newPage for a walk through many pages. The staff walk
+// (some 50 pages in three modes) took close to 4 minutes on a busy 2-CPU
+// machine: 5 leave it room.
 func newLongPage(t *testing.T, base string) *Page {
 	t.Helper()
 	bctx := browserContext(t)
-	tctx, tcancel := context.WithTimeout(bctx, 4*time.Minute)
+	tctx, tcancel := context.WithTimeout(bctx, 5*time.Minute)
 	ctx, cancel := chromedp.NewContext(tctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(func() { cancel(); tcancel() })
 	if err := chromedp.Do(ctx); err != nil {

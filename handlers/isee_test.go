@@ -14,7 +14,8 @@ import (
 // the input kept), a guardian who does not pay cannot, a clerk without the
 // cash-desk permission cannot decide, a date before today needs the
 // explicit adjustment with a reason, and the confirmation shows the band on
-// the family home.
+// the family home. Another installation's adults and declarations are not
+// found.
 func TestISEEDeclareAndConfirm(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -81,24 +82,17 @@ func TestISEEDeclareAndConfirm(t *testing.T) {
 	p = admin.post(confirm, url.Values{"from": {today.Format(time.DateOnly)}})
 	wantStatus(t, p, http.StatusSeeOther)
 	mustContain(t, admin.get(p.loc), "era già stata decisa")
-}
 
-// The office's pages answer only for the installation's own adults and
-// declarations.
-func TestISEEOtherInstallationIsNotFound(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	var valleAdult int64
+	// another installation's adults and declarations are not found
+	var valleAdult, valleDecl int64
 	mustGet(t, e.store.DB(), &valleAdult, `SELECT a.id FROM adults a JOIN installations i ON i.id = a.installation_id WHERE i.code = 'valle' LIMIT 1`)
-	var declID int64
-	mustGet(t, e.store.DB(), &declID, `INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
+	mustGet(t, e.store.DB(), &valleDecl, `INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
 		SELECT installation_id, id, 100000, 'INPS-ISEE-2026-000000001-00', '2099-12-31' FROM adults WHERE id = $1 RETURNING id`, valleAdult)
-	admin := staffSignedIn(t, e, "amministratore", "Impostazioni-Comune-2026")
 	wantStatus(t, admin.get(fmt.Sprintf("/demo/operatori/isee/adulti/%d", valleAdult)), http.StatusNotFound)
-	wantStatus(t, admin.post(fmt.Sprintf("/demo/operatori/isee/dichiarazioni/%d/conferma", declID), url.Values{"from": {"2099-01-01"}}), http.StatusNotFound)
+	wantStatus(t, admin.post(fmt.Sprintf("/demo/operatori/isee/dichiarazioni/%d/conferma", valleDecl), url.Values{"from": {"2099-01-01"}}), http.StatusNotFound)
 	wantStatus(t, admin.post(fmt.Sprintf("/demo/operatori/isee/adulti/%d/residenza", valleAdult), url.Values{"resident": {"0"}}), http.StatusNotFound)
 	var status string
-	mustGet(t, e.store.DB(), &status, `SELECT status FROM isee_declarations WHERE id = $1`, declID)
+	mustGet(t, e.store.DB(), &status, `SELECT status FROM isee_declarations WHERE id = $1`, valleDecl)
 	if status != "dichiarata" {
 		t.Fatalf("another installation's declaration is %s", status)
 	}
