@@ -100,7 +100,8 @@ func TestISEEDeclareAndConfirm(t *testing.T) {
 
 // The tariffs form refuses overlapping and unordered bands with the message
 // next to the band, keeps the input, and saves valid rules with an audit
-// row; a clerk without "cassa" cannot save.
+// row; a clerk without "cassa" cannot save. A residency change reprices
+// the family from today.
 func TestStaffTariffsValidation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -110,6 +111,15 @@ func TestStaffTariffsValidation(t *testing.T) {
 	form := admin.get(path)
 	wantStatus(t, form, http.StatusOK)
 	mustContain(t, form, `name="b1-from" value="0,00"`, `name="b3-to" value="20000,00"`, `name="max" value="4,80"`, `name="version" value="1"`)
+
+	// Mario moves away: the non-resident rate (€ 5,50; Sofia 20% off) from today, audited
+	res := admin.post(fmt.Sprintf("/demo/operatori/isee/adulti/%d/residenza", f.mario), url.Values{"resident": {"0"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	mustContain(t, admin.get(res.loc), "Iscrizioni con tariffa aggiornata da oggi: 2", `id="resident-no" name="resident" value="0" checked`,
+		"tariffa non residenti, riduzione fratelli 20%", "€ 4,40")
+	if auditCount(t, e.store, "adult_residency", "success") != 1 {
+		t.Fatal("the residency change is not audited")
+	}
 
 	for name, c := range map[string]struct {
 		form url.Values
