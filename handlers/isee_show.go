@@ -50,7 +50,7 @@ func (v ISEEView) Field(name, labelKey, value, typ, autocomplete string) Field {
 	return fieldFor(v.Base, v.Errors, name, labelKey, value, typ, autocomplete)
 }
 
-// StateText is a declaration's status as the family reads it.
+// ISEEState is a declaration's status as the family reads it.
 func (b Base) ISEEState(d db.ISEEDeclaration, today time.Time) string {
 	return b.T("isee.state." + d.State(today))
 }

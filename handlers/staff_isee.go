@@ -125,11 +125,20 @@ func (h *Handler) staffISEEDecide(c *gin.Context) {
 	case errors.Is(err, db.ErrDeclarationDecided):
 		h.flashRedirect(c, v.T("staff.isee.already"), back)
 		return
+	case errors.Is(err, db.ErrRetroactive): // the day changed between the check and the decision
+		v.Errors[v.DeclID(id, "from")] = v.T("staff.isee.error.past")
+	case errors.Is(err, db.ErrAfterExpiry):
+		v.Errors[v.DeclID(id, "from")] = v.T("staff.isee.error.after_expiry", v.Date(d.ExpiresOn))
 	case errors.Is(err, db.ErrEnrollmentChanged):
 		h.flashRedirect(c, v.T("staff.isee.enrollment_changed"), back)
 		return
 	case err != nil:
 		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if len(v.Errors) > 0 {
+		v.Forms[id] = f
+		h.render(c, http.StatusUnprocessableEntity, "staff_isee", v)
 		return
 	}
 	msg := v.T("staff.isee.rejected", id)
