@@ -189,6 +189,9 @@ func TestISEEConfirmationChangesChargesFromItsDate(t *testing.T) {
 		if c.before == nil {
 			c.before = after
 		}
+		if len(after) != len(c.before) {
+			t.Fatalf("child %d: %d charges, before %d", c.child, len(after), len(c.before))
+		}
 		for i, ch := range after {
 			want := c.before[i].Cents // unchanged before the date
 			if !ch.Day.Before(from) {
@@ -197,9 +200,6 @@ func TestISEEConfirmationChangesChargesFromItsDate(t *testing.T) {
 			if ch.Cents != want {
 				t.Errorf("child %d, %s: charged %d, want %d", c.child, ch.Day.Format(time.DateOnly), ch.Cents, want)
 			}
-		}
-		if len(after) != len(c.before) {
-			t.Errorf("child %d: %d charges, before %d", c.child, len(after), len(c.before))
 		}
 	}
 	// the enrollments: the band from the date, the maximum from the day after the expiry
