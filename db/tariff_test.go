@@ -93,6 +93,11 @@ func TestTariffForBandsAndRules(t *testing.T) {
 	if tf := tariff(d.sofia, "2026-11-15"); tf.Cents != 440 {
 		t.Fatalf("non-resident second child: %+v", tf)
 	}
+	// once Luca no longer eats at the canteen, Sofia is the only child: no reduction
+	s.DB().MustExec(`UPDATE enrollments SET ends_on = '2026-11-10' WHERE child_id = $1 AND service_id = $2`, d.luca, d.mensa)
+	if tf := tariff(d.sofia, "2026-11-15"); tf.Cents != 550 || tf.SiblingPercent != 0 {
+		t.Fatalf("only child left: %+v", tf)
+	}
 }
 
 func TestCheckBandsRefusesOverlapAndDisorder(t *testing.T) {
