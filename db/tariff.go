@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"portalegenitori/internal/money"
+	"portalegenitori/internal/text"
 )
 
 // Errors of the tariffs by ISEE.
@@ -270,11 +271,7 @@ func (t Tariff) EnrollmentTariffName() string {
 	if t.Why == "" {
 		return t.Name
 	}
-	name := strings.ToUpper(t.Why[:1]) + t.Why[1:]
-	if len(name) > 80 {
-		name = name[:80]
-	}
-	return name
+	return text.Truncate(strings.ToUpper(t.Why[:1])+t.Why[1:], 80)
 }
 
 // ISEEDeclaration is a family's ISEE as declared and, later, decided.
