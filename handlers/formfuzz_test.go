@@ -210,6 +210,10 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"staff", "POST", "/demo/operatori/presenze/tutti-presenti", []string{"scuola", "servizio", "classe", "giorno"}},
 		{"parent", "POST", "/demo/pagamenti/credito", []string{"kind", "amount", "iban", "holder", "to"}},
 		{"parent", "POST", "/demo/pagamenti/credito/{hostile}/ritira", nil},
+		// tariffs by ISEE (isee_*.go, staff_isee*.go, staff_tariffs.go)
+		{"parent", "POST", "/demo/famiglia/isee", []string{"isee", "dsu", "scadenza"}},
+		{"staff", "POST", "/demo/operatori/isee/dichiarazioni/{hostile}/{hostile}", []string{"from", "retroactive", "reason", "reject"}},
+		{"staff", "POST", "/demo/operatori/tariffe/{hostile}", []string{"version", "max", "nonresident", "sibling", "b1-from", "b1-to", "b1-amount", "b2-from", "b2-to", "b2-amount"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}
