@@ -15,9 +15,11 @@ import (
 // normal way, which answers the refusal.
 
 // ChildPageVersions are the versions behind a page about one child (the
-// attendance calendar): the installation, the viewing adult, the child.
-// The child must be one the adult guards; linkedCF, when valid, must still
-// be the adult's codice fiscale (a stale link sees no child).
+// attendance calendar): the installation and the child. The child must be
+// one the adult guards (a guardianship change is the child's version);
+// linkedCF, when valid, must still be the adult's codice fiscale (a stale
+// link sees no child). The adult's own version (its ledger, its pagoPA
+// notices) does not count: the page shows the child's charges only.
 func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, linkedCF sql.NullString, childID int64) (versions string, ok bool, err error) {
 	err = s.db.QueryRowContext(ctx, `
 		SELECT EXISTS (SELECT 1 FROM adults ad
@@ -25,7 +27,7 @@ func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, link
 		               WHERE ad.installation_id = $1 AND ad.id = $2 AND ($4::text IS NULL OR ad.fiscal_code = $4)),
 		       coalesce((SELECT string_agg(d.scope || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
 		                 FROM data_versions d
-		                 WHERE d.installation_id = $1 AND (d.scope, d.id) IN (('i', 0), ('a', $2), ('c', $3))), '')`,
+		                 WHERE d.installation_id = $1 AND (d.scope, d.id) IN (('i', 0), ('c', $3))), '')`,
 		inst, adultID, childID, linkedCF).Scan(&ok, &versions)
 	if err != nil {
 		return "", false, fmt.Errorf("child page versions: %w", err)
