@@ -25,7 +25,7 @@ func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, link
 		SELECT EXISTS (SELECT 1 FROM adults ad
 		               JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id AND g.child_id = $3
 		               WHERE ad.installation_id = $1 AND ad.id = $2 AND ($4::text IS NULL OR ad.fiscal_code = $4)),
-		       coalesce((SELECT string_agg(d.scope || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
+		       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
 		                 FROM data_versions d
 		                 WHERE d.installation_id = $1 AND (d.scope, d.id) IN (('i', 0), ('c', $3))), '')`,
 		inst, adultID, childID, linkedCF).Scan(&ok, &versions)
@@ -54,7 +54,7 @@ func (s *Store) FamilyPageVersions(ctx context.Context, inst, adultID int64, lin
 		          WHERE g.installation_id = $1 AND g.child_id IN (SELECT child_id FROM kids)
 		)
 		SELECT EXISTS (SELECT 1 FROM me),
-		       coalesce((SELECT string_agg(d.scope || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
+		       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
 		                 FROM data_versions d JOIN keys k ON k.scope = d.scope AND k.id = d.id
 		                 WHERE d.installation_id = $1), '')`,
 		inst, adultID, linkedCF).Scan(&ok, &versions)
