@@ -102,6 +102,14 @@ func TestPageETagRevalidation(t *testing.T) {
 	if fit, _ := etagOf(t, mario, cal); fit == en {
 		t.Fatal("the ETag did not change with the account's table preference")
 	}
+
+	// signing out empties the browser's cache of these pages
+	p = mario.post("/demo/esci", nil)
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := p.header.Get("Clear-Site-Data"); got != `"cache"` {
+		t.Fatalf("logout: Clear-Site-Data %q", got)
+	}
+	wantStatus(t, mario.get(cal, "If-None-Match", en), http.StatusSeeOther)
 }
 
 // TestPageETagWritePaths: every kind of write that a cached page shows
