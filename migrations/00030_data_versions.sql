@@ -107,7 +107,7 @@ SELECT track_data_version('adults', 'a', 'r.id');
 SELECT track_data_version('guardianships', 'a', 'r.adult_id');
 SELECT track_data_version('ledger_entries', 'a', 'r.adult_id');
 SELECT track_data_version('pagopa_positions', 'a', 'r.adult_id',
-    '{checks,next_check_at,last_checked_at}'); -- reconciliation polls
+    '{checks,next_check_at,last_checked_at,last_error}'); -- reconciliation polls (last_error: staff pages only)
 SELECT track_data_version('credit_requests', 'a', 'r.adult_id');
 -- the installation
 SELECT track_data_version('installations', 'i', '0', '{}', 'r.id');
@@ -116,7 +116,8 @@ SELECT track_data_version('services', 'i');
 SELECT track_data_version('schools', 'i');
 SELECT track_data_version('diets', 'i');
 SELECT track_data_version('booking_settings', 'i');
-SELECT track_data_version('pagopa_settings', 'i');
+SELECT track_data_version('pagopa_settings', 'i', '0',
+    '{last_run_at,last_run_checked,last_run_paid,last_run_errors,last_run_error}'); -- every reconciliation run
 
 -- +goose Down
 -- +goose StatementBegin
