@@ -63,6 +63,9 @@ var legendStates = []string{calendar.Present, calendar.Absent, calendar.AbsenceN
 	calendar.Unrecorded, calendar.StateClosed, calendar.StateNoService, calendar.StateNotEnroll}
 
 func (h *Handler) attendanceCalendar(c *gin.Context) {
+	if h.notModified(c, etagChild) { // page_etag.go
+		return
+	}
 	adult := h.familyAdult(c)
 	if adult == nil {
 		return

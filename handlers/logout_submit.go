@@ -11,6 +11,8 @@ import (
 
 func (h *Handler) logoutSubmit(c *gin.Context) {
 	inst := installation(c)
+	// the pages kept for revalidation (page_etag.go) leave the browser's cache
+	c.Header("Clear-Site-Data", `"cache"`)
 	if h.samlLogout(c) { // SPID/CIE/CST session: single logout at the IdP too (saml_slo.go)
 		return
 	}

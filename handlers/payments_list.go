@@ -192,6 +192,9 @@ func withQuery(path string, q url.Values) string {
 }
 
 func (h *Handler) paymentsList(c *gin.Context) {
+	if h.notModified(c, etagFamily) { // page_etag.go
+		return
+	}
 	q := h.paymentsRequest(c)
 	if q == nil {
 		return

@@ -31,6 +31,9 @@ type StatementRow struct {
 }
 
 func (h *Handler) paymentsStatement(c *gin.Context) {
+	if h.notModified(c, etagFamily) { // page_etag.go
+		return
+	}
 	q := h.paymentsRequest(c)
 	if q == nil {
 		return

@@ -159,8 +159,12 @@ func (h *Handler) renderBlock(c *gin.Context, status int, page, block string, da
 	}
 	hd := c.Writer.Header()
 	hd.Set("Content-Type", "text/html; charset=utf-8")
-	hd.Add("Vary", "HX-Request")
-	hd.Set("Cache-Control", "no-store")
+	if tag := c.GetString(ctxETag); tag != "" && status == http.StatusOK {
+		setRevalidate(hd, tag) // page_etag.go
+	} else {
+		hd.Add("Vary", "HX-Request")
+		hd.Set("Cache-Control", "no-store")
+	}
 	body := buf.Bytes()
 	if len(body) > 1024 && static.AcceptsGzip(c.Request) {
 		gz := bufPool.Get().(*bytes.Buffer)

@@ -145,6 +145,10 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		us = append(us, user{cl, links})
 	}
 
+	clients := make([]*http.Client, len(us))
+	for i, u := range us {
+		clients[i] = u.client
+	}
 	months := []string{"2026-09", "2026-10", "2026-11"}
 	endpoints := []struct {
 		name, kind string
@@ -188,6 +192,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		budget                       time.Duration
 		fail                         int64
 		budgetOK, sizeOK, kindIsFrag bool
+		reval                        revalidation // bench_revalidate.go
 	}
 	var rows []row
 	for i, ep := range endpoints {
@@ -287,6 +292,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		rw.budgetOK = rw.p95 <= rw.budget
 		rw.sizeOK = !rw.kindIsFrag || rw.bytes <= 10_000
+		rw.reval = benchRevalidation(clients, *conc, *warm, *dur/2, uint64(i), func(r *rand.Rand, u int) (*http.Request, error) { return ep.req(r, us[u]) })
 		rows = append(rows, rw)
 	}
 
@@ -294,15 +300,15 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	fmt.Printf("\n`make bench` — %s, %d children (%s attendance rows, %s ledger entries), %d parents signed in, %d concurrent users, %s per endpoint, loopback, client and server in one process\n",
 		time.Now().Format("2006-01-02 15:04"), *children, thousands(attRows), thousands(ledgerRows), len(us), *conc, *dur)
 	fmt.Printf("Machine: %s, %d CPUs (%s), Go %s, PostgreSQL %s\n\n", host, runtime.NumCPU(), cpuModel(), strings.TrimPrefix(runtime.Version(), "go"), pgVersion(ctx, store))
-	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | errors |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | errors | 304: req/s, p95 ms, % 304 |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		ok := "ok"
 		if !r.budgetOK || !r.sizeOK {
 			ok = "OVER"
 		}
-		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %d |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
-			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), r.fail)
+		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %d | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
+			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), r.fail, r.reval)
 	}
 	return nil
 }
