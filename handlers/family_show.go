@@ -31,6 +31,7 @@ type FamilyView struct {
 	Balances    []FamilyBalance // once per paying adult, not per child
 	Docs        FamilyDocs      // unread messages (messages_list.go)
 	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
+	Menu        *MenuToday      // today's menu (menu_family.go); nil without a mensa
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -86,6 +87,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 			}
 			v.Balances = familyBalances(v.Children)
 			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if v.Menu, err = h.menuToday(c, v.Children); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}

@@ -57,7 +57,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/rimborsi/:id/:action", h.need("cassa"), h.staffCreditDecide)
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
-	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
+	h.staffDocumentRoutes(staff)     // certificates and messages (document_routes.go)
+	h.staffMenuRoutes(staff, viewAs) // menus, dishes, allergens (menu_routes.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go
