@@ -400,6 +400,7 @@ func walkParent(r *layoutRun) {
 	r.click(`#meal-days .meal-actions button[id^="mb-"]`, "meal day swapped", `document.querySelector('#meal-status').innerText.trim() !== ''`)
 	r.check("family home after a meal change")
 	luca, sofia := p.calendarHref(1), p.calendarHref(2)
+	menu := p.attr(`#menu-today a[href*="/menu/"]`, "href")
 	r.visit("calendar October 2026", luca+"?mese=2026-10")
 	r.click("#cal-next", "November after the swap", `document.querySelector('#calendar h2').innerText.includes('novembre')`)
 	r.check("calendar after the swap to November")
@@ -419,6 +420,7 @@ func walkParent(r *layoutRun) {
 	r.visit("730 certificates", "/demo/attestazioni")
 	r.visit("730 certificate", "/demo/attestazioni/2026")
 	r.visit("alerts", "/demo/avvisi")
+	r.visit("week menu", menu+"?settimana=2026-10-12")
 }
 
 func walkStaff(r *layoutRun) {
@@ -475,4 +477,10 @@ func walkStaff(r *layoutRun) {
 	r.visit("messages to families", "/demo/operatori/messaggi")
 	r.visit("message sent", p.attr(`a[href*="/operatori/messaggi/"]`, "href"))
 	r.visit("730 certificates (office)", "/demo/operatori/attestazioni")
+	r.visit("menus", "/demo/operatori/menu")
+	sheet := p.attr(`a[href*="/operatori/menu/scheda/"]`, "href")
+	r.visit("menu and its rotation", sheet)
+	r.visit("menu day", sheet+"/giorno/1/1")
+	r.visit("dishes and allergens", "/demo/operatori/menu/piatti")
+	r.visit("menus to check", "/demo/operatori/menu/da-verificare?giorni=120")
 }
