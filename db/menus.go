@@ -457,3 +457,18 @@ func (s *Store) MenuWeekOf(ctx context.Context, rotationStart time.Time, weeks i
 	err := s.db.GetContext(ctx, &w, `SELECT menu_week($1::date, $2, $3::date)`, rotationStart, weeks, day)
 	return w, wrap("menu week", err)
 }
+
+// DeleteMenu deletes a menu with its schools, days and variants.
+func (s *Store) DeleteMenu(ctx context.Context, installationID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM menus WHERE installation_id = $1 AND id = $2`, installationID, id)
+	return affectedOne(res, err, "delete menu")
+}
+
+// DeleteDish deletes a dish no menu serves; ErrReferenced otherwise.
+func (s *Store) DeleteDish(ctx context.Context, installationID, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM dishes WHERE installation_id = $1 AND id = $2`, installationID, id)
+	if fkViolation(err) {
+		return ErrReferenced
+	}
+	return affectedOne(res, err, "delete dish")
+}

@@ -17,11 +17,13 @@ func (h *Handler) staffMenuRoutes(staff, viewAs *gin.RouterGroup) {
 	staff.GET("/menu/piatti", h.staffDishes)
 	staff.POST("/menu/piatti", h.need("anagrafica"), h.staffDishSave)
 	staff.POST("/menu/piatti/:id", h.need("anagrafica"), h.staffDishSave)
+	staff.POST("/menu/piatti/:id/elimina", h.need("anagrafica"), h.staffDishDelete)
 	staff.POST("/menu/diete/:id", h.need("anagrafica"), h.staffDietAllergensSave)
 	staff.GET("/menu/nuovo", h.staffMenuNew)
 	staff.POST("/menu/nuovo", h.need("anagrafica"), h.staffMenuSave)
 	staff.GET("/menu/scheda/:id", h.staffMenuShow)
 	staff.POST("/menu/scheda/:id", h.need("anagrafica"), h.staffMenuSave)
+	staff.POST("/menu/scheda/:id/elimina", h.need("anagrafica"), h.staffMenuDelete)
 	staff.GET("/menu/scheda/:id/giorno/:week/:weekday", h.staffMenuDay)
 	staff.POST("/menu/scheda/:id/giorno/:week/:weekday", h.need("anagrafica"), h.staffMenuDaySave)
 }

@@ -155,6 +155,23 @@ func TestMenuStaffValidation(t *testing.T) {
 	mustContain(t, p, "Scegli prima il piatto del menù per la portata «Pane»")
 	wantStatus(t, b.get(fmt.Sprintf("/demo/operatori/menu/scheda/%d/giorno/5/1", menu)), http.StatusNotFound) // a 4-week rotation
 
+	// deleting: a dish a menu serves stays; an unused one and a menu go
+	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/piatti/%d/elimina", dish), nil), http.StatusSeeOther)
+	mustContain(t, b.get("/demo/operatori/menu/piatti"), "Il piatto è usato in un menù")
+	var unused int64
+	mustGet(t, e.store.DB(), &unused, `INSERT INTO dishes (installation_id, name) SELECT id, 'Da eliminare' FROM installations WHERE code = 'demo' RETURNING id`)
+	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/piatti/%d/elimina", unused), nil), http.StatusSeeOther)
+	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/scheda/%d/elimina", menu), nil), http.StatusSeeOther)
+	var left int
+	mustGet(t, e.store.DB(), &left, `SELECT count(*) FROM dishes WHERE id IN ($1, $2)`, dish, unused)
+	if left != 1 {
+		t.Errorf("dishes left: %d, want the one in use", left)
+	}
+	wantStatus(t, b.get(fmt.Sprintf("/demo/operatori/menu/scheda/%d", menu)), http.StatusNotFound)
+	if auditCount(t, e.store, "menu_delete", "success") != 1 || auditCount(t, e.store, "dish_delete", "success") != 1 {
+		t.Errorf("deletions not audited")
+	}
+
 	// without the registry permission: nothing changes
 	e.store.DB().MustExec(`DELETE FROM staff_permissions WHERE permission = 'anagrafica'`)
 	wantStatus(t, b.post("/demo/operatori/menu/piatti", url.Values{"dish-name": {"Crema"}}), http.StatusForbidden)

@@ -183,3 +183,24 @@ func (h *Handler) staffDietAllergensSave(c *gin.Context) {
 	h.staffAudit(c, "diet_allergens_save", "success", map[string]any{"diet": id, "allergens": allergens})
 	h.flashRedirect(c, tr(c, "staff.saved"), fmt.Sprintf("/%s/operatori/menu/piatti#diet-%d", inst.Code, id))
 }
+
+// staffDishDelete deletes a dish that no menu serves.
+func (h *Handler) staffDishDelete(c *gin.Context) {
+	inst := installation(c)
+	id, ok := h.pathID(c, "id")
+	if !ok {
+		return
+	}
+	err := h.store.DeleteDish(c.Request.Context(), inst.ID, id)
+	back := "/" + inst.Code + "/operatori/menu/piatti"
+	if errors.Is(err, db.ErrReferenced) {
+		h.flashRedirect(c, tr(c, "menu.dishes.in_use"), back)
+		return
+	}
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	h.staffAudit(c, "dish_delete", "success", map[string]any{"dish": id})
+	h.flashRedirect(c, tr(c, "menu.dishes.deleted"), back)
+}

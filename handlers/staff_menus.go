@@ -264,3 +264,22 @@ func (h *Handler) staffMenuSave(c *gin.Context) {
 	}
 	h.render(c, http.StatusUnprocessableEntity, "staff_menu", v)
 }
+
+// staffMenuDelete deletes a menu (one entered by mistake, or a past season).
+func (h *Handler) staffMenuDelete(c *gin.Context) {
+	inst := installation(c)
+	id, ok := h.pathID(c, "id")
+	if !ok {
+		return
+	}
+	m, err := h.store.MenuByID(c.Request.Context(), inst.ID, id)
+	if err == nil {
+		err = h.store.DeleteMenu(c.Request.Context(), inst.ID, id)
+	}
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	h.staffAudit(c, "menu_delete", "success", map[string]any{"menu": id, "name": m.Name})
+	h.flashRedirect(c, tr(c, "menu.deleted", m.Name), "/"+inst.Code+"/operatori/menu")
+}
