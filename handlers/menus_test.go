@@ -102,6 +102,13 @@ func TestMenuParentViews(t *testing.T) {
 	if n := strings.Count(p.body, "Pasta di riso test"); n != 4 {
 		t.Errorf("the week with a closure shows the dish %d times, want 4", n)
 	}
+	// the office reading as the family sees the same
+	s := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	prefix := fmt.Sprintf("/demo/operatori/adulti/%d/come-famiglia", f.mario)
+	mustContain(t, s.get(prefix), "Menù di oggi", fmt.Sprintf("%s/menu/%d", prefix, f.luca))
+	p = s.get(fmt.Sprintf("%s/menu/%d?%s", prefix, f.luca, week))
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Pasta di riso test")
 }
 
 func TestMenuStaffValidation(t *testing.T) {
