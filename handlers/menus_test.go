@@ -168,7 +168,10 @@ func TestMenuStaffValidation(t *testing.T) {
 	var unused int64
 	mustGet(t, e.store.DB(), &unused, `INSERT INTO dishes (installation_id, name) SELECT id, 'Da eliminare' FROM installations WHERE code = 'demo' RETURNING id`)
 	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/piatti/%d/elimina", unused), nil), http.StatusSeeOther)
-	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/scheda/%d/elimina", menu), nil), http.StatusSeeOther)
+	p = b.post(fmt.Sprintf("/demo/operatori/menu/scheda/%d/elimina", menu), nil)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Spunta la conferma per eliminare il menù.")
+	wantStatus(t, b.post(fmt.Sprintf("/demo/operatori/menu/scheda/%d/elimina", menu), url.Values{"menu-delete-confirm": {"1"}}), http.StatusSeeOther)
 	var left int
 	mustGet(t, e.store.DB(), &left, `SELECT count(*) FROM dishes WHERE id IN ($1, $2)`, dish, unused)
 	if left != 1 {

@@ -273,6 +273,16 @@ func (h *Handler) staffMenuDelete(c *gin.Context) {
 		return
 	}
 	m, err := h.store.MenuByID(c.Request.Context(), inst.ID, id)
+	if err == nil && c.PostForm("menu-delete-confirm") != "1" {
+		v, err := h.staffMenuView(c, m)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		v.Errors["menu-delete-confirm"] = v.T("menu.error.delete_confirm")
+		h.render(c, http.StatusUnprocessableEntity, "staff_menu", v)
+		return
+	}
 	if err == nil {
 		err = h.store.DeleteMenu(c.Request.Context(), inst.ID, id)
 	}
