@@ -211,6 +211,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 			}
 		}
 
+		if err := seedMenusDemo(ctx, tx, demo); err != nil { // db/seed_menus.go
+			return err
+		}
 		valleAdult, err := seedValleFamily(ctx, tx, valle) // db/seed_demo_valle.go
 		if err != nil {
 			return err

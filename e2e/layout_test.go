@@ -402,6 +402,7 @@ func walkParent(r *layoutRun) {
 	r.click(`#meal-days .meal-actions button[id^="mb-"]`, "meal day swapped", `document.querySelector('#meal-status').innerText.trim() !== ''`)
 	r.check("family home after a meal change")
 	luca, sofia := p.calendarHref(1), p.calendarHref(2)
+	menu := p.attr(`#menu-today a[href*="/menu/"]`, "href")
 	r.visit("calendar October 2026", luca+"?mese=2026-10")
 	r.click("#cal-next", "November after the swap", `document.querySelector('#calendar h2').innerText.includes('novembre')`)
 	r.check("calendar after the swap to November")
@@ -422,6 +423,7 @@ func walkParent(r *layoutRun) {
 	r.visit("730 certificate", "/demo/attestazioni/2026")
 	r.visit("alerts", "/demo/avvisi")
 	r.visit("ISEE and tariffs", "/demo/famiglia/isee")
+	r.visit("week menu", menu+"?settimana=2026-10-12")
 }
 
 func walkStaff(r *layoutRun) {
@@ -481,4 +483,10 @@ func walkStaff(r *layoutRun) {
 	r.visit("ISEE queue", "/demo/operatori/isee")
 	r.visit("ISEE tariffs of a service", p.attr(`a[href*="/operatori/tariffe/"]`, "href"))
 	r.visit("ISEE and residency of an adult", strings.Replace(adult, "/operatori/adulti/", "/operatori/isee/adulti/", 1))
+	r.visit("menus", "/demo/operatori/menu")
+	sheet := p.attr(`a[href*="/operatori/menu/scheda/"]`, "href")
+	r.visit("menu and its rotation", sheet)
+	r.visit("menu day", sheet+"/giorno/1/1")
+	r.visit("dishes and allergens", "/demo/operatori/menu/piatti")
+	r.visit("menus to check", "/demo/operatori/menu/da-verificare?giorni=120")
 }

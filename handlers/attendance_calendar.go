@@ -38,6 +38,7 @@ type CalendarView struct {
 	FamilyURL   string
 	PaymentsURL string
 	Meal        *MealDayView // the chosen day's meal box (meal_panel.go)
+	Menu        *MenuCourses // the chosen day's menu (menu_family.go)
 }
 
 // CalCell is a day of the grid as the template shows it.
@@ -204,6 +205,10 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		}
 		v.Day = d
 		if v.Meal, err = h.calendarMealDay(c, child, serviceID, day); err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		if v.Menu, err = h.calendarMenuDay(c, child, enr, day); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}

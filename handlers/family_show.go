@@ -32,6 +32,7 @@ type FamilyView struct {
 	Docs        FamilyDocs      // unread messages (messages_list.go)
 	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
 	ISEE        *ISEEPanel      // tariffs by ISEE and why (isee_show.go); nil without such services
+	Menu        *MenuToday      // today's menu (menu_family.go); nil without a mensa
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -91,6 +92,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 				return
 			}
 			if v.ISEE, err = h.iseePanel(c, adult, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if v.Menu, err = h.menuToday(c, v.Children); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}

@@ -524,6 +524,10 @@ func (h *Handler) staffFamilyView(c *gin.Context) {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
+		if v.Menu, err = h.menuToday(c, v.Children); err != nil { // menu_family.go
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
 	}
 	h.render(c, http.StatusOK, "family", v)
 }

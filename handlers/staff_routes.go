@@ -59,6 +59,8 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
+	// menus, dishes, allergens, "Menù — da verificare" (menu_routes.go)
+	h.staffMenuRoutes(staff, viewAs)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go

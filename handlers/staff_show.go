@@ -15,6 +15,7 @@ type StaffView struct {
 	Q     string
 	Audit []db.AuditRow
 	Links int // profiles waiting to be linked (staff_links.go)
+	Menus int // menu allergen conflicts of the next days (staff_menus.go)
 }
 
 func (h *Handler) staffShow(c *gin.Context) {
@@ -31,6 +32,10 @@ func (h *Handler) staffShow(c *gin.Context) {
 		return
 	}
 	v := StaffView{StaffBase: h.staffBase(c, "home"), Name: acc.DisplayName, Audit: rows, Links: len(links)}
+	if v.Menus, err = h.menuConflictCount(c); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	if v.Name == "" {
 		v.Name = acc.Username
 	}
