@@ -197,6 +197,19 @@ func TestPageETagWritePaths(t *testing.T) {
 		{"pagoPA notice paid", []string{payments}, nil, func(t *testing.T) {
 			db.MustExec(`UPDATE pagopa_positions SET status = 'paid', paid_at = now() WHERE id = $1`, position)
 		}},
+		{"menu dish renamed", []string{mealCal}, nil, func(t *testing.T) {
+			db.MustExec(`UPDATE dishes SET name = name || ' (nuova ricetta)' WHERE id = (SELECT min(id) FROM dishes)`)
+		}},
+		{"diet's excluded allergen added", []string{mealCal}, nil, func(t *testing.T) {
+			res := db.MustExec(`INSERT INTO diet_allergens (installation_id, diet_id, allergen)
+				SELECT d.installation_id, d.id, a.code FROM diets d CROSS JOIN allergens a
+				WHERE d.id = (SELECT min(id) FROM diets WHERE installation_id = 1)
+				  AND NOT EXISTS (SELECT 1 FROM diet_allergens x WHERE x.diet_id = d.id AND x.allergen = a.code)
+				LIMIT 1`)
+			if n, _ := res.RowsAffected(); n != 1 {
+				t.Fatalf("no allergen added to the diet (%d rows)", n)
+			}
+		}},
 		{"booking settings changed", []string{mealCal}, nil, func(t *testing.T) {
 			db.MustExec(`UPDATE booking_settings SET cutoff_time = '09:00' WHERE service_id = $1`, f.mensa)
 		}},
