@@ -335,6 +335,15 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 			}
 			r.FiscalCode, r.FirstName, r.LastName, r.BirthDate = c.FiscalCode, c.First, c.Last, c.Birth
 		}
+		if r.ChildID == 0 {
+			// a child of the adult already in the registry, typed as new
+			err := tx.GetContext(ctx, &r.ChildID, `SELECT c.id FROM children c
+				JOIN guardianships g ON g.installation_id = c.installation_id AND g.child_id = c.id AND g.adult_id = $3
+				WHERE c.installation_id = $1 AND c.fiscal_code = $2`, r.InstallationID, r.FiscalCode, r.AdultID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("child by fiscal code: %w", err)
+			}
+		}
 		var child any
 		if r.ChildID != 0 {
 			child = r.ChildID
@@ -632,13 +641,13 @@ func (s *Store) TariffHint(ctx context.Context, installationID, childID, service
 
 // PreviousAnswers are the answers of the child's latest request for the
 // same service in an earlier window, to pre-fill a renewal.
-func (s *Store) PreviousAnswers(ctx context.Context, installationID, windowID int64, fiscalCode string) (EnrolmentAnswers, error) {
+func (s *Store) PreviousAnswers(ctx context.Context, installationID, windowID, childID int64) (EnrolmentAnswers, error) {
 	var a EnrolmentAnswers
 	err := s.db.GetContext(ctx, &a, `SELECT r.answers FROM enrolment_requests r
 		JOIN enrolment_windows w ON w.installation_id = r.installation_id AND w.id = r.window_id
 		JOIN enrolment_windows this ON this.installation_id = w.installation_id AND this.id = $2 AND this.service_id = w.service_id
-		WHERE r.installation_id = $1 AND r.window_id <> $2 AND r.fiscal_code = $3
-		ORDER BY w.school_year DESC, r.submitted_at DESC LIMIT 1`, installationID, windowID, fiscalCode)
+		WHERE r.installation_id = $1 AND r.window_id <> $2 AND r.child_id = $3
+		ORDER BY w.school_year DESC, r.submitted_at DESC LIMIT 1`, installationID, windowID, childID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -31,6 +31,7 @@ type FamilyView struct {
 	Balances    []FamilyBalance // once per paying adult, not per child
 	Docs        FamilyDocs      // unread messages (messages_list.go)
 	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
+	Enrol       *EnrolmentPanel // Iscrizioni open and requests (enrol_list.go); nil when none
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -86,6 +87,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 			}
 			v.Balances = familyBalances(v.Children)
 			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if v.Enrol, err = h.enrolPanel(c, adult.ID); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}

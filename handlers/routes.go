@@ -81,6 +81,7 @@ func (h *Handler) Routes() http.Handler {
 	auth.GET("/profilo/dati.zip", h.profileExport)
 	auth.POST("/profilo/chiusura", h.profileClose)
 	h.documentRoutes(inst, auth)      // 730 certificate, messages from the Comune (document_routes.go)
+	h.enrolRoutes(auth)               // Iscrizioni (enrol_list.go, enrol_form.go)
 	auth.GET("/avvisi", h.alertsShow) // alerts_*.go
 	auth.POST("/avvisi", h.alertsSave)
 	auth.POST("/avvisi/soglia", h.alertsPreview)

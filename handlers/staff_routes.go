@@ -58,6 +58,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
+	h.staffEnrolRoutes(staff)    // Iscrizioni: windows, queue, decisions (staff_enrol_*.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go
