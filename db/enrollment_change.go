@@ -62,6 +62,18 @@ type EnrollmentChangeResult struct {
 func (s *Store) ChangeEnrollment(ctx context.Context, ch EnrollmentChange) (EnrollmentChangeResult, error) {
 	var r EnrollmentChangeResult
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		r, err = changeEnrollment(ctx, tx, ch)
+		return err
+	})
+	return r, err
+}
+
+// changeEnrollment is ChangeEnrollment within the caller's transaction (the
+// ISEE confirmation changes several enrollments at once, db/tariff.go).
+func changeEnrollment(ctx context.Context, tx *sqlx.Tx, ch EnrollmentChange) (EnrollmentChangeResult, error) {
+	var r EnrollmentChangeResult
+	err := func() error {
 		var old struct {
 			ChildID     int64         `db:"child_id"`
 			ServiceID   int64         `db:"service_id"`
@@ -155,7 +167,7 @@ func (s *Store) ChangeEnrollment(ctx context.Context, ch EnrollmentChange) (Enro
 		}
 		detail["ledger"] = r
 		return enrollmentEvent(ctx, tx, ch.InstallationID, ch.EnrollmentID, kind, ch.From, ch.Reason, detail, ch.By)
-	})
+	}()
 	return r, err
 }
 

@@ -265,6 +265,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedDocumentsDemo(ctx, tx, demo, accountIDs["operatore"], today); err != nil { // db/seed_documents.go
 			return err
 		}
+		if err := seedISEEDemo(ctx, tx, demo, services["mensa"]); err != nil { // db/seed_isee.go
+			return err
+		}
 		if err := seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs); err != nil {
 			return err
 		}
