@@ -271,6 +271,9 @@ type NewEnrolmentRequest struct {
 	DocumentsAck, PlanAccepted        bool
 	EnteredBy                         int64
 	ByOffice                          bool // the office enters it: allowed after the deadline, marked late
+	// ISEE: the adult's ISEE declared with the request (optional), recorded
+	// in the same transaction to be verified by the office (db/tariff.go).
+	ISEE *ISEEDeclaration
 }
 
 // EnrolmentReceipt is what the family is shown and sent after sending.
@@ -280,6 +283,8 @@ type EnrolmentReceipt struct {
 	SubmittedAt time.Time
 	Late        bool
 	Again       bool // the same adult had already sent it: nothing new was stored
+	// ISEEDeclaration is the declaration recorded with the request (0: none).
+	ISEEDeclaration int64
 }
 
 // SubmitEnrolment stores a request in one transaction: the window's dates
@@ -377,6 +382,13 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 			return fmt.Errorf("add enrolment request: %w", err)
 		}
 		rc = EnrolmentReceipt{ID: row.ID, Protocol: Protocol(w.SchoolYear, row.ID), SubmittedAt: row.At, Late: late}
+		if r.ISEE != nil {
+			d := *r.ISEE
+			d.InstallationID, d.AdultID, d.DeclaredBy = r.InstallationID, r.AdultID, r.EnteredBy
+			if rc.ISEEDeclaration, err = s.DeclareISEETx(ctx, tx, d); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM enrolment_drafts WHERE installation_id = $1 AND window_id = $2 AND adult_id = $3`,
 			r.InstallationID, r.WindowID, r.AdultID); err != nil {
 			return fmt.Errorf("delete enrolment draft: %w", err)

@@ -17,6 +17,7 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/internal/codicefiscale"
+	"portalegenitori/internal/money"
 )
 
 // EnrolmentForm is the enrolment request as typed; it is also the draft kept
@@ -33,6 +34,10 @@ type EnrolmentForm struct {
 	DocumentsAck bool     `json:"documents_ack"`
 	PlanAccepted bool     `json:"plan_accepted"`
 	AdultCF      string   `json:"adult_cf,omitempty"` // the office's entry: the requesting adult
+	// the ISEE declared with the request, optional (db/tariff.go)
+	ISEE       string `json:"isee,omitempty"`
+	DSU        string `json:"dsu,omitempty"`
+	ISEEExpiry string `json:"isee_expiry,omitempty"`
 }
 
 // EnrolmentFormView is the request form of a window, for a guardian or (Office)
@@ -46,6 +51,7 @@ type EnrolmentFormView struct {
 	Saved    time.Time // when the draft was saved; zero: none
 	Office   bool
 	Refusal  string // the window is not open: why, instead of the form
+	ISEE     bool   // the service has tariffs by ISEE: the form asks for it
 }
 
 // Answer is the typed answer to question i.
@@ -83,7 +89,8 @@ func readEnrolmentForm(c *gin.Context, w *db.EnrolmentWindow) EnrolmentForm {
 		LastName: truncate(formText(c, "last_name"), 60), BirthDate: truncate(formText(c, "birth_date"), 20),
 		FiscalCode: truncate(formText(c, "fiscal_code"), 30), School: school, Class: truncate(formText(c, "class"), 20),
 		DocumentsAck: c.PostForm("documents_ack") == "1", PlanAccepted: c.PostForm("plan_accepted") == "1",
-		AdultCF: truncate(formText(c, "adult_cf"), 30)}
+		AdultCF: truncate(formText(c, "adult_cf"), 30), ISEE: truncate(formText(c, "isee"), 20), DSU: truncate(formText(c, "dsu"), 40),
+		ISEEExpiry: truncate(formText(c, "isee_expiry"), 20)}
 	for i := range w.Questions {
 		f.Answers = append(f.Answers, truncate(formText(c, "q"+strconv.Itoa(i)), 300))
 	}
@@ -160,6 +167,20 @@ func checkEnrolmentForm(b Base, errs map[string]string, w *db.EnrolmentWindow, f
 		}
 		r.Answers = append(r.Answers, db.EnrolmentAnswer{Question: question.Text, Kind: question.Kind, Answer: a})
 	}
+	if f.ISEE != "" || f.DSU != "" || f.ISEEExpiry != "" {
+		d := db.ISEEDeclaration{DSUProtocol: strings.ToUpper(f.DSU)}
+		var ok bool
+		if d.ISEECents, ok = parseISEE(f.ISEE); !ok || d.ISEECents < 0 {
+			errs["isee"] = b.T("enrol.error.isee")
+		}
+		if d.DSUProtocol == "" {
+			errs["dsu"] = b.T("enrol.error.dsu")
+		}
+		if d.ExpiresOn, ok = parseDay(f.ISEEExpiry); !ok || d.ExpiresOn.Before(today()) {
+			errs["isee_expiry"] = b.T("enrol.error.isee_expiry")
+		}
+		r.ISEE = &d
+	}
 	if len(w.Documents) > 0 && !f.DocumentsAck {
 		errs["documents_ack"] = b.T("enrol.error.documents")
 	}
@@ -205,6 +226,15 @@ func windowRefusal(b Base, w *db.EnrolmentWindow) string {
 		return b.T("enrol.closed", w.Title, b.DateTimeMin(w.ClosesAt))
 	}
 	return ""
+}
+
+// hasISEETariffs is whether the service has tariffs by ISEE.
+func (h *Handler) hasISEETariffs(c *gin.Context, serviceID int64) (bool, error) {
+	_, err := h.store.TariffRulesOf(c.Request.Context(), installation(c).ID, serviceID)
+	if errors.Is(err, db.ErrNoTariffRules) || errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // DateTimeMin formats a time to the minute, Italian time: "31/01/2027 12:00".
@@ -281,6 +311,10 @@ func (h *Handler) enrolForm(c *gin.Context) {
 	v := &EnrolmentFormView{StaffBase: StaffBase{Base: h.base(c), Errors: map[string]string{}}, Window: w, Children: kids, Action: enrolFormURL(inst, w.ID)}
 	v.Nav = "family"
 	v.Refusal = windowRefusal(v.Base, w)
+	if v.ISEE, err = h.hasISEETariffs(c, w.ServiceID); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	saved, ok, err := h.store.EnrolmentDraft(ctx, inst.ID, w.ID, adult.ID, &v.Form)
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
@@ -318,6 +352,10 @@ func (h *Handler) enrolSubmit(c *gin.Context) {
 	v := &EnrolmentFormView{StaffBase: StaffBase{Base: h.base(c), Errors: map[string]string{}}, Window: w, Children: kids, Action: enrolFormURL(inst, w.ID)}
 	v.Nav = "family"
 	v.Form = readEnrolmentForm(c, w)
+	if v.ISEE, err = h.hasISEETariffs(c, w.ServiceID); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	if c.PostForm("azione") == "bozza" {
 		if err := h.store.SaveEnrolmentDraft(ctx, inst.ID, w.ID, adult.ID, v.Form); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
@@ -355,4 +393,14 @@ func mapKeys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// parseISEE reads an amount in euros where "8.500" means eight thousand
+// five hundred (Italian thousands), as an ISEE is written.
+func parseISEE(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "."); i >= 0 && !strings.Contains(s, ",") && len(s)-i-1 == 3 {
+		s = strings.ReplaceAll(s, ".", "")
+	}
+	return money.Parse(s)
 }

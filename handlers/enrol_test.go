@@ -37,7 +37,8 @@ func TestEnrolmentJourney(t *testing.T) {
 	cf := codicefiscale.Compute("Rossi", "Giorgio", birth, false, "F205")
 	bad := cf[:15] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(int(cf[15]-'A')+1)%26])
 	v := url.Values{"child": {"new"}, "first_name": {"Giorgio"}, "last_name": {"Rossi"}, "birth_date": {"03/03/2024"}, "fiscal_code": {bad},
-		"school": {school}, "class": {"1A"}, "q0": {"si"}, "q1": {"Arriva con lo scuolabus"}, "documents_ack": {"1"}, "azione": {"invia"}}
+		"school": {school}, "class": {"1A"}, "q0": {"si"}, "q1": {"Arriva con lo scuolabus"}, "documents_ack": {"1"}, "azione": {"invia"},
+		"isee": {"8.500"}, "dsu": {"INPS-ISEE-2026-00012345A-00"}, "isee_expiry": {"31/12/2099"}}
 	p := mario.post(form, v)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, `id="fiscal_code-error"`, `value="Giorgio"`, `value="Arriva con lo scuolabus"`)
@@ -64,6 +65,11 @@ func TestEnrolmentJourney(t *testing.T) {
 	mustGet(t, q, &n, `SELECT count(*) FROM river_job WHERE kind = 'enrolment_receipt' AND (args->>'request_id')::bigint = $1`, id)
 	if n != 1 {
 		t.Fatalf("%d receipts queued", n)
+	}
+	var isee int64
+	mustGet(t, q, &isee, `SELECT isee_cents FROM isee_declarations d JOIN adults a ON a.id = d.adult_id WHERE a.first_name = 'Mario' AND d.status = 'dichiarata'`)
+	if isee != 850000 {
+		t.Fatalf("ISEE declared as %d cents", isee)
 	}
 
 	q.MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)

@@ -21,6 +21,11 @@ func (h *Handler) staffEnrolEntryForm(c *gin.Context) {
 	v := &EnrolmentFormView{StaffBase: h.staffBase(c, "enrol"), Window: w, Office: true,
 		Action: fmt.Sprintf("/%s/operatori/iscrizioni/finestre/%d/domanda", installation(c).Code, w.ID)}
 	v.Form = EnrolmentForm{Child: "new", Answers: make([]string, len(w.Questions))}
+	var err error
+	if v.ISEE, err = h.hasISEETariffs(c, w.ServiceID); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	if len(w.Schools) == 1 {
 		v.Form.School = w.Schools[0].SchoolID
 	}
@@ -40,6 +45,11 @@ func (h *Handler) staffEnrolEntrySubmit(c *gin.Context) {
 		Action: fmt.Sprintf("/%s/operatori/iscrizioni/finestre/%d/domanda", inst.Code, w.ID)}
 	v.Form = readEnrolmentForm(c, w)
 	v.Form.Child = "new"
+	var err error
+	if v.ISEE, err = h.hasISEETariffs(c, w.ServiceID); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
 	var adult *db.Adult
 	if cf, err := codicefiscale.Validate(v.Form.AdultCF); err != nil {
 		v.Errors["adult_cf"] = v.T("enrol.error.fiscal_code")

@@ -23,7 +23,8 @@ type StaffEnrolRequestView struct {
 	StaffBase
 	Request    *db.EnrolmentRequest
 	Accept     StaffEnrolAcceptForm
-	TariffFrom string // where the tariff was pre-filled from ("" none)
+	TariffFrom string // where the tariff was pre-filled from: "isee", "last", "" none
+	TariffWhy  string // the ISEE tariff's reason
 	Reason     string
 }
 
@@ -45,6 +46,15 @@ func (h *Handler) staffEnrolRequestView(c *gin.Context) *StaffEnrolRequestView {
 		child = r.KnownChild
 	}
 	if child.Valid {
+		t, err := h.store.TariffFor(ctx, nil, inst.ID, r.ServiceID, child.Int64, r.StartsOn)
+		switch {
+		case err == nil:
+			v.Accept.TariffName, v.Accept.Amount, v.TariffFrom, v.TariffWhy = t.EnrollmentTariffName(), money.Format(t.Cents, "it"), "isee", t.Why
+			return v
+		case !errors.Is(err, db.ErrNoTariffRules):
+			h.renderError(c, http.StatusInternalServerError, err)
+			return nil
+		}
 		name, cents, billing, found, err := h.store.TariffHint(ctx, inst.ID, child.Int64, r.ServiceID)
 		if err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)

@@ -69,6 +69,15 @@ var enrolMessages = map[string][2]string{
 	"enrol.not_open_yet":      {"Le iscrizioni a «%s» non sono ancora aperte: si apriranno il %s.", "Enrolment in \"%s\" is not open yet: it opens on %s."},
 	"enrol.closed":            {"Le iscrizioni a «%s» sono chiuse dal %s: la domanda non può più essere inviata dal portale. Per una domanda fuori termine rivolgiti all'ufficio.", "Enrolment in \"%s\" closed on %s: the request can no longer be sent from the portal. For a late request contact the office."},
 
+	"enrol.isee_title":        {"ISEE per la tariffa agevolata (facoltativo)", "ISEE for the reduced tariff (optional)"},
+	"enrol.isee_intro":        {"Senza un ISEE valido si applica la tariffa massima. L'ufficio verifica l'ISEE dichiarato prima di applicare la fascia.", "Without a valid ISEE the maximum tariff applies. The office checks the ISEE declared before applying the band."},
+	"enrol.isee":              {"Valore ISEE (€)", "ISEE value (€)"},
+	"enrol.dsu":               {"Numero di protocollo della DSU", "DSU protocol number"},
+	"enrol.isee_expiry":       {"Scadenza dell'ISEE (gg/mm/aaaa)", "ISEE expiry (dd/mm/yyyy)"},
+	"enrol.error.isee":        {"Scrivi il valore ISEE in euro, per esempio 8.500,00.", "Type the ISEE value in euros, for example 8,500.00."},
+	"enrol.error.dsu":         {"Scrivi il numero di protocollo della DSU.", "Type the DSU protocol number."},
+	"enrol.error.isee_expiry": {"Scrivi la data di scadenza dell'ISEE, non già passata, nella forma gg/mm/aaaa.", "Type the ISEE's expiry date, not already past, as dd/mm/yyyy."},
+
 	"enrol.error.first_name":          {"Scrivi il nome del bambino.", "Type the child's first name."},
 	"enrol.error.last_name":           {"Scrivi il cognome del bambino.", "Type the child's surname."},
 	"enrol.error.birth_date":          {"Scrivi una data di nascita valida, nella forma gg/mm/aaaa.", "Type a valid date of birth, as dd/mm/yyyy."},
@@ -118,6 +127,7 @@ var enrolMessages = map[string][2]string{
 	"staff.enrol.starts_on":         {"Iscritto dal", "Enrolled from"},
 	"staff.enrol.ends_on":           {"Iscritto fino al", "Enrolled until"},
 	"staff.enrol.tariff_from_last":  {"Tariffa proposta: quella dell'ultima iscrizione del bambino a questo servizio.", "Tariff proposed: that of the child's last enrollment in this service."},
+	"staff.enrol.tariff_from_isee":  {"Tariffa proposta dalle tariffe per ISEE: %s.", "Tariff proposed by the tariffs by ISEE: %s."},
 	"staff.enrol.tariff_name":       {"Tariffa", "Tariff"},
 	"staff.enrol.amount":            {"Importo (€)", "Amount (€)"},
 	"staff.enrol.billing":           {"Addebito", "Billing"},
