@@ -11,7 +11,8 @@ import (
 // seedEnrolDemo opens the demo Comune's enrolment window for the canteen of
 // the next school year ("Mensa 2027/28" in 2026/27), from yesterday for
 // ninety days, for every school and class, so mario.rossi sees it on the
-// family home.
+// family home; the office has entered one request, Marco Verdi's, from the
+// paper form Anna Verdi handed in, so the queue is not empty.
 func seedEnrolDemo(ctx context.Context, tx *sqlx.Tx, inst int64, today time.Time, services, accounts map[string]int64) error {
 	year := SchoolYearOf(today) + 1
 	questions := EnrolmentQuestions{
@@ -31,6 +32,14 @@ func seedEnrolDemo(ctx context.Context, tx *sqlx.Tx, inst int64, today time.Time
 	if _, err := tx.ExecContext(ctx, `INSERT INTO enrolment_window_schools (installation_id, window_id, school_id)
 		SELECT $1, $2, id FROM schools WHERE installation_id = $1 AND retired_at IS NULL`, inst, id); err != nil {
 		return fmt.Errorf("seed enrolment window schools: %w", err)
+	}
+	answers := EnrolmentAnswers{{Question: questions[0].Text, Kind: "yesno", Answer: "si"}, {Question: questions[1].Text, Kind: "text"}}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
+			birth_date, school_id, class_name, answers, documents_ack, entered_by, by_office)
+		SELECT $1, $2, g.adult_id, c.id, c.fiscal_code, c.first_name, c.last_name, c.birth_date, c.school_id, c.class_name, $3, true, $4, true
+		FROM children c JOIN guardianships g ON g.installation_id = c.installation_id AND g.child_id = c.id AND g.role = 'payer'
+		WHERE c.installation_id = $1 AND c.first_name = 'Marco' AND c.last_name = 'Verdi'`, inst, id, answers, accounts["operatore"]); err != nil {
+		return fmt.Errorf("seed enrolment request: %w", err)
 	}
 	return nil
 }
