@@ -107,4 +107,10 @@ func TestEnrolmentJourney(t *testing.T) {
 	p = clerk.post(fmt.Sprintf("/demo/operatori/iscrizioni/finestre/%d/domanda", window), v)
 	wantStatus(t, p, http.StatusSeeOther)
 	mustContain(t, clerk.get(p.loc), "fuori termine", "Anna Rossi")
+	// rejected with a reason the family reads
+	wantStatus(t, clerk.post(p.loc+"/rifiuta", url.Values{"reason": {"Posti esauriti nella scuola scelta"}}), http.StatusSeeOther)
+	mustContain(t, mario.get("/demo/iscrizioni"), "respinta", "Posti esauriti nella scuola scelta")
+	if auditCount(t, e.store, "enrolment_office_entry", "success") != 1 || auditCount(t, e.store, "enrolment_reject", "success") != 1 {
+		t.Fatal("office entry or rejection not audited")
+	}
 }
