@@ -508,7 +508,7 @@ func (s *Store) EnrolmentQueue(ctx context.Context, installationID int64, f Enro
 	}
 	var list []EnrolmentRequest
 	err := s.db.SelectContext(ctx, &list, qRequests+`
-		WHERE r.installation_id = $1 AND ($2 = 0 OR r.window_id = $2) AND ($3 = 0 OR r.school_id = $3) AND ($4 = '' OR r.status = $4)
+		WHERE r.installation_id = $1 AND ($2::bigint = 0 OR r.window_id = $2) AND ($3::bigint = 0 OR r.school_id = $3) AND ($4 = '' OR r.status = $4)
 		  AND ($5 = '' OR r.first_name || ' ' || r.last_name ILIKE $5 OR r.last_name || ' ' || r.first_name ILIKE $5 OR r.fiscal_code ILIKE $5
 		       OR a.first_name || ' ' || a.last_name ILIKE $5 OR a.last_name || ' ' || a.first_name ILIKE $5 OR a.fiscal_code ILIKE $5)
 		ORDER BY r.status <> 'submitted', r.submitted_at, r.id LIMIT $6`,

@@ -84,7 +84,7 @@ func (v EnrolmentFormView) ClassHint() string {
 
 // readEnrolmentForm reads the posted form, each value cut to its length.
 func readEnrolmentForm(c *gin.Context, w *db.EnrolmentWindow) EnrolmentForm {
-	school, _ := strconv.ParseInt(c.PostForm("school"), 10, 64)
+	school, _ := idValue(c.PostForm("school"))
 	f := EnrolmentForm{Child: truncate(formText(c, "child"), 20), FirstName: truncate(formText(c, "first_name"), 60),
 		LastName: truncate(formText(c, "last_name"), 60), BirthDate: truncate(formText(c, "birth_date"), 20),
 		FiscalCode: truncate(formText(c, "fiscal_code"), 30), School: school, Class: truncate(formText(c, "class"), 20),
@@ -134,7 +134,7 @@ func checkEnrolmentForm(b Base, errs map[string]string, w *db.EnrolmentWindow, f
 		}
 		r.FiscalCode = cf
 	case f.Child != "":
-		id, _ := strconv.ParseInt(f.Child, 10, 64)
+		id, _ := idValue(f.Child)
 		if !slices.ContainsFunc(kids, func(k db.ChildSummary) bool { return k.ID == id }) {
 			errs["child"] = b.T("enrol.error.child")
 		}
@@ -323,7 +323,7 @@ func (h *Handler) enrolForm(c *gin.Context) {
 	if ok {
 		v.Saved = saved
 	} else {
-		child, _ := strconv.ParseInt(c.Query("bambino"), 10, 64)
+		child, _ := idValue(c.Query("bambino"))
 		if v.Form, err = h.enrolPrefill(c, w, kids, child); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return

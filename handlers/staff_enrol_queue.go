@@ -47,8 +47,8 @@ func (h *Handler) staffEnrolQueue(c *gin.Context) {
 	inst, ctx := installation(c), c.Request.Context()
 	v := StaffEnrolQueueView{StaffBase: h.staffBase(c, "enrol"), Statuses: []string{"submitted", "accepted", "rejected"}}
 	q := c.Request.URL.Query()
-	v.Filter.WindowID, _ = strconv.ParseInt(q.Get("finestra"), 10, 64)
-	v.Filter.SchoolID, _ = strconv.ParseInt(q.Get("scuola"), 10, 64)
+	v.Filter.WindowID, _ = idValue(q.Get("finestra"))
+	v.Filter.SchoolID, _ = idValue(q.Get("scuola"))
 	v.Filter.Query = truncate(queryText(c, "q"), 64)
 	if s := q.Get("stato"); s == "submitted" || s == "accepted" || s == "rejected" {
 		v.Filter.Status = s
@@ -64,4 +64,13 @@ func (h *Handler) staffEnrolQueue(c *gin.Context) {
 		return
 	}
 	h.render(c, http.StatusOK, "staff_enrol", v)
+}
+
+// idValue parses a positive ID from a form or query value; 0 otherwise.
+func idValue(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	return id, true
 }

@@ -135,7 +135,7 @@ func (h *Handler) staffEnrolWindowSave(c *gin.Context) {
 		return
 	}
 	v.ID = id
-	service, _ := strconv.ParseInt(c.PostForm("service"), 10, 64)
+	service, _ := idValue(c.PostForm("service"))
 	f := StaffEnrolWindowForm{Service: service, Year: truncate(formText(c, "year"), 4), Title: truncate(formText(c, "title"), 120),
 		OpensDay: truncate(formText(c, "opens_day"), 20), OpensTime: truncate(formText(c, "opens_time"), 5),
 		ClosesDay: truncate(formText(c, "closes_day"), 20), ClosesTime: truncate(formText(c, "closes_time"), 5),
