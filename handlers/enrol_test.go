@@ -107,10 +107,30 @@ func TestEnrolmentJourney(t *testing.T) {
 	p = clerk.post(fmt.Sprintf("/demo/operatori/iscrizioni/finestre/%d/domanda", window), v)
 	wantStatus(t, p, http.StatusSeeOther)
 	mustContain(t, clerk.get(p.loc), "fuori termine", "Anna Rossi")
+	late := p.loc
 	// rejected with a reason the family reads
-	wantStatus(t, clerk.post(p.loc+"/rifiuta", url.Values{"reason": {"Posti esauriti nella scuola scelta"}}), http.StatusSeeOther)
+	wantStatus(t, clerk.post(late+"/rifiuta", url.Values{"reason": {"Posti esauriti nella scuola scelta"}}), http.StatusSeeOther)
 	mustContain(t, mario.get("/demo/iscrizioni"), "respinta", "Posti esauriti nella scuola scelta")
 	if auditCount(t, e.store, "enrolment_office_entry", "success") != 1 || auditCount(t, e.store, "enrolment_reject", "success") != 1 {
 		t.Fatal("office entry or rejection not audited")
 	}
+
+	// the office opens a window: a wrong closing is refused next to its field, the rest kept
+	var service string
+	mustGet(t, q, &service, `SELECT id::text FROM services WHERE kind = 'mensa' AND installation_id = (SELECT id FROM installations WHERE code = 'demo')`)
+	win := url.Values{"service": {service}, "year": {"2028"}, "title": {"Mensa 2028/29"}, "opens_day": {"01/02/2028"}, "opens_time": {"08:00"},
+		"closes_day": {"01/01/2028"}, "closes_time": {"12:00"}, "starts_on": {"11/09/2028"}, "ends_on": {"30/06/2029"}, "debts": {"plan"},
+		"school-" + school: {"1"}, "classes-" + school: {"1a, 2A"}, "yesno": {"Usa lo scuolabus?"}, "documents": {"Certificato"}}
+	p = clerk.post("/demo/operatori/iscrizioni/finestre", win)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="closes_day-error"`, `value="Mensa 2028/29"`, "Usa lo scuolabus?")
+	win.Set("closes_day", "28/02/2028")
+	wantStatus(t, clerk.post("/demo/operatori/iscrizioni/finestre", win), http.StatusSeeOther)
+	var classes, debts string
+	mustGet(t, q, &classes, `SELECT array_to_string(ws.classes, ',') FROM enrolment_window_schools ws JOIN enrolment_windows w ON w.id = ws.window_id WHERE w.title = 'Mensa 2028/29'`)
+	mustGet(t, q, &debts, `SELECT debts FROM enrolment_windows WHERE title = 'Mensa 2028/29'`)
+	if classes != "1A,2A" || debts != "plan" || auditCount(t, e.store, "enrolment_window_save", "success") != 1 {
+		t.Fatalf("window saved with classes %q, debts %q, or not audited", classes, debts)
+	}
+	mustContain(t, clerk.get("/demo/operatori/iscrizioni"), "Mensa 2028/29", "non ancora aperto")
 }
