@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"portalegenitori/internal/money"
+	"portalegenitori/internal/text"
 )
 
 // Errors of the tariffs by ISEE.
@@ -270,11 +271,7 @@ func (t Tariff) EnrollmentTariffName() string {
 	if t.Why == "" {
 		return t.Name
 	}
-	name := strings.ToUpper(t.Why[:1]) + t.Why[1:]
-	if len(name) > 80 {
-		name = name[:80]
-	}
-	return name
+	return text.Truncate(strings.ToUpper(t.Why[:1])+t.Why[1:], 80)
 }
 
 // ISEEDeclaration is a family's ISEE as declared and, later, decided.
@@ -540,4 +537,54 @@ func ApplyTariffsTx(ctx context.Context, tx *sqlx.Tx, installationID, adultID in
 		}
 	}
 	return changed, total, nil
+}
+
+// AdultResident reports whether the office has the adult as resident.
+func (s *Store) AdultResident(ctx context.Context, installationID, adultID int64) (bool, error) {
+	var r bool
+	err := s.db.GetContext(ctx, &r, `SELECT resident FROM adults WHERE installation_id = $1 AND id = $2`, installationID, adultID)
+	if err != nil {
+		return false, fmt.Errorf("residency of adult %d: %w", adultID, notFound(err))
+	}
+	return r, nil
+}
+
+// SetResident records the adult's residency and applies the tariffs of the
+// children they pay for from today, in one transaction with the audit row.
+func (s *Store) SetResident(ctx context.Context, installationID, adultID int64, resident bool, by int64, actor, ip string, today time.Time) (int, error) {
+	var changed int
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE adults SET resident = $3, updated_at = now() WHERE installation_id = $1 AND id = $2 AND resident <> $3`,
+			installationID, adultID, resident)
+		if err != nil {
+			return fmt.Errorf("residency of adult %d: %w", adultID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already so (or no such adult: the caller loaded it)
+		}
+		why := "Residenza aggiornata dal " + today.Format("02/01/2006")
+		if changed, _, err = ApplyTariffsTx(ctx, tx, installationID, adultID, today, today, by, why); err != nil {
+			return err
+		}
+		return auditTx(ctx, tx, AuditEvent{InstallationID: installationID, AccountID: by, Actor: actor, IP: ip, Action: "adult_residency",
+			Outcome: "success", Detail: map[string]any{"adult": adultID, "resident": resident, "enrollments_changed": changed}})
+	})
+	return changed, err
+}
+
+// IsPayer reports whether the adult pays for at least one child.
+func (s *Store) IsPayer(ctx context.Context, installationID, adultID int64) (bool, error) {
+	var ok bool
+	err := s.db.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM guardianships WHERE installation_id = $1 AND adult_id = $2 AND role = 'payer')`,
+		installationID, adultID)
+	return ok, wrap("paying adult", err)
+}
+
+// ISEEDeclarationByID loads one declaration of the installation.
+func (s *Store) ISEEDeclarationByID(ctx context.Context, installationID, id int64) (*ISEEDeclaration, error) {
+	var d ISEEDeclaration
+	if err := s.db.GetContext(ctx, &d, qISEEDeclarations+` WHERE d.installation_id = $1 AND d.id = $2`, installationID, id); err != nil {
+		return nil, fmt.Errorf("ISEE declaration %d: %w", id, notFound(err))
+	}
+	return &d, nil
 }

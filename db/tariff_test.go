@@ -93,6 +93,11 @@ func TestTariffForBandsAndRules(t *testing.T) {
 	if tf := tariff(d.sofia, "2026-11-15"); tf.Cents != 440 {
 		t.Fatalf("non-resident second child: %+v", tf)
 	}
+	// once Luca no longer eats at the canteen, Sofia is the only child: no reduction
+	s.DB().MustExec(`UPDATE enrollments SET ends_on = '2026-11-10' WHERE child_id = $1 AND service_id = $2`, d.luca, d.mensa)
+	if tf := tariff(d.sofia, "2026-11-15"); tf.Cents != 550 || tf.SiblingPercent != 0 {
+		t.Fatalf("only child left: %+v", tf)
+	}
 }
 
 func TestCheckBandsRefusesOverlapAndDisorder(t *testing.T) {
@@ -189,6 +194,9 @@ func TestISEEConfirmationChangesChargesFromItsDate(t *testing.T) {
 		if c.before == nil {
 			c.before = after
 		}
+		if len(after) != len(c.before) {
+			t.Fatalf("child %d: %d charges, before %d", c.child, len(after), len(c.before))
+		}
 		for i, ch := range after {
 			want := c.before[i].Cents // unchanged before the date
 			if !ch.Day.Before(from) {
@@ -197,9 +205,6 @@ func TestISEEConfirmationChangesChargesFromItsDate(t *testing.T) {
 			if ch.Cents != want {
 				t.Errorf("child %d, %s: charged %d, want %d", c.child, ch.Day.Format(time.DateOnly), ch.Cents, want)
 			}
-		}
-		if len(after) != len(c.before) {
-			t.Errorf("child %d: %d charges, before %d", c.child, len(after), len(c.before))
 		}
 	}
 	// the enrollments: the band from the date, the maximum from the day after the expiry

@@ -42,7 +42,7 @@ func TestEnrolmentJourney(t *testing.T) {
 	p.tabTo("#isee")
 	p.typeText("8.500")
 	p.tabTo("#dsu")
-	p.typeText("INPS-ISEE-2026-00012345A-00")
+	p.typeText("INPS-ISEE-2026-000123456-00")
 	p.tabTo("#isee_expiry")
 	p.typeText("31/12/2099")
 	p.tabTo("#documents_ack")

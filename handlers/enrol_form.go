@@ -17,7 +17,6 @@ import (
 	"portalegenitori/db"
 	"portalegenitori/delivery"
 	"portalegenitori/internal/codicefiscale"
-	"portalegenitori/internal/money"
 )
 
 // EnrolmentForm is the enrolment request as typed; it is also the draft kept
@@ -168,9 +167,9 @@ func checkEnrolmentForm(b Base, errs map[string]string, w *db.EnrolmentWindow, f
 		r.Answers = append(r.Answers, db.EnrolmentAnswer{Question: question.Text, Kind: question.Kind, Answer: a})
 	}
 	if f.ISEE != "" || f.DSU != "" || f.ISEEExpiry != "" {
-		d := db.ISEEDeclaration{DSUProtocol: strings.ToUpper(f.DSU)}
+		d := db.ISEEDeclaration{DSUProtocol: normalizeDSU(f.DSU, today())}
 		var ok bool
-		if d.ISEECents, ok = parseISEE(f.ISEE); !ok || d.ISEECents < 0 {
+		if d.ISEECents, ok = parseISEE(f.ISEE); !ok || d.ISEECents < 0 || d.ISEECents > maxISEECents {
 			errs["isee"] = b.T("enrol.error.isee")
 		}
 		if d.DSUProtocol == "" {
@@ -393,14 +392,4 @@ func mapKeys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// parseISEE reads an amount in euros where "8.500" means eight thousand
-// five hundred (Italian thousands), as an ISEE is written.
-func parseISEE(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	if i := strings.LastIndex(s, "."); i >= 0 && !strings.Contains(s, ",") && len(s)-i-1 == 3 {
-		s = strings.ReplaceAll(s, ".", "")
-	}
-	return money.Parse(s)
 }

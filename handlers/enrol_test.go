@@ -38,7 +38,7 @@ func TestEnrolmentJourney(t *testing.T) {
 	bad := cf[:15] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(int(cf[15]-'A')+1)%26])
 	v := url.Values{"child": {"new"}, "first_name": {"Giorgio"}, "last_name": {"Rossi"}, "birth_date": {"03/03/2024"}, "fiscal_code": {bad},
 		"school": {school}, "class": {"1A"}, "q0": {"si"}, "q1": {"Arriva con lo scuolabus"}, "documents_ack": {"1"}, "azione": {"invia"},
-		"isee": {"8.500"}, "dsu": {"INPS-ISEE-2026-00012345A-00"}, "isee_expiry": {"31/12/2099"}}
+		"isee": {"8.500"}, "dsu": {"INPS-ISEE-2026-000123456-00"}, "isee_expiry": {"31/12/2099"}}
 	p := mario.post(form, v)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, `id="fiscal_code-error"`, `value="Giorgio"`, `value="Arriva con lo scuolabus"`)

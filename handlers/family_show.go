@@ -32,6 +32,7 @@ type FamilyView struct {
 	Docs        FamilyDocs      // unread messages (messages_list.go)
 	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
 	Enrol       *EnrolmentPanel // Iscrizioni open and requests (enrol_list.go); nil when none
+	ISEE        *ISEEPanel      // tariffs by ISEE and why (isee_show.go); nil without such services
 }
 
 // FamilyBalance is the balance of one paying adult and the children it pays for.
@@ -87,6 +88,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 			}
 			v.Balances = familyBalances(v.Children)
 			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if v.ISEE, err = h.iseePanel(c, adult, v.Children); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}

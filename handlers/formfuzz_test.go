@@ -223,6 +223,10 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"staff", "POST", "/demo/operatori/iscrizioni/finestre/{window}/domanda", []string{"adult_cf", "first_name", "last_name", "birth_date", "fiscal_code",
 			"school", "class", "q0", "q1", "documents_ack", "isee", "dsu", "isee_expiry"}},
 		{"staff", "POST", "/demo/operatori/iscrizioni/domande/{hostile}/{hostile}", []string{"starts_on", "ends_on", "tariff_name", "amount", "billing", "reason"}},
+		// tariffs by ISEE (isee_*.go, staff_isee*.go, staff_tariffs.go)
+		{"parent", "POST", "/demo/famiglia/isee", []string{"isee", "dsu", "scadenza"}},
+		{"staff", "POST", "/demo/operatori/isee/dichiarazioni/{hostile}/{hostile}", []string{"from", "retroactive", "reason", "reject"}},
+		{"staff", "POST", "/demo/operatori/tariffe/{hostile}", []string{"version", "max", "nonresident", "sibling", "b1-from", "b1-to", "b1-amount", "b2-from", "b2-to", "b2-amount"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}

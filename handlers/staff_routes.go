@@ -55,6 +55,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	staff.POST("/catalogo/chiusure/:day/elimina", h.need("anagrafica"), h.staffClosureDayRemove)
 	staff.GET("/rimborsi", h.staffCredit) // staff_credit.go: credit refunds and transfers
 	staff.POST("/rimborsi/:id/:action", h.need("cassa"), h.staffCreditDecide)
+	h.staffISEERoutes(staff)                     // tariffs by ISEE (staff_isee*.go, staff_tariffs.go)
 	staff.GET("/sicurezza", h.staffSecurityShow) // staff_security.go: own second factor, recovery codes
 	staff.POST("/sicurezza/codici-recupero", h.staffRecoveryCodesCreate)
 	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)

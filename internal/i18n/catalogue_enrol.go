@@ -75,7 +75,7 @@ var enrolMessages = map[string][2]string{
 	"enrol.dsu":               {"Numero di protocollo della DSU", "DSU protocol number"},
 	"enrol.isee_expiry":       {"Scadenza dell'ISEE (gg/mm/aaaa)", "ISEE expiry (dd/mm/yyyy)"},
 	"enrol.error.isee":        {"Scrivi il valore ISEE in euro, per esempio 8.500,00.", "Type the ISEE value in euros, for example 8,500.00."},
-	"enrol.error.dsu":         {"Scrivi il numero di protocollo della DSU.", "Type the DSU protocol number."},
+	"enrol.error.dsu":         {"Scrivi il numero di protocollo della DSU come sull'attestazione ISEE, per esempio INPS-ISEE-2026-000123456-00.", "Type the DSU protocol number as on the ISEE certificate, for example INPS-ISEE-2026-000123456-00."},
 	"enrol.error.isee_expiry": {"Scrivi la data di scadenza dell'ISEE, non già passata, nella forma gg/mm/aaaa.", "Type the ISEE's expiry date, not already past, as dd/mm/yyyy."},
 
 	"enrol.error.first_name":          {"Scrivi il nome del bambino.", "Type the child's first name."},
