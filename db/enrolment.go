@@ -361,7 +361,7 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 		err := tx.GetContext(ctx, &row, `INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
 				birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-			ON CONFLICT (installation_id, window_id, fiscal_code) DO NOTHING
+			ON CONFLICT (installation_id, window_id, fiscal_code) WHERE status <> 'rejected' DO NOTHING
 			RETURNING id, submitted_at, adult_id`,
 			r.InstallationID, r.WindowID, r.AdultID, child, r.FiscalCode, r.FirstName, r.LastName, r.BirthDate, r.SchoolID, r.ClassName,
 			r.Answers, r.DocumentsAck, r.PlanAccepted, late, r.EnteredBy, r.ByOffice)
@@ -369,7 +369,7 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 			// a request for the child is there: the same adult's (a double
 			// submit, shown again) or another's (refused)
 			if err := tx.GetContext(ctx, &row, `SELECT id, submitted_at, adult_id FROM enrolment_requests
-				WHERE installation_id = $1 AND window_id = $2 AND fiscal_code = $3`, r.InstallationID, r.WindowID, r.FiscalCode); err != nil {
+				WHERE installation_id = $1 AND window_id = $2 AND fiscal_code = $3 AND status <> 'rejected'`, r.InstallationID, r.WindowID, r.FiscalCode); err != nil {
 				return fmt.Errorf("existing enrolment request: %w", err)
 			}
 			if row.Adu != r.AdultID {

@@ -120,6 +120,16 @@ func TestEnrolmentOneRequestPerChild(t *testing.T) {
 	if _, err := d.store.SubmitEnrolment(ctx, req, nil); !errors.Is(err, db.ErrAlreadyRequested) {
 		t.Fatalf("other guardian: %v", err)
 	}
+	// once rejected, a corrected request may be sent
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Manca la classe", d.clerk); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Di nuovo", d.clerk); !errors.Is(err, db.ErrRequestDecided) {
+		t.Fatalf("rejected twice: %v", err)
+	}
+	if rc, err := d.store.SubmitEnrolment(ctx, req, nil); err != nil || rc.Again || rc.ID == first.ID {
+		t.Fatalf("after the rejection: %+v %v", rc, err)
+	}
 	var form map[string]string
 	if _, ok, err := d.store.EnrolmentDraft(ctx, d.inst, w, d.mario, &form); ok || err != nil {
 		t.Fatalf("draft after sending: %v %v", ok, err)

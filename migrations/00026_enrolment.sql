@@ -54,7 +54,8 @@ CREATE TABLE enrolment_drafts (
 
 -- A request sent. child_id is NULL for a child not yet in the registry
 -- until the office accepts it; fiscal_code is always set, so one request
--- per child and window (the window has one service) is a constraint.
+-- per child and window (the window has one service) is a unique index; a
+-- rejected request does not count, so the family may send a corrected one.
 CREATE TABLE enrolment_requests (
     installation_id bigint NOT NULL,
     id              bigint GENERATED ALWAYS AS IDENTITY,
@@ -80,7 +81,6 @@ CREATE TABLE enrolment_requests (
     reason          text NOT NULL DEFAULT '',
     enrollment_id   bigint,
     PRIMARY KEY (installation_id, id),
-    UNIQUE (installation_id, window_id, fiscal_code),
     CHECK (status <> 'rejected' OR reason <> ''),
     CHECK (status <> 'accepted' OR enrollment_id IS NOT NULL),
     FOREIGN KEY (installation_id, window_id) REFERENCES enrolment_windows (installation_id, id),
@@ -89,6 +89,8 @@ CREATE TABLE enrolment_requests (
     FOREIGN KEY (installation_id, school_id) REFERENCES schools (installation_id, id),
     FOREIGN KEY (installation_id, enrollment_id) REFERENCES enrollments (installation_id, id)
 );
+CREATE UNIQUE INDEX enrolment_requests_one_per_child ON enrolment_requests (installation_id, window_id, fiscal_code)
+    WHERE status <> 'rejected';
 CREATE INDEX enrolment_requests_adult ON enrolment_requests (installation_id, adult_id);
 
 -- +goose Down
