@@ -24,14 +24,6 @@ type menuFixture struct {
 	dish                    map[string]int64
 }
 
-func day(s string) time.Time {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
 func newMenuFixture(t *testing.T) *menuFixture {
 	t.Helper()
 	s, _ := dbtest.New(t)

@@ -274,6 +274,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs); err != nil {
 			return err
 		}
+		if err := seedEnrolDemo(ctx, tx, demo, today, services, accountIDs); err != nil { // db/seed_enrol.go
+			return err
+		}
 		return seedDemoBooking(ctx, tx, demo, today, children, services, accountIDs) // db/seed_booking.go
 	})
 }

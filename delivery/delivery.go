@@ -66,6 +66,7 @@ func NewEnqueuer(pool *sql.DB) (*Enqueuer, error) {
 	addAlertWorkers(workers, jobDeps{}, nil) // alerts.go
 	addDocumentWorkers(workers, jobDeps{})   // certificates.go, broadcast.go
 	addBookingWorkers(workers, jobDeps{})    // booking.go
+	addEnrolWorkers(workers, jobDeps{})      // enrol.go
 	cl, err := river.NewClient(riverdatabasesql.New(pool), &river.Config{Workers: workers})
 	if err != nil {
 		return nil, fmt.Errorf("river insert client: %w", err)
@@ -151,6 +152,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 		}
 	}
 	addBookingWorkers(workers, deps) // booking.go
+	addEnrolWorkers(workers, deps)   // enrol.go
 	addKitchenWorkers(workers, deps) // kitchen.go
 	if o.Workers == 0 {
 		o.Workers = 4

@@ -424,6 +424,8 @@ func walkParent(r *layoutRun) {
 	r.visit("alerts", "/demo/avvisi")
 	r.visit("ISEE and tariffs", "/demo/famiglia/isee")
 	r.visit("week menu", menu+"?settimana=2026-10-12")
+	r.visit("enrolment", "/demo/iscrizioni")
+	r.visit("enrolment form", p.attr(`main .card a.btn-primary[href*="/iscrizioni/finestre/"]`, "href"))
 }
 
 func walkStaff(r *layoutRun) {
@@ -472,6 +474,13 @@ func walkStaff(r *layoutRun) {
 	r.visit("alerts and App IO settings", "/demo/operatori/impostazioni/avvisi")
 	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
 	r.visit("credit requests", "/demo/operatori/rimborsi")
+	r.visit("enrolment queue", "/demo/operatori/iscrizioni")
+	request := p.attr(`#enrol-queue a[href*="/iscrizioni/domande/"]`, "href")
+	window := p.attr(`a[href$="/domanda"]`, "href")
+	r.visit("enrolment request", request)
+	r.visit("enrolment office entry", window)
+	r.visit("enrolment window", strings.TrimSuffix(window, "/domanda"))
+	r.visit("new enrolment window", "/demo/operatori/iscrizioni/finestre/nuova")
 	r.visit("year end", "/demo/operatori/impostazioni/anno")
 	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("pagoPA positions", "/demo/operatori/pagopa")

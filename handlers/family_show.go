@@ -31,6 +31,7 @@ type FamilyView struct {
 	Balances    []FamilyBalance // once per paying adult, not per child
 	Docs        FamilyDocs      // unread messages (messages_list.go)
 	Meals       *MealPanel      // "Prossimi giorni" (meal_panel.go); nil without bookable services
+	Enrol       *EnrolmentPanel // Iscrizioni open and requests (enrol_list.go); nil when none
 	ISEE        *ISEEPanel      // tariffs by ISEE and why (isee_show.go); nil without such services
 	Menu        *MenuToday      // today's menu (menu_family.go); nil without a mensa
 }
@@ -96,6 +97,10 @@ func (h *Handler) familyShow(c *gin.Context) {
 				return
 			}
 			if v.Menu, err = h.menuToday(c, v.Children); err != nil {
+				h.renderError(c, http.StatusInternalServerError, err)
+				return
+			}
+			if v.Enrol, err = h.enrolPanel(c, adult.ID); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}

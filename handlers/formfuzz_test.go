@@ -135,7 +135,8 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 	staff := staffSignedIn(t, e, "amministratore", adminPW)
 	parent := e.browser()
 	wantStatus(t, parent.login("demo", "mario.rossi", "Mensa-Scuola-2026"), http.StatusSeeOther)
-	var adult, child, entry, account int64
+	var adult, child, entry, account, window int64
+	mustGet(t, e.store.DB(), &window, `SELECT min(id) FROM enrolment_windows`)
 	mustGet(t, e.store.DB(), &adult, `SELECT id FROM adults WHERE first_name = 'Mario' AND last_name = 'Rossi'`)
 	mustGet(t, e.store.DB(), &child, `SELECT id FROM children WHERE first_name = 'Luca'`)
 	mustGet(t, e.store.DB(), &entry, `SELECT id FROM ledger_entries WHERE adult_id = $1 ORDER BY id LIMIT 1`, adult)
@@ -144,6 +145,7 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		s = strings.ReplaceAll(s, "{adult}", strconv.FormatInt(adult, 10))
 		s = strings.ReplaceAll(s, "{child}", strconv.FormatInt(child, 10))
 		s = strings.ReplaceAll(s, "{entry}", strconv.FormatInt(entry, 10))
+		s = strings.ReplaceAll(s, "{window}", strconv.FormatInt(window, 10))
 		return strings.ReplaceAll(s, "{account}", strconv.FormatInt(account, 10))
 	}
 	register := []string{"first_name", "last_name", "fiscal_code", "email", "mobile", "username", "password", "confirm",
@@ -210,6 +212,17 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"staff", "POST", "/demo/operatori/presenze/tutti-presenti", []string{"scuola", "servizio", "classe", "giorno"}},
 		{"parent", "POST", "/demo/pagamenti/credito", []string{"kind", "amount", "iban", "holder", "to"}},
 		{"parent", "POST", "/demo/pagamenti/credito/{hostile}/ritira", nil},
+		// enrolment (issue 18)
+		{"parent", "POST", "/demo/iscrizioni/finestre/{window}", []string{"child", "first_name", "last_name", "birth_date", "fiscal_code", "school", "class",
+			"q0", "q1", "documents_ack", "plan_accepted", "isee", "dsu", "isee_expiry", "azione"}},
+		{"parent", "GET", "/demo/iscrizioni/finestre/{window}", []string{"bambino"}},
+		{"parent", "GET", "/demo/iscrizioni/{hostile}", nil},
+		{"staff", "GET", "/demo/operatori/iscrizioni", []string{"finestra", "stato", "scuola", "q"}},
+		{"staff", "POST", "/demo/operatori/iscrizioni/finestre", []string{"service", "year", "title", "opens_day", "opens_time", "closes_day", "closes_time",
+			"starts_on", "ends_on", "debts", "school-1", "classes-1", "yesno", "text_questions", "documents"}},
+		{"staff", "POST", "/demo/operatori/iscrizioni/finestre/{window}/domanda", []string{"adult_cf", "first_name", "last_name", "birth_date", "fiscal_code",
+			"school", "class", "q0", "q1", "documents_ack", "isee", "dsu", "isee_expiry"}},
+		{"staff", "POST", "/demo/operatori/iscrizioni/domande/{hostile}/{hostile}", []string{"starts_on", "ends_on", "tariff_name", "amount", "billing", "reason"}},
 		// tariffs by ISEE (isee_*.go, staff_isee*.go, staff_tariffs.go)
 		{"parent", "POST", "/demo/famiglia/isee", []string{"isee", "dsu", "scadenza"}},
 		{"staff", "POST", "/demo/operatori/isee/dichiarazioni/{hostile}/{hostile}", []string{"from", "retroactive", "reason", "reject"}},

@@ -84,6 +84,7 @@ func (h *Handler) Routes() http.Handler {
 	h.documentRoutes(inst, auth)           // 730 certificate, messages from the Comune (document_routes.go)
 	auth.GET("/famiglia/isee", h.iseeShow) // isee_*.go: the family's ISEE and tariffs
 	auth.POST("/famiglia/isee", h.iseeDeclare)
+	h.enrolRoutes(auth)               // Iscrizioni (enrol_list.go, enrol_form.go)
 	auth.GET("/avvisi", h.alertsShow) // alerts_*.go
 	auth.POST("/avvisi", h.alertsSave)
 	auth.POST("/avvisi/soglia", h.alertsPreview)

@@ -61,6 +61,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 	h.staffDocumentRoutes(staff) // certificates and messages (document_routes.go)
 	// menus, dishes, allergens, "Menù — da verificare" (menu_routes.go)
 	h.staffMenuRoutes(staff, viewAs)
+	h.staffEnrolRoutes(staff) // Iscrizioni: windows, queue, decisions (staff_enrol_*.go)
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go

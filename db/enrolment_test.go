@@ -1,0 +1,218 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"portalegenitori/db"
+	"portalegenitori/db/dbtest"
+	"portalegenitori/internal/codicefiscale"
+)
+
+type enrolDemo struct {
+	store                            *db.Store
+	inst, mario, laura, luca, school int64
+	service, clerk                   int64
+}
+
+func newEnrolDemo(t *testing.T) enrolDemo {
+	t.Helper()
+	store, _ := dbtest.New(t)
+	if err := store.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	d := enrolDemo{store: store}
+	q := store.DB()
+	dbtest.Get(t, q, &d.inst, `SELECT id FROM installations WHERE code = 'demo'`)
+	dbtest.Get(t, q, &d.mario, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Mario'`, d.inst)
+	dbtest.Get(t, q, &d.laura, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Laura'`, d.inst)
+	dbtest.Get(t, q, &d.luca, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Luca'`, d.inst)
+	dbtest.Get(t, q, &d.school, `SELECT school_id FROM children WHERE id = $1`, d.luca)
+	dbtest.Get(t, q, &d.service, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'mensa'`, d.inst)
+	dbtest.Get(t, q, &d.clerk, `SELECT id FROM accounts WHERE username = 'operatore'`)
+	return d
+}
+
+// window opens a window relative to now (the database and this process
+// share the clock; the checks are made by the database's).
+func (d enrolDemo) window(t *testing.T, opens, closes time.Duration, debts string) int64 {
+	t.Helper()
+	now := time.Now()
+	id, err := d.store.SaveEnrolmentWindow(context.Background(), db.EnrolmentWindowInput{InstallationID: d.inst, ServiceID: d.service,
+		SchoolYear: 2030, Title: "Mensa 2030/31", OpensAt: now.Add(opens), ClosesAt: now.Add(closes),
+		StartsOn: time.Date(2030, 9, 9, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC), Debts: debts,
+		Schools: []db.WindowSchool{{SchoolID: d.school}}, By: d.clerk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestEnrolmentDeadlines: before the window opens and after it closes a
+// family's request is refused; the office may still enter one after the
+// close, marked late; the debts rule blocks or asks for the plan.
+func TestEnrolmentDeadlines(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	// Mario owes money for the debts cases
+	if _, _, err := d.store.AddEntry(ctx, db.NewEntry{InstallationID: d.inst, AdultID: d.mario, Kind: db.KindAdjustment, AmountCents: -1_000_000,
+		EntryDate: time.Now(), Reason: "test debt", IdempotencyKey: "test:enrol:debt"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name          string
+		opens, closes time.Duration
+		debts         string
+		office, plan  bool
+		want          error
+		late          bool
+	}{
+		{name: "before open", opens: time.Hour, closes: 2 * time.Hour, debts: "ignore", want: db.ErrWindowNotOpen},
+		{name: "open", opens: -time.Hour, closes: time.Hour, debts: "ignore"},
+		{name: "after close", opens: -2 * time.Hour, closes: -time.Second, debts: "ignore", want: db.ErrWindowClosed},
+		{name: "office after close", opens: -2 * time.Hour, closes: -time.Second, debts: "ignore", office: true, late: true},
+		{name: "debts block", opens: -time.Hour, closes: time.Hour, debts: "block", want: db.ErrDebtsBlock},
+		{name: "debts need the plan", opens: -time.Hour, closes: time.Hour, debts: "plan", want: db.ErrPlanNeeded},
+		{name: "debts with the plan", opens: -time.Hour, closes: time.Hour, debts: "plan", plan: true},
+	} {
+		w := d.window(t, tc.opens, tc.closes, tc.debts)
+		rc, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: d.mario, ChildID: d.luca,
+			SchoolID: d.school, EnteredBy: d.clerk, ByOffice: tc.office, PlanAccepted: tc.plan}, nil)
+		if !errors.Is(err, tc.want) {
+			t.Fatalf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+		var n int
+		dbtest.Get(t, d.store.DB(), &n, `SELECT count(*) FROM enrolment_requests WHERE window_id = $1`, w)
+		if (tc.want == nil) != (n == 1) || rc.Late != tc.late {
+			t.Fatalf("%s: %d requests stored, receipt %+v", tc.name, n, rc)
+		}
+		if tc.want == nil && (rc.Protocol != db.Protocol(2030, rc.ID) || time.Since(rc.SubmittedAt) > time.Minute) {
+			t.Fatalf("%s: receipt %+v", tc.name, rc)
+		}
+	}
+}
+
+// TestEnrolmentOneRequestPerChild: a double submit by the same guardian
+// shows the same receipt; the other guardian's request for the same child
+// in the same window is refused; the draft is gone once sent.
+func TestEnrolmentOneRequestPerChild(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	w := d.window(t, -time.Hour, time.Hour, "ignore")
+	if err := d.store.SaveEnrolmentDraft(ctx, d.inst, w, d.mario, map[string]string{"child": "luca"}); err != nil {
+		t.Fatal(err)
+	}
+	req := db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: d.mario, ChildID: d.luca, SchoolID: d.school, EnteredBy: d.clerk}
+	first, err := d.store.SubmitEnrolment(ctx, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := d.store.SubmitEnrolment(ctx, req, nil)
+	if err != nil || !again.Again || again.ID != first.ID {
+		t.Fatalf("double submit: %+v %v", again, err)
+	}
+	req.AdultID = d.laura
+	if _, err := d.store.SubmitEnrolment(ctx, req, nil); !errors.Is(err, db.ErrAlreadyRequested) {
+		t.Fatalf("other guardian: %v", err)
+	}
+	// once rejected, a corrected request may be sent
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Manca la classe", d.clerk); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Di nuovo", d.clerk); !errors.Is(err, db.ErrRequestDecided) {
+		t.Fatalf("rejected twice: %v", err)
+	}
+	if rc, err := d.store.SubmitEnrolment(ctx, req, nil); err != nil || rc.Again || rc.ID == first.ID {
+		t.Fatalf("after the rejection: %+v %v", rc, err)
+	}
+	var form map[string]string
+	if _, ok, err := d.store.EnrolmentDraft(ctx, d.inst, w, d.mario, &form); ok || err != nil {
+		t.Fatalf("draft after sending: %v %v", ok, err)
+	}
+	// a child who is not the adult's is refused
+	req.AdultID, req.FiscalCode = d.laura, ""
+	var other int64
+	dbtest.Get(t, d.store.DB(), &other, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Elena'`, d.inst)
+	req.ChildID = other
+	if _, err := d.store.SubmitEnrolment(ctx, req, nil); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("someone else's child: %v", err)
+	}
+}
+
+// TestEnrolmentAcceptOnce: two clerks accepting a new child's request at
+// once make one child, one guardianship and one enrollment; the request
+// says which.
+func TestEnrolmentAcceptOnce(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	w := d.window(t, -time.Hour, time.Hour, "ignore")
+	birth := time.Date(2024, 3, 3, 0, 0, 0, 0, time.UTC)
+	cf := codicefiscale.Compute("Rossi", "Giorgio", birth, false, "F205")
+	rc, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: d.mario, FiscalCode: cf,
+		FirstName: "Giorgio", LastName: "Rossi", BirthDate: birth, SchoolID: d.school, ClassName: "1A", EnteredBy: d.mario}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := db.EnrolmentDecision{InstallationID: d.inst, RequestID: rc.ID, StartsOn: time.Date(2030, 9, 9, 0, 0, 0, 0, time.UTC),
+		EndsOn: time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC), TariffName: "Tariffa intera", TariffCents: 520, Billing: "daily", By: d.clerk}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, errs[i] = d.store.AcceptEnrolment(ctx, dec) }()
+	}
+	wg.Wait()
+	ok, decided := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, db.ErrRequestDecided):
+			decided++
+		default:
+			t.Fatal(err)
+		}
+	}
+	var children, enrollments, payers int
+	q := d.store.DB()
+	dbtest.Get(t, q, &children, `SELECT count(*) FROM children WHERE fiscal_code = $1`, cf)
+	dbtest.Get(t, q, &enrollments, `SELECT count(*) FROM enrollments e JOIN children c ON c.id = e.child_id WHERE c.fiscal_code = $1 AND e.tariff_cents = 520`, cf)
+	dbtest.Get(t, q, &payers, `SELECT count(*) FROM guardianships g JOIN children c ON c.id = g.child_id WHERE c.fiscal_code = $1 AND g.adult_id = $2 AND g.role = 'payer'`, cf, d.mario)
+	if ok != 1 || decided != 1 || children != 1 || enrollments != 1 || payers != 1 {
+		t.Fatalf("ok %d decided %d: %d children, %d enrollments, %d payers", ok, decided, children, enrollments, payers)
+	}
+	r, err := d.store.EnrolmentRequestOfAdult(ctx, d.inst, d.mario, rc.ID)
+	if err != nil || r.Status != "accepted" || !r.EnrollmentID.Valid || !r.ChildID.Valid {
+		t.Fatalf("request after acceptance: %+v %v", r, err)
+	}
+	// a renewal the year after continues it; an overlapping one is refused
+	w2 := d.window(t, -time.Hour, time.Hour, "ignore")
+	rc2, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w2, AdultID: d.mario, ChildID: r.ChildID.Int64,
+		SchoolID: d.school, EnteredBy: d.mario}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.store.AcceptEnrolment(ctx, dec); !errors.Is(err, db.ErrRequestDecided) {
+		t.Fatalf("accepted twice: %v", err)
+	}
+	dec.RequestID = rc2.ID
+	if _, err := d.store.AcceptEnrolment(ctx, dec); !errors.Is(err, db.ErrAlreadyEnrolled) {
+		t.Fatalf("overlap: %v", err)
+	}
+	dec.StartsOn, dec.EndsOn = dec.StartsOn.AddDate(1, 0, 0), dec.EndsOn.AddDate(1, 0, 0)
+	id, err := d.store.AcceptEnrolment(ctx, dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prev int64
+	dbtest.Get(t, q, &prev, `SELECT previous_id FROM enrollments WHERE id = $1`, id)
+	if prev != r.EnrollmentID.Int64 {
+		t.Fatalf("renewal continues %d, want %d", prev, r.EnrollmentID.Int64)
+	}
+}
