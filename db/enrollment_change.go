@@ -61,7 +61,14 @@ type EnrollmentChangeResult struct {
 // A month already begun on From keeps its monthly charge (no proration).
 func (s *Store) ChangeEnrollment(ctx context.Context, ch EnrollmentChange) (EnrollmentChangeResult, error) {
 	var r EnrollmentChangeResult
-	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error { return changeEnrollment(ctx, tx, ch, &r) })
+	return r, err
+}
+
+// changeEnrollment is ChangeEnrollment in the caller's transaction (a diet
+// request accepted changes the enrollments with it, diets.go).
+func changeEnrollment(ctx context.Context, tx *sqlx.Tx, ch EnrollmentChange, r *EnrollmentChangeResult) error {
+	{
 		var old struct {
 			ChildID     int64         `db:"child_id"`
 			ServiceID   int64         `db:"service_id"`
@@ -144,7 +151,7 @@ func (s *Store) ChangeEnrollment(ctx context.Context, ch EnrollmentChange) (Enro
 				ch.InstallationID, id, ch.EnrollmentID, SchoolYearOf(old.StartsOn)); err != nil {
 				return fmt.Errorf("link enrollment: %w", err)
 			}
-			if err := chargeAgain(ctx, tx, ch, old.ChildID, &r); err != nil {
+			if err := chargeAgain(ctx, tx, ch, old.ChildID, r); err != nil {
 				return err
 			}
 			detail["after"] = map[string]any{"enrollment": id, "service": ch.ServiceID, "diet": ch.DietID, "tariff_name": ch.TariffName,
@@ -155,8 +162,7 @@ func (s *Store) ChangeEnrollment(ctx context.Context, ch EnrollmentChange) (Enro
 		}
 		detail["ledger"] = r
 		return enrollmentEvent(ctx, tx, ch.InstallationID, ch.EnrollmentID, kind, ch.From, ch.Reason, detail, ch.By)
-	})
-	return r, err
+	}
 }
 
 // chargeAgain charges the new enrollment's days present up to today (and
