@@ -108,7 +108,7 @@ func (s *Store) AddDietRequest(ctx context.Context, r NewDietRequest) (int64, er
 			return fmt.Errorf("seal certificate: %w", err)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO diet_certificates (installation_id, request_id, content_type, size_bytes, sealed)
-			VALUES ($1, $2, $3, $4, $5)`, r.InstallationID, id, r.CertType, r.CertSize, sealed)
+			VALUES ($1, $2, $3, $4, $5)`, r.InstallationID, id, r.CertType, r.CertSize, []byte(sealed))
 		return wrap("diet certificate", err)
 	})
 	return id, err

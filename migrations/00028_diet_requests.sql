@@ -54,7 +54,7 @@ CREATE TABLE diet_certificates (
     request_id      bigint NOT NULL,
     content_type    text NOT NULL CHECK (content_type IN ('application/pdf', 'image/jpeg', 'image/png')),
     size_bytes      int NOT NULL CHECK (size_bytes > 0),
-    sealed          text,
+    sealed          bytea,  -- seal.Box output: "v1:<base64>", or "v0:" and the raw bytes without a key
     uploaded_at     timestamptz NOT NULL DEFAULT now(),
     deleted_at      timestamptz,
     deleted_by      text,   -- 'retention' (the job), or an account's username
