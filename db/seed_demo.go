@@ -268,6 +268,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedDemoActivity(ctx, tx, demo, today, children, services, accountIDs); err != nil {
 			return err
 		}
+		if err := seedDietsDemo(ctx, tx, demo, children, accountIDs); err != nil { // db/seed_diets.go
+			return err
+		}
 		return seedDemoBooking(ctx, tx, demo, today, children, services, accountIDs) // db/seed_booking.go
 	})
 }

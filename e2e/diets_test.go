@@ -79,7 +79,7 @@ func TestDietRequestJourney(t *testing.T) {
 		t.Error("the administrator has no link to the certificate")
 	}
 	axeCheck(o, "office diet queue")
-	o.tabTo(`form.diet-accept button[type="submit"]`)
+	o.tabTo(`.diet-requests > li:last-child form.diet-accept button[type="submit"]`) // Sofia's: the newest waiting
 	o.enter()
 	o.expectText(".alert-success", "accettata")
 	axeCheck(o, "office diet queue after the acceptance")

@@ -419,6 +419,7 @@ func walkParent(r *layoutRun) {
 	r.visit("730 certificates", "/demo/attestazioni")
 	r.visit("730 certificate", "/demo/attestazioni/2026")
 	r.visit("alerts", "/demo/avvisi")
+	r.visit("special diets", "/demo/diete")
 }
 
 func walkStaff(r *layoutRun) {
@@ -467,6 +468,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("alerts and App IO settings", "/demo/operatori/impostazioni/avvisi")
 	r.visit("my sign-in, recovery codes", "/demo/operatori/sicurezza")
 	r.visit("credit requests", "/demo/operatori/rimborsi")
+	r.visit("special diet requests", "/demo/operatori/diete")
 	r.visit("year end", "/demo/operatori/impostazioni/anno")
 	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("pagoPA positions", "/demo/operatori/pagopa")
