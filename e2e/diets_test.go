@@ -58,6 +58,7 @@ func TestDietRequestJourney(t *testing.T) {
 	p.tabTo("#diet-submit")
 	p.key(kb.Enter) // htmx: the form's region is swapped
 	p.waitText("#certificato-error", "non è un PDF")
+	p.expectFocus("#certificato") // the field to correct
 	if p.value("#dieta") != "Senza lattosio" || !p.exists("#tipo-intolerance:checked") || p.text(`#bambino option:checked`) != "Sofia Rossi" {
 		t.Fatal("the input was not kept after the refusal")
 	}

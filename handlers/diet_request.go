@@ -177,3 +177,14 @@ func (h *Handler) dietRequest(c *gin.Context) {
 	}
 	h.render(c, status, "diets", v)
 }
+
+// FirstError is the first field in error, in the form's order: it gets the
+// focus, with or without htmx.
+func (v DietsView) FirstError() string {
+	for _, name := range []string{"bambino", "tipo", "dieta", certificateField, "dichiarazione"} {
+		if v.Errors[name] != "" {
+			return name
+		}
+	}
+	return ""
+}
