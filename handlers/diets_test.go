@@ -228,9 +228,11 @@ func TestDietCertificateAccess(t *testing.T) {
 // day to the last, back to none after, through the enrollment's terms
 // change (history lines); a second acceptance changes nothing; the family
 // home shows the diet; a rejection needs a reason, which the family reads.
+// Without GENITORI_SECRET_KEY (development) a binary certificate is kept
+// and given back byte for byte, its type by its content.
 func TestDietAccept(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, func(cfg *config.Config, _ string) { cfg.SecretKey = dietTestKey })
+	e := newEnv(t)
 	f := demoFamily(t, e)
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	id := dietRequestBy(t, e, mario, f.sofia, "Senza lattosio", []byte("%PDF-1.4\n"))
@@ -280,7 +282,13 @@ func TestDietAccept(t *testing.T) {
 	}
 
 	// rejection: a reason is required, and the family reads it
-	id2 := dietRequestBy(t, e, mario, f.luca, "Senza uova", []byte("%PDF-1.4\n"))
+	photo := smallPNG(t)
+	id2 := dietRequestBy(t, e, mario, f.luca, "Senza uova", photo) // named c.pdf: the bytes decide
+	p = mario.get(fmt.Sprintf("/demo/diete/%d/certificato", id2))
+	wantStatus(t, p, http.StatusOK)
+	if p.body != string(photo) || p.header.Get("Content-Type") != "image/png" || !strings.Contains(p.header.Get("Content-Disposition"), ".png") {
+		t.Fatalf("the photo came back as %s, %s (%d bytes)", p.header.Get("Content-Type"), p.header.Get("Content-Disposition"), len(p.body))
+	}
 	reject := fmt.Sprintf("/demo/operatori/diete/%d/rifiuta", id2)
 	p = admin.post(reject, url.Values{"motivo": {""}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
