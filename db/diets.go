@@ -306,6 +306,30 @@ func setDietOnEnrollments(ctx context.Context, tx *sqlx.Tx, d DietDecision, res 
 	return nil
 }
 
+// WithdrawDietRequest takes back a waiting request, for the guardian who
+// sent it (ErrNotFound for anyone else), and deletes its certificate's
+// bytes at once (the tombstone names the guardian), in one transaction.
+// ErrDietRequestDecided when the office decided it meanwhile.
+func (s *Store) WithdrawDietRequest(ctx context.Context, installationID, requestID, accountID int64, username string) error {
+	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		var status string
+		if err := tx.GetContext(ctx, &status, `SELECT status FROM diet_requests WHERE installation_id = $1 AND id = $2 AND requested_by = $3 FOR UPDATE`,
+			installationID, requestID, accountID); err != nil {
+			return fmt.Errorf("diet request %d: %w", requestID, notFound(err))
+		}
+		if status != "pending" {
+			return ErrDietRequestDecided
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE diet_requests SET status = 'withdrawn', decided_by = $3, decided_at = now()
+			WHERE installation_id = $1 AND id = $2`, installationID, requestID, accountID); err != nil {
+			return fmt.Errorf("withdraw diet request: %w", err)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE diet_certificates SET sealed = NULL, deleted_at = now(), deleted_by = $3
+			WHERE installation_id = $1 AND request_id = $2 AND sealed IS NOT NULL`, installationID, requestID, username)
+		return wrap("delete withdrawn certificate", err)
+	})
+}
+
 // DietRetentionDays is the Comune's retention of the certificates.
 func (s *Store) DietRetentionDays(ctx context.Context, installationID int64) (int, error) {
 	days := DefaultDietRetentionDays

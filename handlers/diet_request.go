@@ -188,3 +188,27 @@ func (v DietsView) FirstError() string {
 	}
 	return ""
 }
+
+// dietWithdraw takes back the guardian's own waiting request; its
+// certificate is deleted at once.
+func (h *Handler) dietWithdraw(c *gin.Context) {
+	inst, acc := installation(c), currentAccount(c)
+	if h.familyAdult(c) == nil {
+		return
+	}
+	id, ok := h.pathID(c, "id")
+	if !ok {
+		return
+	}
+	err := h.store.WithdrawDietRequest(c.Request.Context(), inst.ID, id, acc.ID, acc.Username)
+	if errors.Is(err, db.ErrDietRequestDecided) {
+		err = db.ErrNotFound
+	}
+	if err != nil {
+		h.notFoundOr(c, err)
+		return
+	}
+	h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "diet_request_withdraw", Outcome: "success",
+		Detail: map[string]any{"request": id}})
+	h.flashRedirect(c, h.base(c).T("diets.withdrawn", id), "/"+inst.Code+"/diete")
+}

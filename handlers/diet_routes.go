@@ -6,6 +6,7 @@ import "github.com/gin-gonic/gin"
 func (h *Handler) dietRoutes(auth *gin.RouterGroup) {
 	auth.GET("/diete", h.dietsShow) // diet_request.go
 	auth.POST("/diete", h.dietRequest)
+	auth.POST("/diete/:id/ritira", h.dietWithdraw)
 	auth.GET("/diete/:id/certificato", h.dietCertificate) // diet_certificate.go
 }
 

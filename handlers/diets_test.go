@@ -221,6 +221,19 @@ func TestDietCertificateAccess(t *testing.T) {
 	if n := auditCount(t, e.store, "diet_certificate_open", "success"); n != 3 {
 		t.Fatalf("%d openings audited, want 3 (sender, administrator, clerk)", n)
 	}
+	// only the sender withdraws a waiting request; its certificate goes at once
+	withdraw := fmt.Sprintf("/demo/diete/%d/ritira", id)
+	wantStatus(t, laura.post(withdraw, nil), http.StatusNotFound)
+	wantStatus(t, mario.post(withdraw, nil), http.StatusSeeOther)
+	mustContain(t, mario.get("/demo/diete"), "ritirata", "Certificato eliminato il")
+	wantStatus(t, mario.get(cert), http.StatusGone)
+	wantStatus(t, clerk.get(staffCert), http.StatusGone)
+	var by string
+	mustGet(t, e.store.DB(), &by, `SELECT deleted_by FROM diet_certificates WHERE request_id = $1 AND sealed IS NULL`, id)
+	if by != "mario.rossi" {
+		t.Fatalf("tombstone by %q", by)
+	}
+	wantStatus(t, mario.post(withdraw, nil), http.StatusNotFound)
 }
 
 // TestDietAccept: the office accepts a request with a new diet and its

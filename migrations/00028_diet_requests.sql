@@ -27,7 +27,7 @@ CREATE TABLE diet_requests (
     kind            text NOT NULL CHECK (kind IN ('allergy', 'intolerance', 'coeliac', 'health_other', 'ethical', 'religious')),
     restriction     text NOT NULL CHECK (restriction <> ''),
     self_declared   boolean NOT NULL DEFAULT false,
-    status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+    status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected', 'withdrawn')),
     requested_by    bigint NOT NULL,
     requested_at    timestamptz NOT NULL DEFAULT now(),
     decided_by      bigint,
@@ -57,7 +57,7 @@ CREATE TABLE diet_certificates (
     sealed          bytea,  -- seal.Box output: "v1:<base64>", or "v0:" and the raw bytes without a key
     uploaded_at     timestamptz NOT NULL DEFAULT now(),
     deleted_at      timestamptz,
-    deleted_by      text,   -- 'retention' (the job), or an account's username
+    deleted_by      text,   -- 'retention' (the job), or the username of the guardian who withdrew the request
     PRIMARY KEY (installation_id, request_id),
     FOREIGN KEY (installation_id, request_id) REFERENCES diet_requests (installation_id, id),
     CHECK ((sealed IS NULL) = (deleted_at IS NOT NULL))
