@@ -330,6 +330,19 @@ func (s *Store) WithdrawDietRequest(ctx context.Context, installationID, request
 	})
 }
 
+// DietInForce is the diet of the child's latest request accepted whose
+// validity covers day (invalid when none): for an enrollment made after the
+// acceptance, and for the menu of the day.
+func (s *Store) DietInForce(ctx context.Context, installationID, childID int64, day time.Time) (sql.NullInt64, error) {
+	var id sql.NullInt64
+	err := s.db.GetContext(ctx, &id, `SELECT diet_id FROM diet_requests WHERE installation_id = $1 AND child_id = $2
+		AND status = 'accepted' AND $3::date BETWEEN valid_from AND valid_to ORDER BY decided_at DESC, id DESC LIMIT 1`, installationID, childID, day)
+	if errors.Is(err, sql.ErrNoRows) {
+		return id, nil
+	}
+	return id, wrap("diet in force", err)
+}
+
 // DietRetentionDays is the Comune's retention of the certificates.
 func (s *Store) DietRetentionDays(ctx context.Context, installationID int64) (int, error) {
 	days := DefaultDietRetentionDays

@@ -44,6 +44,13 @@ func TestPurgeDietCertificates(t *testing.T) {
 	if _, err := s.DecideDietRequest(ctx, d); !errors.Is(err, db.ErrDietRequestDecided) {
 		t.Fatalf("second decision: %v", err)
 	}
+	for day, want := range map[string]bool{"2027-01-10": false, "2027-01-11": true, "2027-01-31": true, "2027-02-01": false} {
+		on, _ := calendar.ParseDate(day)
+		got, err := s.DietInForce(ctx, inst, sofia, on)
+		if err != nil || got.Valid != want || (want && got.Int64 != glutenFree) {
+			t.Fatalf("diet in force on %s: %v (%v)", day, got, err)
+		}
+	}
 	if _, err := s.DecideDietRequest(ctx, db.DietDecision{InstallationID: inst, RequestID: rejected, Note: "Certificato illeggibile", By: mario}); err != nil {
 		t.Fatal(err)
 	}
