@@ -210,6 +210,11 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"staff", "POST", "/demo/operatori/presenze/tutti-presenti", []string{"scuola", "servizio", "classe", "giorno"}},
 		{"parent", "POST", "/demo/pagamenti/credito", []string{"kind", "amount", "iban", "holder", "to"}},
 		{"parent", "POST", "/demo/pagamenti/credito/{hostile}/ritira", nil},
+		// special diets (docs/special-diets.md)
+		{"parent", "POST", "/demo/diete", []string{"bambino", "tipo", "dieta", "dichiarazione"}},
+		{"parent", "POST", "/demo/diete/{hostile}/ritira", nil},
+		{"staff", "POST", "/demo/operatori/diete/{hostile}/{hostile}", []string{"dieta", "nuova_dieta", "dal", "al", "motivo"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/diete", []string{"giorni"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}
