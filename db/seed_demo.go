@@ -277,6 +277,9 @@ func (s *Store) SeedDemoAt(ctx context.Context, today time.Time) error {
 		if err := seedEnrolDemo(ctx, tx, demo, today, services, accountIDs); err != nil { // db/seed_enrol.go
 			return err
 		}
+		if err := seedDietsDemo(ctx, tx, demo, children, accountIDs); err != nil { // db/seed_diets.go
+			return err
+		}
 		return seedDemoBooking(ctx, tx, demo, today, children, services, accountIDs) // db/seed_booking.go
 	})
 }

@@ -30,7 +30,7 @@ func seedStaffDemo(ctx context.Context, tx *sqlx.Tx, demo, operatore int64) erro
 	if err := setStaffTOTP(ctx, tx, demo, operatore, "v0:"+DemoStaffTOTPSecret); err != nil {
 		return err
 	}
-	if err := setStaffPermissions(ctx, tx, demo, operatore, StaffPermissions); err != nil {
+	if err := setStaffPermissions(ctx, tx, demo, operatore, DefaultStaffPermissions); err != nil {
 		return err
 	}
 	hash, err := password.Hash(demoAdminPassword)

@@ -9,8 +9,13 @@ import (
 )
 
 // StaffPermissions are what a member of staff may change (00025); reading
-// the staff area needs none. Administrators have all of them.
-var StaffPermissions = []string{"anagrafica", "presenze", "cassa", "comunicazioni"}
+// the staff area needs none. Administrators have all of them. "salute"
+// (00028) opens health data, the diets' medical certificates.
+var StaffPermissions = []string{"anagrafica", "presenze", "cassa", "comunicazioni", "salute"}
+
+// DefaultStaffPermissions are ticked for a new member of staff: all but
+// the health data, which the administrator gives deliberately.
+var DefaultStaffPermissions = []string{"anagrafica", "presenze", "cassa", "comunicazioni"}
 
 // HasPermission tells whether a staff account may act with permission.
 func (s *Store) HasPermission(ctx context.Context, installationID, accountID int64, permission string) (bool, error) {

@@ -154,6 +154,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	addBookingWorkers(workers, deps) // booking.go
 	addEnrolWorkers(workers, deps)   // enrol.go
 	addKitchenWorkers(workers, deps) // kitchen.go
+	addDietWorkers(workers, deps)    // diets.go
 	if o.Workers == 0 {
 		o.Workers = 4
 	}
@@ -166,7 +167,7 @@ func NewWorker(store *db.Store, s Senders, log *slog.Logger, o Options) (*Worker
 	cl, err := river.NewClient(riverdatabasesql.New(store.DB().DB), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers:              workers,
-		PeriodicJobs:         append(append(alertPeriodicJobs(o.AlertScanEvery), bookingPeriodicJobs()...), kitchenPeriodicJobs()...), // alerts.go, booking.go, kitchen.go
+		PeriodicJobs:         append(append(append(alertPeriodicJobs(o.AlertScanEvery), bookingPeriodicJobs()...), kitchenPeriodicJobs()...), dietPeriodicJobs()...), // alerts.go, booking.go, kitchen.go, diets.go
 		PollOnly:             true,
 		FetchPollInterval:    o.FetchPollInterval,
 		JobTimeout:           o.JobTimeout,

@@ -426,6 +426,7 @@ func walkParent(r *layoutRun) {
 	r.visit("week menu", menu+"?settimana=2026-10-12")
 	r.visit("enrolment", "/demo/iscrizioni")
 	r.visit("enrolment form", p.attr(`main .card a.btn-primary[href*="/iscrizioni/finestre/"]`, "href"))
+	r.visit("special diets", "/demo/diete")
 }
 
 func walkStaff(r *layoutRun) {
@@ -481,6 +482,7 @@ func walkStaff(r *layoutRun) {
 	r.visit("enrolment office entry", window)
 	r.visit("enrolment window", strings.TrimSuffix(window, "/domanda"))
 	r.visit("new enrolment window", "/demo/operatori/iscrizioni/finestre/nuova")
+	r.visit("special diet requests", "/demo/operatori/diete")
 	r.visit("year end", "/demo/operatori/impostazioni/anno")
 	r.visit("year end preview", "/demo/operatori/impostazioni/anno/anteprima?anno=2026&rinnova=1&dal=2027-09-13&al=2028-06-30")
 	r.visit("pagoPA positions", "/demo/operatori/pagopa")

@@ -227,6 +227,11 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"parent", "POST", "/demo/famiglia/isee", []string{"isee", "dsu", "scadenza"}},
 		{"staff", "POST", "/demo/operatori/isee/dichiarazioni/{hostile}/{hostile}", []string{"from", "retroactive", "reason", "reject"}},
 		{"staff", "POST", "/demo/operatori/tariffe/{hostile}", []string{"version", "max", "nonresident", "sibling", "b1-from", "b1-to", "b1-amount", "b2-from", "b2-to", "b2-amount"}},
+		// special diets (docs/special-diets.md)
+		{"parent", "POST", "/demo/diete", []string{"bambino", "tipo", "dieta", "dichiarazione"}},
+		{"parent", "POST", "/demo/diete/{hostile}/ritira", nil},
+		{"staff", "POST", "/demo/operatori/diete/{hostile}/{hostile}", []string{"dieta", "nuova_dieta", "dal", "al", "motivo"}},
+		{"staff", "POST", "/demo/operatori/impostazioni/diete", []string{"giorni"}},
 	}
 	tables := []string{"accounts", "adults", "children", "guardianships", "enrollments", "ledger_entries", "attendance",
 		"river_job", "messages", "installations", "services", "schools"}

@@ -51,6 +51,8 @@ func (h *Handler) requestContext(c *gin.Context) {
 		limit := int64(maxFormBytes)
 		if strings.HasSuffix(c.Request.URL.Path, "/operatori/importa") {
 			limit = maxImportBytes // a CSV of the registry (staff_import.go)
+		} else if dietUploadPath(c.Request) {
+			limit = maxDietBody // a medical certificate (diet_upload.go)
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}

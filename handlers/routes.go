@@ -69,6 +69,7 @@ func (h *Handler) Routes() http.Handler {
 	h.pagopaRoutes(auth) // pagoPA: top-up, notices (pagopa_routes.go)
 	h.mealRoutes(auth)   // Disdetta pasto (meal_routes.go)
 	h.menuRoutes(auth)   // the week's menu of a child (menu_routes.go)
+	h.dietRoutes(auth)   // Diete speciali (diet_routes.go)
 	auth.GET("/sessioni", h.sessionsList)
 	auth.POST("/sessioni/termina-altre", h.sessionsRevokeOthers)
 	auth.POST("/sessioni/:id/termina", h.sessionRevoke)

@@ -62,7 +62,7 @@ type CreatedStaff struct {
 
 func (h *Handler) staffMembers(c *gin.Context) {
 	h.renderStaffMembers(c, http.StatusOK, StaffMembersView{StaffBase: h.staffBase(c, "settings"),
-		New: NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}})
+		New: NewStaffForm{Role: "staff", Permissions: db.DefaultStaffPermissions}})
 }
 
 func (h *Handler) renderStaffMembers(c *gin.Context, status int, v StaffMembersView) {
@@ -92,7 +92,7 @@ func (h *Handler) staffMemberSave(c *gin.Context) {
 		return
 	}
 	b := h.staffBase(c, "settings")
-	v := StaffMembersView{StaffBase: b, New: NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}}
+	v := StaffMembersView{StaffBase: b, New: NewStaffForm{Role: "staff", Permissions: db.DefaultStaffPermissions}}
 	raw := formText(c, "codice_fiscale")
 	cf := ""
 	if raw != "" {
@@ -170,7 +170,7 @@ func (h *Handler) staffMemberCreate(c *gin.Context) {
 	h.staffAudit(c, "staff_account_created", "success", map[string]any{"account": id, "username": username, "role": v.New.Role,
 		"permissions": v.New.Permissions})
 	v.Created = &CreatedStaff{Username: username, Password: temp}
-	v.New = NewStaffForm{Role: "staff", Permissions: db.StaffPermissions}
+	v.New = NewStaffForm{Role: "staff", Permissions: db.DefaultStaffPermissions}
 	h.renderStaffMembers(c, http.StatusOK, v)
 }
 

@@ -65,6 +65,7 @@ func (h *Handler) staffRoutes(staff *gin.RouterGroup) {
 
 	admin := staff.Group("/impostazioni", h.requireAdmin)
 	h.staffPagoPARoutes(staff, admin) // staff_pagopa*.go
+	h.staffDietRoutes(staff, admin)   // diet requests (diet_routes.go)
 	admin.GET("", h.staffSettings)
 	admin.POST("", h.staffSettingsSave)
 	admin.GET("/operatori", h.staffMembers)
