@@ -27,6 +27,7 @@ import (
 // stopped mid-run costs no error. Replay is paused to make the lag visible.
 func TestReplicaReadYourWrites(t *testing.T) {
 	t.Parallel()
+	began := time.Now()
 	primary := dbtest.NewCluster(t, "test-repl")
 	ctx := context.Background()
 	store, err := db.Open(ctx, primary.URL)
@@ -40,7 +41,9 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	if err := store.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("%v: primary seeded", time.Since(began))
 	standby := primary.Standby(t, "test-repl-sb")
+	t.Logf("%v: standby up", time.Since(began))
 	// a bound far above the test's length: only the paused replay makes the standby lag
 	if err := store.UseReplica(ctx, standby.URL, db.ReplicaOptions{MaxLag: time.Minute, ProbeEvery: 50 * time.Millisecond}); err != nil {
 		t.Fatal(err)
@@ -94,6 +97,17 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		waitFor("the standby serves the family home after the sign-in", func() bool { _, r := read(b, home); return r })
 	}
 
+	// a second app server whose bound is 500 ms: in use while the standby keeps up
+	tight, err := db.Open(ctx, primary.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tight.Close()
+	if err := tight.UseReplica(ctx, standby.URL, db.ReplicaOptions{MaxLag: 500 * time.Millisecond, ProbeEvery: 50 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the 500 ms server uses the standby", func() bool { return tight.ReplicaStats().Usable })
+
 	if _, err := sb.Exec(`SELECT pg_wal_replay_pause()`); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +138,13 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		t.Errorf("a write reached the standby: %+v then %+v", before, after)
 	}
 
+	// beyond its bound, the second server reads the primary: the change is there
+	waitFor("the 500 ms server gives up the lagging standby", func() bool { return !tight.ReplicaStats().Usable })
+	hist, err := tight.MealHistory(db.ReplicaReads(ctx, 0), inst, f.luca, f.mensa, day)
+	if err != nil || len(hist) == 0 { // the paused standby has no change yet
+		t.Fatalf("read past the bound: %v %v %+v", hist, err, tight.ReplicaStats())
+	}
+
 	// the other guardian reads the paused standby: not yet
 	p, fromReplica = read(laura, home)
 	if !fromReplica {
@@ -144,6 +165,7 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		return r
 	})
 
+	t.Logf("%v: caught up", time.Since(began))
 	// the standby stops while both keep reading: no error, same pages
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
