@@ -100,6 +100,7 @@ bench: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
 	if [ -n "$(BENCH_REPLICA)" ] && [ -z "$${DATABASE_REPLICA_URL:-}" ]; then \
+		if [ -n "$${BENCH_DATABASE_URL:-}" ]; then echo "BENCH_REPLICA=1 with BENCH_DATABASE_URL: set DATABASE_REPLICA_URL to its standby" >&2; exit 2; fi; \
 		export DATABASE_REPLICA_URL=$$(.ci/pg standby testbench-replica testbench); \
 	fi; \
 	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS); \
