@@ -91,11 +91,18 @@ fmt:
 ## into the throwaway cluster "testbench" (kept between runs; ~5 min for
 ## 100000). Prints p50/p95/p99, throughput and bytes, and the same bytes
 ## served as a static response. Requests go to 127.0.0.1 only.
+## BENCH_REPLICA=1: the parents' reads go to a streaming standby of testbench
+## on this machine ("testbench-replica", docs/replicas.md).
 BENCH_CHILDREN ?= 100000
 BENCH_FLAGS ?=
+BENCH_REPLICA ?=
 bench: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate; \
+	if [ -n "$(BENCH_REPLICA)" ] && [ -z "$${DATABASE_REPLICA_URL:-}" ]; then \
+		if [ -n "$${BENCH_DATABASE_URL:-}" ]; then echo "BENCH_REPLICA=1 with BENCH_DATABASE_URL: set DATABASE_REPLICA_URL to its standby" >&2; exit 2; fi; \
+		export DATABASE_REPLICA_URL=$$(.ci/pg standby testbench-replica testbench); \
+	fi; \
 	bin/genitori bench --children $(BENCH_CHILDREN) $(BENCH_FLAGS); \
 	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS); \
 	bin/genitori rush-meals --children $(BENCH_CHILDREN) $(RUSH_MEALS_FLAGS)
@@ -132,7 +139,7 @@ bench-faults:
 	GENITORI_FAULTS_LONG=1 $(GO) test -count=1 -timeout 20m -v -run 'TestTwoServeProcesses|TestNothingLost' ./cmd/genitori/
 
 db-stop:
-	.ci/pg stop dev; .ci/pg stop test; .ci/pg stop testbench
+	.ci/pg stop dev; .ci/pg stop test; .ci/pg stop testbench-replica; .ci/pg stop testbench
 
 db-destroy:
 	.ci/pg destroy dev; .ci/pg destroy test

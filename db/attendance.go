@@ -21,7 +21,7 @@ const qAttendanceMonth = `
 // AttendanceBetween lists the records of a child at a service from..to.
 func (s *Store) AttendanceBetween(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) ([]Attendance, error) {
 	var list []Attendance
-	if err := s.db.SelectContext(ctx, &list, qAttendanceMonth, installationID, childID, serviceID, from, to); err != nil {
+	if err := s.readDB(ctx).SelectContext(ctx, &list, qAttendanceMonth, installationID, childID, serviceID, from, to); err != nil {
 		return nil, fmt.Errorf("attendance of child %d: %w", childID, err)
 	}
 	return list, nil
@@ -46,7 +46,7 @@ const qAttendanceDay = `
 // AttendanceOn loads the record of a day, or ErrNotFound.
 func (s *Store) AttendanceOn(ctx context.Context, installationID, childID, serviceID int64, day time.Time) (*AttendanceDetail, error) {
 	var a AttendanceDetail
-	if err := s.db.GetContext(ctx, &a, qAttendanceDay, installationID, childID, serviceID, day); err != nil {
+	if err := s.readDB(ctx).GetContext(ctx, &a, qAttendanceDay, installationID, childID, serviceID, day); err != nil {
 		return nil, fmt.Errorf("attendance of child %d on %s: %w", childID, day.Format(time.DateOnly), notFound(err))
 	}
 	return &a, nil
@@ -61,7 +61,7 @@ type Closure struct {
 // ClosuresBetween lists the closures from..to.
 func (s *Store) ClosuresBetween(ctx context.Context, installationID int64, from, to time.Time) ([]Closure, error) {
 	var list []Closure
-	err := s.db.SelectContext(ctx, &list, `
+	err := s.readDB(ctx).SelectContext(ctx, &list, `
 		SELECT day, description FROM closures WHERE installation_id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`,
 		installationID, from, to)
 	if err != nil {

@@ -71,13 +71,13 @@ const qBookingSettings = `
 // BookingSettingsAll lists the rules of every service of the installation.
 func (s *Store) BookingSettingsAll(ctx context.Context, installationID int64) ([]BookingSettings, error) {
 	var out []BookingSettings
-	err := s.db.SelectContext(ctx, &out, qBookingSettings+` ORDER BY sv.id`, installationID)
+	err := s.readDB(ctx).SelectContext(ctx, &out, qBookingSettings+` ORDER BY sv.id`, installationID)
 	return out, wrap("booking settings", err)
 }
 
 // BookingSettingsOf loads the rules of one service, or ErrNotFound.
 func (s *Store) BookingSettingsOf(ctx context.Context, installationID, serviceID int64) (BookingSettings, error) {
-	return bookingSettings(ctx, s.db, installationID, serviceID)
+	return bookingSettings(ctx, s.readDB(ctx), installationID, serviceID)
 }
 
 func bookingSettings(ctx context.Context, q sqlx.QueryerContext, installationID, serviceID int64) (BookingSettings, error) {
@@ -112,7 +112,7 @@ func (s *Store) SaveBookingSettings(ctx context.Context, installationID, by int6
 // BookingReceiptEmail tells whether the account wants receipts by e-mail.
 func (s *Store) BookingReceiptEmail(ctx context.Context, installationID, accountID int64) (bool, error) {
 	var on bool
-	err := s.db.GetContext(ctx, &on, `SELECT EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $2)`,
+	err := s.readDB(ctx).GetContext(ctx, &on, `SELECT EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $2)`,
 		installationID, accountID)
 	return on, wrap("booking receipt preference", err)
 }
@@ -700,16 +700,16 @@ func (s *Store) MealDays(ctx context.Context, installationID, childID int64, set
 		From time.Time `db:"starts_on"`
 		To   time.Time `db:"ends_on"`
 	}
-	if err := s.db.SelectContext(ctx, &periods, `SELECT starts_on, ends_on FROM enrollments
+	if err := s.readDB(ctx).SelectContext(ctx, &periods, `SELECT starts_on, ends_on FROM enrollments
 		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND starts_on <= $5 AND ends_on >= $4`,
 		installationID, childID, settings.ServiceID, from, to); err != nil {
 		return nil, fmt.Errorf("meal days: %w", err)
 	}
-	cal, err := schoolCalendar(ctx, s.db, installationID, from.AddDate(0, 0, -70), to)
+	cal, err := schoolCalendar(ctx, s.readDB(ctx), installationID, from.AddDate(0, 0, -70), to)
 	if err != nil {
 		return nil, fmt.Errorf("meal days: %w", err)
 	}
-	states, err := currentStates(ctx, s.db, installationID, childID, settings.ServiceID, from, to)
+	states, err := currentStates(ctx, s.readDB(ctx), installationID, childID, settings.ServiceID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("meal days: %w", err)
 	}
@@ -740,7 +740,7 @@ func (s *Store) MealDays(ctx context.Context, installationID, childID int64, set
 // who and when, from which channel, with the receipt.
 func (s *Store) MealHistory(ctx context.Context, installationID, childID, serviceID int64, day time.Time) ([]MealChange, error) {
 	var list []MealChange
-	err := s.db.SelectContext(ctx, &list, `SELECT `+mealChangeCols+` FROM meal_changes
+	err := s.readDB(ctx).SelectContext(ctx, &list, `SELECT `+mealChangeCols+` FROM meal_changes
 		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day = $4
 		ORDER BY accepted_at, id`, installationID, childID, serviceID, day)
 	return list, wrap("meal history", err)

@@ -304,7 +304,7 @@ type InboxMessage struct {
 // Inbox lists an adult's messages, newest first.
 func (s *Store) Inbox(ctx context.Context, installationID, adultID int64, limit int) ([]InboxMessage, error) {
 	var out []InboxMessage
-	err := s.db.SelectContext(ctx, &out, `
+	err := s.readDB(ctx).SelectContext(ctx, &out, `
 		SELECT b.id, b.title, b.body, b.link, b.created_at, r.read_at
 		FROM broadcast_recipients r JOIN broadcasts b ON b.installation_id = r.installation_id AND b.id = r.broadcast_id
 		WHERE r.installation_id = $1 AND r.adult_id = $2 ORDER BY r.broadcast_id DESC LIMIT $3`, installationID, adultID, limit)
@@ -317,7 +317,7 @@ func (s *Store) Inbox(ctx context.Context, installationID, adultID int64, limit 
 // UnreadCount is the number of an adult's messages not opened yet.
 func (s *Store) UnreadCount(ctx context.Context, installationID, adultID int64) (int, error) {
 	var n int
-	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM broadcast_recipients
+	err := s.readDB(ctx).GetContext(ctx, &n, `SELECT count(*) FROM broadcast_recipients
 		WHERE installation_id = $1 AND adult_id = $2 AND read_at IS NULL`, installationID, adultID)
 	if err != nil {
 		return 0, fmt.Errorf("unread messages of adult %d: %w", adultID, err)

@@ -23,7 +23,7 @@ type Adult struct {
 // AdultByID loads an adult of the installation.
 func (s *Store) AdultByID(ctx context.Context, installationID, id int64) (*Adult, error) {
 	var a Adult
-	err := s.db.GetContext(ctx, &a,
+	err := s.readDB(ctx).GetContext(ctx, &a,
 		`SELECT installation_id, id, fiscal_code, first_name, last_name, email, mobile
 		 FROM adults WHERE installation_id = $1 AND id = $2`, installationID, id)
 	if err != nil {
@@ -59,7 +59,7 @@ const qChildrenOfAdult = `
 // adult or not: every guardian reads the same data.
 func (s *Store) ChildrenOfAdult(ctx context.Context, installationID, adultID int64) ([]ChildSummary, error) {
 	var list []ChildSummary
-	err := s.db.SelectContext(ctx, &list, qChildrenOfAdult+` ORDER BY c.birth_date, c.first_name, c.id`, installationID, adultID)
+	err := s.readDB(ctx).SelectContext(ctx, &list, qChildrenOfAdult+` ORDER BY c.birth_date, c.first_name, c.id`, installationID, adultID)
 	if err != nil {
 		return nil, fmt.Errorf("children of adult %d: %w", adultID, err)
 	}
@@ -70,7 +70,7 @@ func (s *Store) ChildrenOfAdult(ctx context.Context, installationID, adultID int
 // otherwise ErrNotFound, whether or not the child exists.
 func (s *Store) ChildOfAdult(ctx context.Context, installationID, adultID, childID int64) (*ChildSummary, error) {
 	var c ChildSummary
-	err := s.db.GetContext(ctx, &c, qChildrenOfAdult+` AND g.child_id = $3`, installationID, adultID, childID)
+	err := s.readDB(ctx).GetContext(ctx, &c, qChildrenOfAdult+` AND g.child_id = $3`, installationID, adultID, childID)
 	if err != nil {
 		return nil, fmt.Errorf("child %d of adult %d: %w", childID, adultID, notFound(err))
 	}
@@ -108,7 +108,7 @@ const qEnrollments = `
 // year, by child and service.
 func (s *Store) EnrollmentsOfChildren(ctx context.Context, installationID int64, childIDs []int64, schoolYear int) ([]Enrollment, error) {
 	var list []Enrollment
-	err := s.db.SelectContext(ctx, &list, qEnrollments+`
+	err := s.readDB(ctx).SelectContext(ctx, &list, qEnrollments+`
 		WHERE e.installation_id = $1 AND e.child_id = ANY($2) AND e.school_year = $3
 		  AND e.ends_on >= e.starts_on -- not withdrawn before it started
 		ORDER BY e.child_id, sv.id, e.starts_on`, installationID, pq.Array(childIDs), schoolYear)
@@ -123,7 +123,7 @@ func (s *Store) EnrollmentsOfChildren(ctx context.Context, installationID int64,
 // year of day. ErrNotFound when the child was never enrolled in it.
 func (s *Store) EnrollmentForDay(ctx context.Context, installationID, childID, serviceID int64, day time.Time) (*Enrollment, error) {
 	var e Enrollment
-	err := s.db.GetContext(ctx, &e, qEnrollments+`
+	err := s.readDB(ctx).GetContext(ctx, &e, qEnrollments+`
 		WHERE e.installation_id = $1 AND e.child_id = $2 AND e.service_id = $3 AND e.ends_on >= e.starts_on
 		ORDER BY (e.starts_on <= $4 AND e.ends_on >= $4) DESC, abs(e.starts_on - $4::date), e.id DESC
 		LIMIT 1`, installationID, childID, serviceID, day)
@@ -150,7 +150,7 @@ const qPresenceCounts = `
 // and to (inclusive).
 func (s *Store) PresenceCounts(ctx context.Context, installationID int64, childIDs []int64, from, to time.Time) ([]PresenceCount, error) {
 	var list []PresenceCount
-	if err := s.db.SelectContext(ctx, &list, qPresenceCounts, installationID, pq.Array(childIDs), from, to); err != nil {
+	if err := s.readDB(ctx).SelectContext(ctx, &list, qPresenceCounts, installationID, pq.Array(childIDs), from, to); err != nil {
 		return nil, fmt.Errorf("presence counts: %w", err)
 	}
 	return list, nil

@@ -101,7 +101,7 @@ func (s *Store) LedgerPage(ctx context.Context, installationID int64, f LedgerFi
 	}
 	var list []LedgerEntry
 	args := append(f.args(installationID), lim, offset)
-	if err := s.db.SelectContext(ctx, &list, qLedgerPage, args...); err != nil {
+	if err := s.readDB(ctx).SelectContext(ctx, &list, qLedgerPage, args...); err != nil {
 		return nil, fmt.Errorf("ledger of adult %d: %w", f.AdultID, err)
 	}
 	return list, nil
@@ -126,7 +126,7 @@ const qLedgerTotals = `
 // LedgerSum totals the entries of a filter.
 func (s *Store) LedgerSum(ctx context.Context, installationID int64, f LedgerFilter) (LedgerTotals, error) {
 	var t LedgerTotals
-	if err := s.db.GetContext(ctx, &t, qLedgerTotals, f.args(installationID)...); err != nil {
+	if err := s.readDB(ctx).GetContext(ctx, &t, qLedgerTotals, f.args(installationID)...); err != nil {
 		return t, fmt.Errorf("ledger totals of adult %d: %w", f.AdultID, err)
 	}
 	return t, nil
@@ -139,7 +139,7 @@ const qBalances = `
 // Balances returns the balance of each paying adult: the sum of all their
 // entries (missing adults have no entry, hence balance zero).
 func (s *Store) Balances(ctx context.Context, installationID int64, adultIDs []int64) (map[int64]int64, error) {
-	rows, err := s.db.QueryContext(ctx, qBalances, installationID, pq.Array(adultIDs))
+	rows, err := s.readDB(ctx).QueryContext(ctx, qBalances, installationID, pq.Array(adultIDs))
 	if err != nil {
 		return nil, fmt.Errorf("balances: %w", err)
 	}
@@ -175,7 +175,7 @@ const qPayersFor = `
 // first when they pay.
 func (s *Store) PayersFor(ctx context.Context, installationID, viewerID int64) ([]Payer, error) {
 	var list []Payer
-	if err := s.db.SelectContext(ctx, &list, qPayersFor, installationID, viewerID); err != nil {
+	if err := s.readDB(ctx).SelectContext(ctx, &list, qPayersFor, installationID, viewerID); err != nil {
 		return nil, fmt.Errorf("payers for adult %d: %w", viewerID, err)
 	}
 	return list, nil
@@ -194,7 +194,7 @@ const qDayCharges = `
 // from..to: charges and their refunds.
 func (s *Store) DayEntries(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) ([]LedgerEntry, error) {
 	var list []LedgerEntry
-	if err := s.db.SelectContext(ctx, &list, qDayCharges, installationID, childID, serviceID, from, to); err != nil {
+	if err := s.readDB(ctx).SelectContext(ctx, &list, qDayCharges, installationID, childID, serviceID, from, to); err != nil {
 		return nil, fmt.Errorf("charges of child %d: %w", childID, err)
 	}
 	return list, nil
@@ -204,7 +204,7 @@ func (s *Store) DayEntries(ctx context.Context, installationID, childID, service
 // those of its days and those dated in it without a day (a monthly pass).
 func (s *Store) MonthCharged(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) (int64, error) {
 	var net int64
-	err := s.db.GetContext(ctx, &net, `
+	err := s.readDB(ctx).GetContext(ctx, &net, `
 		SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
 		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
 		  AND (attendance_day BETWEEN $4 AND $5 OR (attendance_day IS NULL AND entry_date BETWEEN $4 AND $5))`,

@@ -26,7 +26,8 @@ var (
 
 // Store wraps the connection pool.
 type Store struct {
-	db *sqlx.DB
+	db      *sqlx.DB
+	replica *replica // nil without DATABASE_REPLICA_URL (replica.go)
 }
 
 // Open connects and checks the connection.
@@ -48,7 +49,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeReplica()
+	return s.db.Close()
+}
 
 // DB exposes the pool to tests and tools in this module.
 func (s *Store) DB() *sqlx.DB { return s.db }

@@ -26,7 +26,7 @@ func (h *Handler) Routes() http.Handler {
 	pages.GET("/", h.rootIndex)
 	pages.GET("/lingua/:lang", h.languageSet)
 
-	inst := pages.Group("/:inst", h.loadInstallation)
+	inst := pages.Group("/:inst", h.loadInstallation, h.replicaRoute) // replicaRoute: replica_route.go
 	inst.GET("", h.installationIndex)
 	inst.GET("/accesso", h.loginShow)
 	inst.POST("/accesso", h.loginSubmit)

@@ -89,6 +89,9 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 
 	// the portal, in-process, on loopback, plus a static responder
 	cfg.CookieSecure = false
+	if err := useReplica(ctx, store, cfg, nil); err != nil { // BENCH_REPLICA=1 (replica.go)
+		return err
+	}
 	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
@@ -310,6 +313,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %d | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
 			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), r.fail, r.reval)
 	}
+	fmt.Println("\n" + replicaLine(store))
 	return nil
 }
 

@@ -140,6 +140,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	if err := useReplica(ctx, store, cfg, log); err != nil { // DATABASE_REPLICA_URL (replica.go)
+		return err
+	}
 	if cfg.AutoMigrate {
 		if err := store.Migrate(ctx); err != nil {
 			return err

@@ -60,3 +60,29 @@ func pgScript(t testing.TB) string {
 	}
 	return filepath.Join(root, ".ci", "pg")
 }
+
+// Standby starts a streaming standby of c (`.ci/pg standby`) named
+// prefix-PID, destroyed when the test ends (before c, which was made
+// earlier). It skips the test when pg_basebackup is not installed.
+func (c *Cluster) Standby(t testing.TB, prefix string) *Cluster {
+	t.Helper()
+	s := &Cluster{name: fmt.Sprintf("%s-%d", prefix, os.Getpid()), script: c.script}
+	out, err := exec.Command(s.script, "standby", s.name, c.name).Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+			if ee.ExitCode() == 3 {
+				t.Skipf("no streaming standby: %s", strings.TrimSpace(string(stderr)))
+			}
+		}
+		t.Fatalf(".ci/pg standby %s %s: %v\n%s", s.name, c.name, err, stderr)
+	}
+	s.URL = strings.TrimSpace(string(out))
+	t.Cleanup(func() {
+		if out, err := exec.Command(s.script, "destroy", s.name).CombinedOutput(); err != nil {
+			t.Logf(".ci/pg destroy %s: %v\n%s", s.name, err, out)
+		}
+	})
+	return s
+}

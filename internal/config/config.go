@@ -60,6 +60,9 @@ type Config struct {
 
 	// Alerts and App IO (appio.go)
 	AppIO AppIO // GENITORI_APPIO_URL, GENITORI_DEMO_APPIO
+
+	// Read replica (replica.go): DATABASE_REPLICA_URL, GENITORI_REPLICA_MAX_LAG
+	Replica Replica
 }
 
 // FromEnv builds the configuration from getenv (os.Getenv in production).
@@ -140,6 +143,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	errs = append(errs, c.saml(getenv)...)
 	errs = append(errs, c.pagopa(getenv)...) // pagoPA
 	errs = append(errs, c.appio(getenv)...)  // alerts & App IO
+
+	errs = append(errs, c.replica(getenv)...) // read replica (replica.go)
 	if c.TOTPKey = getenv("GENITORI_TOTP_KEY"); c.TOTPKey != "" && len(c.TOTPKey) < 32 {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY must be at least 32 characters (e.g. openssl rand -hex 32); keep it: the staff's second-factor secrets are sealed with it"))
 	}
