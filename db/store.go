@@ -26,7 +26,8 @@ var (
 
 // Store wraps the connection pool.
 type Store struct {
-	db *sqlx.DB
+	db    *sqlx.DB
+	stmts stmtCache // page reads, prepared once per connection (page.go)
 }
 
 // Open connects and checks the connection.
