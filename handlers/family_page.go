@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -91,3 +92,83 @@ func (h *Handler) calendarMealDayOf(c *gin.Context, pg *db.CalendarPage, day tim
 	}
 	return v
 }
+
+// familyChildrenOf is familyChildren (family_show.go) over the family
+// page's data.
+func familyChildrenOf(c *gin.Context, pg *db.FamilyPage, adultID int64) []FamilyChild {
+	present := map[[2]int64]int{}
+	for _, p := range pg.Presences {
+		present[[2]int64{p.ChildID, p.ServiceID}] = p.Present
+	}
+	out := make([]FamilyChild, len(pg.Children))
+	for i, k := range pg.Children {
+		fc := FamilyChild{ChildSummary: k, Balance: pg.Balances[k.PayerID.Int64], OwnBalance: k.PayerID.Int64 == adultID}
+		for _, e := range pg.Enrollments {
+			if e.ChildID != k.ID {
+				continue
+			}
+			fc.Services = append(fc.Services, FamilyService{
+				Enrollment:  e,
+				Present:     present[[2]int64{k.ID, e.ServiceID}],
+				CalendarURL: fmt.Sprintf("%s/presenze/%d/%d", familyPrefix(c), k.ID, e.ServiceID),
+			})
+		}
+		out[i] = fc
+	}
+	return out
+}
+
+// mealPanelOf is mealPanel (meal_panel.go) over the family page's data;
+// from is the first day the page's statement read meal days for.
+func (h *Handler) mealPanelOf(c *gin.Context, pg *db.FamilyPage, children []FamilyChild, now, from time.Time) *MealPanel {
+	if len(pg.Settings) == 0 {
+		return nil
+	}
+	settings := make(map[int64]db.BookingSettings, len(pg.Settings))
+	for _, s := range pg.Settings {
+		settings[s.ServiceID] = s
+	}
+	p := &MealPanel{Base: h.base(c), RangeKey: rand.Text(), RangeFrom: from.Format(time.DateOnly),
+		RangeAction: familyPrefix(c) + "/pasti/periodo", EmailAction: familyPrefix(c) + "/pasti/ricevute"}
+	p.RangeTo = p.RangeFrom
+	key := rand.Text()
+	for _, k := range children {
+		for _, s := range k.Services {
+			set, ok := settings[s.ServiceID]
+			if !ok {
+				continue
+			}
+			mc := MealChild{ChildID: k.ID, FirstName: k.FirstName, ServiceID: s.ServiceID, ServiceName: s.ServiceName}
+			for i, d := range pg.MealDays(k.ID, set, from, from.AddDate(0, 0, mealPanelDays)) {
+				if i == upcomingSchoolDays {
+					break
+				}
+				mc.Days = append(mc.Days, MealDayView{Base: p.Base, MealDay: d, FirstName: k.FirstName, ServiceName: s.ServiceName,
+					Settings: set, Action: mealAction(c, d), Return: "famiglia", Key: key, Now: now, StatusID: "meal-status"})
+			}
+			p.Children = append(p.Children, mc)
+		}
+	}
+	if len(p.Children) == 0 {
+		return nil
+	}
+	// the range starts, as offered, at the first day still open
+	var first time.Time
+	for _, k := range p.Children {
+		for _, d := range k.Days {
+			if d.Open() && (first.IsZero() || d.Day.Before(first)) {
+				first = d.Day
+			}
+		}
+	}
+	if !first.IsZero() {
+		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
+	}
+	p.Refusal = mealRefusal(c)
+	p.HasEmail = currentAccount(c).Email != ""
+	p.ReceiptEmail = pg.ReceiptMail
+	return p
+}
+
+// mealPanelDays is how far "Prossimi giorni" looks for its school days.
+const mealPanelDays = 14
