@@ -172,3 +172,14 @@ func (h *Handler) mealPanelOf(c *gin.Context, pg *db.FamilyPage, children []Fami
 
 // mealPanelDays is how far "Prossimi giorni" looks for its school days.
 const mealPanelDays = 14
+
+// pagopaBlockOf is pagopaBlock (pagopa_family.go) over the payments page's
+// data.
+func pagopaBlockOf(c *gin.Context, pg *db.PaymentsPage, own bool) *PagoPABlock {
+	st := pg.PagoPA
+	if st == nil || !st.Enabled {
+		return nil
+	}
+	return &PagoPABlock{Enabled: true, CanCreate: own && viewAsAdult(c) == nil, Presets: st.PresetsCents,
+		Min: st.MinCents, Max: st.MaxCents, Token: newAttemptToken(), Errors: map[string]string{}, Open: pg.Positions}
+}
