@@ -183,3 +183,19 @@ func pagopaBlockOf(c *gin.Context, pg *db.PaymentsPage, own bool) *PagoPABlock {
 	return &PagoPABlock{Enabled: true, CanCreate: own && viewAsAdult(c) == nil, Presets: st.PresetsCents,
 		Min: st.MinCents, Max: st.MaxCents, Token: newAttemptToken(), Errors: map[string]string{}, Open: pg.Positions}
 }
+
+// mealDayOf is mealDay (meal_panel.go) over a calendar page read for the
+// day: nil when the day is not a bookable school day of the child.
+func (h *Handler) mealDayOf(c *gin.Context, pg *db.CalendarPage, day time.Time, withHistory bool) *MealDayView {
+	days := pg.MealDays(day, day)
+	if len(days) == 0 {
+		return nil
+	}
+	set := *pg.Settings
+	v := &MealDayView{Base: h.base(c), MealDay: days[0], FirstName: pg.Child.FirstName, ServiceName: set.ServiceName, Settings: set,
+		Action: mealAction(c, days[0]), Return: "famiglia", Key: rand.Text(), Now: time.Now().In(calendar.Rome), StatusID: "meal-status"}
+	if withHistory {
+		v.History = pg.History
+	}
+	return v
+}
