@@ -85,9 +85,14 @@ SELECT
 		FROM ledger_entries l
 		WHERE l.installation_id = $1 AND l.child_id = (SELECT child_id FROM en) AND l.service_id = $4
 		  AND l.attendance_day BETWEEN $5 AND $6) x) AS entries,
+	-- MonthCharged as two ranges of ledger_child_day: the month's days, and
+	-- the entries without a day (a monthly pass) dated in the month
 	(SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
 		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4
-		  AND (attendance_day BETWEEN $5 AND $6 OR (attendance_day IS NULL AND entry_date BETWEEN $5 AND $6))) AS charged,
+		  AND attendance_day BETWEEN $5 AND $6)
+	+ (SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
+		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4
+		  AND attendance_day IS NULL AND entry_date BETWEEN $5 AND $6) AS charged,
 	(SELECT json_agg(x ORDER BY x.child_id, x.service_id, x.starts_on) FROM (` + qEnrollments + `
 		WHERE e.installation_id = $1 AND e.child_id = (SELECT child_id FROM en)
 		  AND e.school_year = (SELECT school_year FROM en) AND e.ends_on >= e.starts_on) x) AS others,
