@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"portalegenitori/db"
@@ -240,4 +245,78 @@ func change(o, n float64) string {
 		return "÷" + strconv.FormatFloat(o/n, 'f', 1, 64)
 	}
 	return fmt.Sprintf("%+.0f%%", (n/o-1)*100)
+}
+
+// procStatusBytes is procStatus in bytes (0 when unknown).
+func procStatusBytes(pid int, field string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// staticThroughput stores body in the server's bench-only static responder
+// (benchStatic, GENITORI_BENCH_STATIC=true) and measures how fast the same
+// server sends it back to conc closed-loop clients for d.
+func staticThroughput(ctx context.Context, cl *http.Client, base, name string, body []byte, ctype, enc string, conc int, d time.Duration) (float64, time.Duration, error) {
+	path := "/__bench/static/" + name
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, base+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("X-Bench-Encoding", enc)
+	resp, err := cl.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return 0, 0, fmt.Errorf("static responder answered %d", resp.StatusCode)
+	}
+	var mu sync.Mutex
+	var all []time.Duration
+	stop := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				t0 := time.Now()
+				resp, err := cl.Do(req)
+				if err != nil {
+					continue
+				}
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode == http.StatusOK {
+					local = append(local, time.Since(t0))
+				}
+			}
+			mu.Lock()
+			all = append(all, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(all) == 0 {
+		return 0, 0, nil
+	}
+	slices.Sort(all)
+	return float64(len(all)) / d.Seconds(), all[min(len(all)-1, len(all)*95/100)], nil
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (static measure failed: " + err.Error() + ")"
 }
