@@ -347,9 +347,9 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 		failWhy  map[string]int
 		kitchen  []time.Duration
 		kfails   int
-		beforeCO int // changes of today acknowledged
-		sample string // an accepted change's answer
-}
+		beforeCO int    // changes of today acknowledged
+		sample   string // an accepted change's answer
+	}
 	res := result{acked: map[int64]string{}, unknown: map[int64]bool{}, failWhy: map[string]int{}}
 	var mu sync.Mutex
 	began := time.Now()
