@@ -94,4 +94,13 @@ func TestPageRoundTrips(t *testing.T) {
 			t.Errorf("%s: %d round trips, want at most %d; the last run sent:\n%s", c.name, best, c.max, strings.Join(texts, "\n"))
 		}
 	}
+	// what the prepared statements save: each statement is two round trips without
+	e.store.SetPagePrepared(false)
+	t0, s0 := rt.Trips(), rt.Statements()
+	wantStatus(t, cases[3].do(), http.StatusOK)
+	if n, st := rt.Trips()-t0, rt.Statements()-s0; n != 2*st {
+		t.Errorf("unprepared calendar day: %d round trips for %d statements, want two each", n, st)
+	} else {
+		t.Logf("%-26s %2d round trips, %2d statements", "calendar day, unprepared", n, st)
+	}
 }
