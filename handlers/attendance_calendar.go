@@ -137,7 +137,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	for _, r := range records {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
-	explicitMealDaysOf(pg, first, last, opts.Records) // meal_panel.go
+	explicitMealDaysOf(pg, first, last, opts.Records) // family_page.go
 	v.Closures = closures
 	v.Charged = pg.Charged
 	grid := calendar.Build(month, opts)

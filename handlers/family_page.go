@@ -54,8 +54,9 @@ func (h *Handler) familyAdultOf(c *gin.Context, adult *db.Adult) bool {
 	return true
 }
 
-// explicitMealDaysOf is explicitMealDays (meal_panel.go) over the calendar
-// page's data.
+// explicitMealDaysOf marks, for a service with explicit booking, the days
+// from today on whose meal is not booked (nothing asked, or cancelled), so
+// the calendar does not show them as booked by default.
 func explicitMealDaysOf(pg *db.CalendarPage, from, to time.Time, records map[time.Time]string) {
 	if pg.Settings == nil || !pg.Settings.Enabled || pg.Settings.Mode != booking.Explicit {
 		return
@@ -73,8 +74,8 @@ func explicitMealDaysOf(pg *db.CalendarPage, from, to time.Time, records map[tim
 	}
 }
 
-// calendarMealDayOf is calendarMealDay (meal_panel.go) over the calendar
-// page's data.
+// calendarMealDayOf is the meal box of the day chosen in the attendance
+// calendar (nil when the day has none).
 func (h *Handler) calendarMealDayOf(c *gin.Context, pg *db.CalendarPage, day time.Time) *MealDayView {
 	if viewAsAdult(c) != nil {
 		return nil // staff reading as the family act from the desk
@@ -173,8 +174,7 @@ func (h *Handler) mealPanelOf(c *gin.Context, pg *db.FamilyPage, children []Fami
 // mealPanelDays is how far "Prossimi giorni" looks for its school days.
 const mealPanelDays = 14
 
-// pagopaBlockOf is pagopaBlock (pagopa_family.go) over the payments page's
-// data.
+// pagopaBlockOf builds the pagoPA block of a payments page for its payer.
 func pagopaBlockOf(c *gin.Context, pg *db.PaymentsPage, own bool) *PagoPABlock {
 	st := pg.PagoPA
 	if st == nil || !st.Enabled {
@@ -184,8 +184,9 @@ func pagopaBlockOf(c *gin.Context, pg *db.PaymentsPage, own bool) *PagoPABlock {
 		Min: st.MinCents, Max: st.MaxCents, Token: newAttemptToken(), Errors: map[string]string{}, Open: pg.Positions}
 }
 
-// mealDayOf is mealDay (meal_panel.go) over a calendar page read for the
-// day: nil when the day is not a bookable school day of the child.
+// mealDayOf is the box of one day of a child's bookable service, from a
+// calendar page read for the day: nil when the day is not a bookable
+// school day of the child.
 func (h *Handler) mealDayOf(c *gin.Context, pg *db.CalendarPage, day time.Time, withHistory bool) *MealDayView {
 	days := pg.MealDays(day, day)
 	if len(days) == 0 {
