@@ -11,7 +11,7 @@ MAILPIT_VERSION ?= v1.33.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build run test test-go vet lint fmt bench bench-rush bench-broadcast bench-rush-meals bench-faults db-stop db-destroy clean
+.PHONY: build run test test-go vet lint fmt bench bench-compare bench-plan bench-rush bench-broadcast bench-rush-meals bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -89,8 +89,9 @@ fmt:
 ## bench: load test of the parent pages (family home, calendar fragment and
 ## page, payments) on a synthetic city of BENCH_CHILDREN children, seeded once
 ## into the throwaway cluster "testbench" (kept between runs; ~5 min for
-## 100000). Prints p50/p95/p99, throughput and bytes, and the same bytes
-## served as a static response. Requests go to 127.0.0.1 only.
+## 100000). Prints p50/p95/p99, throughput and bytes, the same bytes
+## served as a static response and the ratio between the two, and saves the
+## table as JSON in var/bench/ (see bench-compare). Requests go to 127.0.0.1 only.
 ## BENCH_REPLICA=1: the parents' reads go to a streaming standby of testbench
 ## on this machine ("testbench-replica", docs/replicas.md).
 BENCH_CHILDREN ?= 100000
@@ -107,6 +108,17 @@ bench: build
 	bin/genitori rush --children $(BENCH_CHILDREN) $(RUSH_FLAGS); \
 	bin/genitori rush-meals --children $(BENCH_CHILDREN) $(RUSH_MEALS_FLAGS)
 	$(MAKE) bench-faults
+
+## bench-compare: the differences per endpoint and metric of two runs that
+## `make bench` saved (var/bench/*.json): make bench-compare OLD=a.json NEW=b.json
+bench-compare: build
+	bin/genitori bench-compare "$(OLD)" "$(NEW)"
+
+## bench-plan: the plan test (EXPLAIN ANALYZE, BUFFERS of every parent page's
+## statement) on a city of BENCH_CHILDREN children instead of 3,000 (~5 min to seed).
+bench-plan:
+	@export TEST_DATABASE_URL=$$(.ci/pg start test); \
+	GENITORI_PLAN_CHILDREN=$(BENCH_CHILDREN) $(GO) test -count=1 -timeout 30m -v -run 'TestParentQueryPlans' ./db/
 
 ## bench-rush: only the morning rush (RUSH_FLAGS="--parents 2000 --concurrency 16").
 RUSH_FLAGS ?=

@@ -43,7 +43,7 @@ type EnrolmentQuestion struct {
 type EnrolmentQuestions []EnrolmentQuestion
 
 // Scan reads the jsonb column.
-func (q *EnrolmentQuestions) Scan(src any) error { return scanJSON(src, q) }
+func (q *EnrolmentQuestions) Scan(src any) error { return scanJSONColumn(src, q) }
 
 // Value writes the jsonb column.
 func (q EnrolmentQuestions) Value() (driver.Value, error) { return valueJSON(q, "[]") }
@@ -60,7 +60,7 @@ type EnrolmentAnswer struct {
 type EnrolmentAnswers []EnrolmentAnswer
 
 // Scan reads the jsonb column.
-func (a *EnrolmentAnswers) Scan(src any) error { return scanJSON(src, a) }
+func (a *EnrolmentAnswers) Scan(src any) error { return scanJSONColumn(src, a) }
 
 // Value writes the jsonb column.
 func (a EnrolmentAnswers) Value() (driver.Value, error) { return valueJSON(a, "[]") }
@@ -69,12 +69,12 @@ func (a EnrolmentAnswers) Value() (driver.Value, error) { return valueJSON(a, "[
 type TextList []string
 
 // Scan reads the jsonb column.
-func (l *TextList) Scan(src any) error { return scanJSON(src, l) }
+func (l *TextList) Scan(src any) error { return scanJSONColumn(src, l) }
 
 // Value writes the jsonb column.
 func (l TextList) Value() (driver.Value, error) { return valueJSON(l, "[]") }
 
-func scanJSON(src, dst any) error {
+func scanJSONColumn(src, dst any) error {
 	var b []byte
 	switch v := src.(type) {
 	case []byte:

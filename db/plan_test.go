@@ -3,7 +3,10 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,13 +42,17 @@ func TestParentQueryPlans(t *testing.T) {
 	s, _ := dbtest.New(t)
 	ctx := context.Background()
 	start := time.Now()
-	res, err := s.SeedSynthetic(ctx, db.SyntheticOptions{Code: "piano", Children: 3000,
+	children := 3000
+	if n, err := strconv.Atoi(os.Getenv("GENITORI_PLAN_CHILDREN")); err == nil && n > 0 {
+		children = n // make bench-plan: the 100,000-children city
+	}
+	res, err := s.SeedSynthetic(ctx, db.SyntheticOptions{Code: "piano", Children: children,
 		Start: calendar.Day(2026, 9, 7), Until: calendar.Day(2026, 11, 26)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("seeded %d attendance rows, %d ledger entries in %s", res.Attendance, res.Ledger, time.Since(start).Round(time.Millisecond))
-	if res.Attendance < 500_000 {
+	if res.Attendance < int64(children)*150 {
 		t.Fatalf("only %d attendance rows", res.Attendance)
 	}
 	inst := res.InstallationID
@@ -85,6 +92,7 @@ func TestParentQueryPlans(t *testing.T) {
 		{"meal changes of a day", []any{inst, service, calendar.Day(2026, 11, 30), time.Date(2026, 11, 30, 9, 30, 0, 0, calendar.Rome)}, "meal_changes_day"},
 		{"meal days of a child", []any{inst, child, service, nov1, nov30}, "meal_changes_child"},
 	}
+	t.Run("page statements", func(t *testing.T) { pageStatementPlans(t, s, inst, adult, child, service) })
 	big := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts", "meal_changes"}
 	for i, c := range cases {
 		q, ok := db.PlanQueries[c.name]
@@ -118,4 +126,102 @@ func TestParentQueryPlans(t *testing.T) {
 			t.Errorf("%s: %s not used; plan:\n%s", c.name, c.index, raw)
 		}
 	}
+}
+
+// pageStatementPlans runs EXPLAIN (ANALYZE, BUFFERS) of each parent page's
+// one statement (db/page_*.go) for a family of the synthetic city: no
+// sequential scan of a table that grows with the city, and the buffers
+// touched bounded by the family's rows, not by the city's.
+func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service int64) {
+	t.Helper()
+	const maxBuffers = 3000 // 8 kB pages: about 24 MB; the family's rows take a few hundred
+	null := any(nil)
+	sep1, nov1, nov12, nov30, dec14 := calendar.Day(2026, 9, 1), calendar.Day(2026, 11, 1), calendar.Day(2026, 11, 12), calendar.Day(2026, 11, 30), calendar.Day(2026, 12, 14)
+	cases := []struct {
+		name, query string
+		args        []any
+	}{
+		{"calendar month", "calendar page", []any{inst, adult, child, service, nov1, nov30, null, null}},
+		{"calendar day", "calendar page", []any{inst, adult, child, service, nov1, nov30, nov12, null}},
+		{"meal change (the day)", "calendar page", []any{inst, adult, child, service, nov12, nov12, nov12, null}},
+		{"family home", "family page", []any{inst, adult, null, 2026, nov1, nov30, nov30, dec14, 0}},
+		{"payments", "payments page", []any{inst, adult, null, null, 2026, null, null, null, null, null, 25, 1, false, true}},
+		{"payments, filtered", "payments page", []any{inst, adult, null, adult, 2026, calendar.Day(2026, 10, 1), calendar.Day(2026, 10, 31), child, service, "charge", 25, 2, false, true}},
+		{"statement", "payments page", []any{inst, adult, null, null, 2026, sep1, calendar.Day(2026, 11, 26), null, null, null, null, 1, true, false}},
+	}
+	grows := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts",
+		"meal_changes", "broadcast_recipients", "pagopa_positions"}
+	ctx := context.Background()
+	for i, c := range cases {
+		// The server runs these as prepared statements: after five runs
+		// PostgreSQL may keep a generic plan, blind to the values. So the plan
+		// checked is the one a prepared statement has after six runs.
+		conn, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("page_%d", i)
+		if _, err := conn.ExecContext(ctx, "PREPARE "+name+" AS "+db.PageQueries[c.query]); err != nil {
+			t.Fatalf("%s: prepare: %v", c.name, err)
+		}
+		execute := "EXECUTE " + name + "(" + sqlLiterals(c.args) + ")"
+		for range 6 {
+			if _, err := conn.ExecContext(ctx, execute); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+		var raw string
+		err = conn.QueryRowContext(ctx, "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+execute).Scan(&raw)
+		conn.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var plans []struct {
+			Plan struct {
+				planNode
+				Hit  int `json:"Shared Hit Blocks"`
+				Read int `json:"Shared Read Blocks"`
+			} `json:"Plan"`
+			Execution float64 `json:"Execution Time"`
+		}
+		if err := json.Unmarshal([]byte(raw), &plans); err != nil {
+			t.Fatal(err)
+		}
+		p := plans[0]
+		var seq, small []string
+		p.Plan.walk(func(n planNode) {
+			if n.NodeType == "Seq Scan" {
+				if slices.Contains(grows, n.Relation) {
+					seq = append(seq, n.Relation)
+				} else {
+					small = append(small, n.Relation)
+				}
+			}
+		})
+		t.Logf("%-22s %5d buffers (%d read), %.2f ms; sequential scans of small tables: %v", c.name, p.Plan.Hit+p.Plan.Read, p.Plan.Read, p.Execution, small)
+		if len(seq) > 0 {
+			t.Errorf("%s: sequential scan on %v; plan:\n%s", c.name, seq, raw)
+		}
+		if b := p.Plan.Hit + p.Plan.Read; b > maxBuffers {
+			t.Errorf("%s: %d buffers, want at most %d", c.name, b, maxBuffers)
+		}
+	}
+}
+
+// sqlLiterals writes the arguments of an EXECUTE.
+func sqlLiterals(args []any) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case nil:
+			out[i] = "NULL"
+		case time.Time:
+			out[i] = "'" + v.Format(time.DateOnly) + "'"
+		case string:
+			out[i] = pq.QuoteLiteral(v)
+		default:
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return strings.Join(out, ", ")
 }

@@ -27,7 +27,8 @@ var (
 // Store wraps the connection pool.
 type Store struct {
 	db      *sqlx.DB
-	replica *replica // nil without DATABASE_REPLICA_URL (replica.go)
+	replica *replica  // nil without DATABASE_REPLICA_URL (replica.go)
+	stmts   stmtCache // page reads, prepared once per connection (page.go)
 }
 
 // Open connects and checks the connection.

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -67,8 +66,8 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	if h.notModified(c, etagChild) { // page_etag.go
 		return
 	}
-	adult := h.familyAdult(c)
-	if adult == nil {
+	adultID, linked, ok := h.familyViewer(c)
+	if !ok {
 		return
 	}
 	inst := installation(c)
@@ -79,35 +78,51 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
-	child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
-	}
 	now := today()
 	month := calendar.MonthOf(now)
 	var day time.Time
+	var err error
+	badQuery := false // answered 400, after the 404 of a child that is not the viewer's
 	if s := c.Query("giorno"); s != "" {
 		if day, err = calendar.ParseDay(s); err != nil {
-			h.renderError(c, http.StatusBadRequest, nil)
-			return
-		}
-		month = calendar.MonthOf(day)
-	}
-	if s := c.Query("mese"); s != "" {
-		if month, err = calendar.ParseMonth(s); err != nil || month.Year < 2000 || month.Year > 2100 {
-			h.renderError(c, http.StatusBadRequest, nil)
-			return
+			badQuery = true
+		} else {
+			month = calendar.MonthOf(day)
 		}
 	}
-	enr, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, month.First())
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
+	if s := c.Query("mese"); s != "" && !badQuery {
+		if m, err := calendar.ParseMonth(s); err != nil || m.Year < 2000 || m.Year > 2100 {
+			badQuery = true
+		} else {
+			month = m
+		}
+	}
+	if badQuery {
+		month, day = calendar.MonthOf(now), time.Time{}
 	}
 	if !day.IsZero() && calendar.MonthOf(day) != month {
 		day = time.Time{} // a day of another month: show the month only
 	}
+	first, last := month.First(), month.Last()
+	// one statement: the adult, the guardianship check and the page (db/page_calendar.go)
+	pg, err := h.store.CalendarPage(ctx, db.CalendarQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked,
+		ChildID: childID, ServiceID: serviceID, First: first, Last: last, Day: day})
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if !h.familyAdultOf(c, pg.Adult) {
+		return
+	}
+	if pg.Child == nil || pg.Enrollment == nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	if badQuery {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
+	child, enr := pg.Child, pg.Enrollment
 
 	v := CalendarView{Base: h.base(c), Child: child, Enrollment: enr, Month: month, Swap: wantsFragment(c.Request)}
 	v.Nav = "family"
@@ -116,23 +131,8 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	v.PaymentsURL = familyPrefix(c) + "/pagamenti"
 	v.Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 	v.StateCodes = legendStates
-	first, last := month.First(), month.Last()
 
-	records, err := h.store.AttendanceBetween(ctx, inst.ID, childID, serviceID, first, last)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	closures, err := h.store.ClosuresBetween(ctx, inst.ID, first, last)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	entries, err := h.store.DayEntries(ctx, inst.ID, childID, serviceID, first, last)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	records, closures, entries := pg.Records, pg.Closures, pg.Entries
 	opts := calendar.Options{From: enr.StartsOn, To: enr.EndsOn, Today: now,
 		Closures: make(map[time.Time]string, len(closures)), Records: make(map[time.Time]string, len(records))}
 	for _, cl := range closures {
@@ -141,15 +141,9 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	for _, r := range records {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
-	if err := h.explicitMealDays(c, childID, serviceID, first, last, opts.Records); err != nil { // meal_panel.go
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	explicitMealDaysOf(pg, first, last, opts.Records) // family_page.go
 	v.Closures = closures
-	if v.Charged, err = h.store.MonthCharged(ctx, inst.ID, childID, serviceID, first, last); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	v.Charged = pg.Charged
 	grid := calendar.Build(month, opts)
 	v.Totals = grid.Totals
 	for _, w := range grid.Weeks {
@@ -172,11 +166,9 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	if !calendar.MonthOf(enr.EndsOn).Before(month.Next()) {
 		v.NextURL = v.BaseURL + "?mese=" + month.Next().String()
 	}
-	if others, err := h.store.EnrollmentsOfChildren(ctx, inst.ID, []int64{childID}, enr.SchoolYear); err == nil {
-		for _, o := range others {
-			if o.ServiceID != serviceID {
-				v.Others = append(v.Others, o)
-			}
+	for _, o := range pg.Others {
+		if o.ServiceID != serviceID {
+			v.Others = append(v.Others, o)
 		}
 	}
 
@@ -189,14 +181,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 				}
 			}
 		}
-		rec, err := h.store.AttendanceOn(ctx, inst.ID, childID, serviceID, day)
-		switch {
-		case err == nil:
-			d.Record = rec
-		case !errors.Is(err, db.ErrNotFound):
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
+		d.Record = pg.DayRecord
 		for _, e := range entries {
 			if e.AttendanceDay.Valid && e.AttendanceDay.Time.Equal(day) {
 				d.Entries = append(d.Entries, e)
@@ -204,10 +189,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 			}
 		}
 		v.Day = d
-		if v.Meal, err = h.calendarMealDay(c, child, serviceID, day); err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
+		v.Meal = h.calendarMealDayOf(c, pg, day)
 		if v.Menu, err = h.calendarMenuDay(c, child, enr, day); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
 	"portalegenitori/delivery"
+	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
 )
 
@@ -73,25 +75,28 @@ func (h *Handler) familyShow(c *gin.Context) {
 	v.Nav = "family"
 	v.YearLabel = fmt.Sprintf("%d/%d", v.SchoolYear, v.SchoolYear+1)
 	if acc.AdultID.Valid {
-		adult, err := h.store.AdultByID(ctx, inst.ID, acc.AdultID.Int64)
+		// one statement: the adult, the guardianships and the page (db/page_family.go)
+		now := time.Now().In(calendar.Rome)
+		mealFrom := booking.Today(now)
+		pg, err := h.store.FamilyPage(ctx, db.FamilyQuery{InstallationID: inst.ID, AdultID: acc.AdultID.Int64, AccountID: acc.ID,
+			LinkedFiscalCode: acc.LinkedFiscalCode, SchoolYear: v.SchoolYear, MonthFirst: v.Month.First(), MonthLast: v.Month.Last(),
+			MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays)})
+		if err == nil && pg.Adult == nil {
+			err = fmt.Errorf("adult %d: %w", acc.AdultID.Int64, db.ErrNotFound)
+		}
 		if err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}
+		adult := pg.Adult
 		v.Linked = true
 		v.Name = adult.FirstName
 		v.StaleLink = staleLink(acc, adult)
-		v.Docs = h.familyDocs(c, adult.ID)
+		v.Docs = FamilyDocs{Unread: pg.Unread}
 		if !v.StaleLink {
-			if v.Children, err = h.familyChildren(c, adult, v.SchoolYear, v.Month); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
+			v.Children = familyChildrenOf(c, pg, adult.ID)
 			v.Balances = familyBalances(v.Children)
-			if v.Meals, err = h.mealPanel(c, v.Children); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
+			v.Meals = h.mealPanelOf(c, pg, v.Children, now, mealFrom)
 			if v.ISEE, err = h.iseePanel(c, adult, v.Children); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return

@@ -42,8 +42,8 @@ func mealTarget(c *gin.Context) (string, bool) {
 // back with the receipt (or the refusal) as the flash message; with htmx it
 // answers the day's box and the text for the page's status region.
 func (h *Handler) mealChange(c *gin.Context) {
-	adult := h.familyAdult(c)
-	if adult == nil {
+	adultID, linked, ok := h.familyViewer(c)
+	if !ok {
 		return
 	}
 	inst := installation(c)
@@ -56,15 +56,22 @@ func (h *Handler) mealChange(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
-	child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
+	// one statement: the adult, the guardianship check, the enrollment (db/page_calendar.go)
+	dayPage := db.CalendarQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked,
+		ChildID: childID, ServiceID: serviceID, First: day, Last: day, Day: day}
+	pg, err := h.store.CalendarPage(ctx, dayPage)
 	if err != nil {
-		h.notFoundOr(c, err)
+		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	if _, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, day); err != nil {
-		h.notFoundOr(c, err)
+	if !h.familyAdultOf(c, pg.Adult) {
 		return
 	}
+	if pg.Child == nil || pg.Enrollment == nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	adult, child := pg.Adult, pg.Child
 	target, ok := mealTarget(c)
 	if !ok {
 		h.renderError(c, http.StatusBadRequest, nil)
@@ -87,17 +94,22 @@ func (h *Handler) mealChange(c *gin.Context) {
 		h.mealRedirect(c, msg, refused, back)
 		return
 	}
-	v, err := h.mealDay(c, childID, child.FirstName, serviceID, day, c.PostForm("ritorno") == "calendario")
-	if err != nil || v == nil {
+	// the day as it is now, in one statement again
+	if pg, err = h.store.CalendarPage(ctx, dayPage); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	v := h.mealDayOf(c, pg, day, c.PostForm("ritorno") == "calendario")
+	if v == nil {
+		h.renderError(c, http.StatusInternalServerError, nil)
 		return
 	}
 	v.Message, v.Refused = msg, refused
 	if c.PostForm("ritorno") == "calendario" {
 		v.Return, v.StatusID = "calendario", "cal-status"
 		v.CellOOB = &CalCell{Cell: calendar.Cell{Date: day, Kind: calendar.ServiceDay, Future: day.After(today())}}
-		if rec, err := h.store.AttendanceOn(ctx, inst.ID, childID, serviceID, day); err == nil {
-			v.CellOOB.Status = rec.Status
+		if pg.DayRecord != nil {
+			v.CellOOB.Status = pg.DayRecord.Status
 		}
 		v.CellOOB.State = v.CellOOB.Cell.State()
 		v.CellOOB.Selected = true

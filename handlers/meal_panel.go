@@ -233,46 +233,6 @@ func mealAction(c *gin.Context, d db.MealDay) string {
 	return fmt.Sprintf("%s/pasti/%d/%d/%s", familyPrefix(c), d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
 }
 
-// mealDay builds the box of one day of a child's bookable service, or nil
-// when the day is not one (not a school day, not enrolled, not bookable).
-func (h *Handler) mealDay(c *gin.Context, childID int64, firstName string, serviceID int64, day time.Time, withHistory bool) (*MealDayView, error) {
-	ctx := c.Request.Context()
-	inst := installation(c)
-	set, err := h.store.BookingSettingsOf(ctx, inst.ID, serviceID)
-	if err != nil || !set.Enabled {
-		return nil, err
-	}
-	days, err := h.store.MealDays(ctx, inst.ID, childID, set, day, day)
-	if err != nil || len(days) == 0 {
-		return nil, err
-	}
-	v := &MealDayView{Base: h.base(c), MealDay: days[0], FirstName: firstName, ServiceName: set.ServiceName, Settings: set,
-		Action: mealAction(c, days[0]), Return: "famiglia", Key: rand.Text(), Now: time.Now().In(calendar.Rome), StatusID: "meal-status"}
-	if withHistory {
-		if v.History, err = h.store.MealHistory(ctx, inst.ID, childID, serviceID, day); err != nil {
-			return nil, err
-		}
-	}
-	return v, nil
-}
-
-// calendarMealDay is the meal box of the day chosen in the attendance
-// calendar (nil when the day has none).
-func (h *Handler) calendarMealDay(c *gin.Context, child *db.ChildSummary, serviceID int64, day time.Time) (*MealDayView, error) {
-	if viewAsAdult(c) != nil {
-		return nil, nil // staff reading as the family act from the desk
-	}
-	v, err := h.mealDay(c, child.ID, child.FirstName, serviceID, day, true)
-	if v == nil || err != nil || (day.Before(today()) && len(v.History) == 0) {
-		return nil, err // a past day nobody booked or cancelled here: nothing to add
-	}
-	v.Return, v.StatusID = "calendario", "cal-status"
-	if msg := mealRefusal(c); msg != "" {
-		v.Message, v.Refused = msg, true
-	}
-	return v, nil
-}
-
 // calendarURL is the calendar of the child's service on day.
 func calendarURL(c *gin.Context, childID, serviceID int64, day time.Time) string {
 	return fmt.Sprintf("%s/presenze/%d/%d?", familyPrefix(c), childID, serviceID) +
@@ -290,30 +250,3 @@ func (h *Handler) mealReceipt(inst int64) func(ctx context.Context, tx *sql.Tx, 
 // notBooked is the calendar state of a future day without a meal where
 // meals are booked explicitly.
 const notBooked = "not_booked"
-
-// explicitMealDays marks, for a service with explicit booking, the days
-// from today on whose meal is not booked (nothing asked, or cancelled), so
-// the calendar does not show them as booked by default.
-func (h *Handler) explicitMealDays(c *gin.Context, childID, serviceID int64, from, to time.Time, records map[time.Time]string) error {
-	ctx := c.Request.Context()
-	set, err := h.store.BookingSettingsOf(ctx, installation(c).ID, serviceID)
-	if err != nil || !set.Enabled || set.Mode != booking.Explicit {
-		return err
-	}
-	if t := today(); from.Before(t) {
-		from = t
-	}
-	if to.Before(from) {
-		return nil
-	}
-	days, err := h.store.MealDays(ctx, installation(c).ID, childID, set, from, to)
-	if err != nil {
-		return err
-	}
-	for _, d := range days {
-		if st := records[d.Day]; d.State == booking.None && (st == "" || st == calendar.Booked) {
-			records[d.Day] = notBooked
-		}
-	}
-	return nil
-}

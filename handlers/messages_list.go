@@ -28,16 +28,6 @@ type FamilyDocs struct {
 	Unread int
 }
 
-// familyDocs counts the unread messages of the adult behind the account;
-// nothing for an account not linked to the registry.
-func (h *Handler) familyDocs(c *gin.Context, adultID int64) FamilyDocs {
-	n, err := h.store.UnreadCount(c.Request.Context(), installation(c).ID, adultID)
-	if err != nil {
-		h.log.Warn("unread messages", "err", err) // the home page works without the count
-	}
-	return FamilyDocs{Unread: n}
-}
-
 func (h *Handler) messagesList(c *gin.Context) {
 	adult := h.familyAdult(c)
 	if adult == nil {

@@ -110,6 +110,7 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 
 	// a session that could not be read (database down) is an error, not a
 	// signed-out visitor: never bounce a signed-in user to the login page
+	slot := withSessionAccount(c.Request) // the account read with the session (session_account.go)
 	if _, err := h.sessions.Get(c.Request, CookieName(h.cfg.CookieSecure)); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
@@ -118,7 +119,10 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 	accID, _ := sess.Get(keyAccount).(int64)
 	instID, _ := sess.Get(keyInstallation).(int64)
 	if accID != 0 && instID == inst.ID {
-		acc, err := h.store.AccountByID(c.Request.Context(), inst.ID, accID)
+		acc, err := slot.account(inst.ID, accID), error(nil)
+		if acc == nil {
+			acc, err = h.store.AccountByID(c.Request.Context(), inst.ID, accID)
+		}
 		switch {
 		case err == nil && !acc.LockedAt.Valid && acc.IsStaff() && sess.Get(keySecondFactor) != true:
 			c.Set(ctxPendingStaff, acc) // password given, code not yet: not signed in (staff_code.go)

@@ -26,24 +26,6 @@ type PagoPABlock struct {
 	Open      []db.Position
 }
 
-// pagopaBlock builds the block for the payer of a payments page.
-func (h *Handler) pagopaBlock(c *gin.Context, payer db.Payer, own bool) (*PagoPABlock, error) {
-	inst := installation(c)
-	ctx := c.Request.Context()
-	st, err := h.store.PagoPASettingsOf(ctx, inst.ID)
-	if err != nil || !st.Enabled {
-		return nil, err
-	}
-	b := &PagoPABlock{Enabled: true, CanCreate: own && viewAsAdult(c) == nil, Presets: st.PresetsCents,
-		Min: st.MinCents, Max: st.MaxCents, Token: newAttemptToken(), Errors: map[string]string{}}
-	list, err := h.store.Positions(ctx, inst.ID, db.PositionFilter{AdultID: payer.AdultID, Status: db.PositionPending}, 50)
-	if err != nil {
-		return nil, err
-	}
-	b.Open = list
-	return b, nil
-}
-
 // familyPayer resolves the signed-in parent as a paying adult: nil, after
 // answering, when pagoPA is off (404) or the parent pays for no child (403:
 // a guardian who does not pay cannot make debt in the payer's name).

@@ -17,7 +17,7 @@ import (
 // use ";" and a decimal comma, as Italian spreadsheets expect; English
 // files "," and a dot. A UTF-8 BOM lets spreadsheets read the accents.
 func (h *Handler) paymentsCSV(c *gin.Context) {
-	q := h.paymentsRequest(c)
+	q := h.paymentsRequest(c, paymentsRead{})
 	if q == nil {
 		return
 	}
@@ -26,11 +26,7 @@ func (h *Handler) paymentsCSV(c *gin.Context) {
 		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
-	entries, err := h.store.LedgerPage(c.Request.Context(), installation(c).ID, q.filter, 0, 0)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	entries := q.data.Entries
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
 	w := csv.NewWriter(&buf)

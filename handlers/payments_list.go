@@ -58,84 +58,51 @@ type paymentsQuery struct {
 	filter db.LedgerFilter
 	query  url.Values // the filter, for links (no page)
 	page   int
+	data   *db.PaymentsPage // what the page statement read (db/page_payments.go)
 }
 
-// paymentsRequest reads the filter and checks it against what the viewer
-// may see. It answers the request itself and returns nil when it must stop.
-func (h *Handler) paymentsRequest(c *gin.Context) *paymentsQuery {
-	adult := h.familyAdult(c)
-	if adult == nil {
+// paymentsRead says what the page needs beyond the payers and the filter's
+// lists: a page of entries (limit) or all of them, the running balance's
+// opening, the pagoPA block.
+type paymentsRead struct {
+	limit           int
+	statement       bool // From and To default to the school year so far; opening when the balance runs
+	pagopa          bool
+	defaultFrom, to time.Time
+}
+
+// paymentsRequest reads the filter, then the page in one statement, and
+// checks the filter against what the viewer may see (the statement already
+// selects nothing outside it). It answers the request itself and returns
+// nil when it must stop.
+func (h *Handler) paymentsRequest(c *gin.Context, read paymentsRead) *paymentsQuery {
+	adultID, linked, ok := h.familyViewer(c)
+	if !ok {
 		return nil
 	}
 	inst := installation(c)
 	ctx := c.Request.Context()
-	payers, err := h.store.PayersFor(ctx, inst.ID, adult.ID)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return nil
-	}
-	v := PaymentsView{Base: h.base(c), Payers: payers, Errors: map[string]string{}, Kinds: db.LedgerKinds}
+	v := PaymentsView{Base: h.base(c), Errors: map[string]string{}, Kinds: db.LedgerKinds}
 	v.Nav = "payments"
 	v.Form = PaymentsForm{Payer: c.Query("pagante"), From: c.Query("dal"), To: c.Query("al"),
 		Child: c.Query("bambino"), Service: c.Query("servizio"), Kind: c.Query("tipo")}
 	q := &paymentsQuery{page: 1}
-	if len(payers) == 0 {
-		q.view = v
-		return q
-	}
-	// The paying adult: the viewer, or one whose children the viewer guards.
-	v.Payer = payers[0]
+
+	// The filter as asked; the IDs are checked against the lists below.
+	var f db.LedgerFilter
+	bad := false // an ID that is not a number: 404 once the viewer is known to have payers
+	var payerID int64
 	if v.Form.Payer != "" {
 		id, err := strconv.ParseInt(v.Form.Payer, 10, 64)
-		i := slices.IndexFunc(payers, func(p db.Payer) bool { return p.AdultID == id })
-		if err != nil || i < 0 {
-			h.renderError(c, http.StatusNotFound, nil)
-			return nil
-		}
-		v.Payer = payers[i]
+		bad, payerID = bad || err != nil || id <= 0, id
 	}
-	v.Own = v.Payer.AdultID == adult.ID
-	f := db.LedgerFilter{AdultID: v.Payer.AdultID}
-	if !v.Own {
-		f.Children = v.Payer.Children
-	}
-	kids, err := h.store.ChildrenOfAdult(ctx, inst.ID, adult.ID)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return nil
-	}
-	for _, k := range kids {
-		if slices.Contains(v.Payer.Children, k.ID) {
-			v.Children = append(v.Children, k)
-		}
-	}
-	enr, err := h.store.EnrollmentsOfChildren(ctx, inst.ID, v.Payer.Children, calendar.SchoolYear(today()))
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return nil
-	}
-	for _, e := range enr {
-		if !slices.ContainsFunc(v.Services, func(s ServiceOption) bool { return s.ID == e.ServiceID }) {
-			v.Services = append(v.Services, ServiceOption{e.ServiceID, e.ServiceName})
-		}
-	}
-
-	// The filter. A child or service outside the lists is a guessed ID: 404.
 	if v.Form.Child != "" {
 		id, err := strconv.ParseInt(v.Form.Child, 10, 64)
-		if err != nil || !slices.Contains(v.Payer.Children, id) {
-			h.renderError(c, http.StatusNotFound, nil)
-			return nil
-		}
-		f.ChildID = id
+		bad, f.ChildID = bad || err != nil || id <= 0, id
 	}
 	if v.Form.Service != "" {
 		id, err := strconv.ParseInt(v.Form.Service, 10, 64)
-		if err != nil || !slices.ContainsFunc(v.Services, func(s ServiceOption) bool { return s.ID == id }) {
-			h.renderError(c, http.StatusNotFound, nil)
-			return nil
-		}
-		f.ServiceID = id
+		bad, f.ServiceID = bad || err != nil || id <= 0, id
 	}
 	if v.Form.Kind != "" {
 		if !slices.Contains(db.LedgerKinds, v.Form.Kind) {
@@ -162,6 +129,67 @@ func (h *Handler) paymentsRequest(c *gin.Context) *paymentsQuery {
 	}
 	if p, err := strconv.Atoi(c.Query("pagina")); err == nil && p > 0 {
 		q.page = p
+	}
+	pq := db.PaymentsQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked, SchoolYear: calendar.SchoolYear(today()),
+		From: f.From, To: f.To, ChildID: f.ChildID, ServiceID: f.ServiceID, Kind: f.Kind, Limit: read.limit, Page: q.page, PagoPA: read.pagopa}
+	if bad {
+		pq.PayerID, pq.ChildID, pq.ServiceID = -1, 0, 0 // no payer: nothing read but the lists
+	} else {
+		pq.PayerID = payerID
+	}
+	if read.statement {
+		if pq.From.IsZero() {
+			pq.From = read.defaultFrom
+		}
+		if pq.To.IsZero() {
+			pq.To = read.to
+		}
+		pq.Opening = f.ChildID == 0 && f.ServiceID == 0 && f.Kind == ""
+	}
+	// one statement: the adult, the guardianships, the payers and the page (db/page_payments.go)
+	pg, err := h.store.PaymentsPage(ctx, pq)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return nil
+	}
+	if !h.familyAdultOf(c, pg.Adult) {
+		return nil
+	}
+	q.data = pg
+	v.Payers = pg.Payers
+	if len(pg.Payers) == 0 {
+		q.view = v
+		return q
+	}
+	// The paying adult: the viewer, or one whose children the viewer guards.
+	if bad || pg.Payer == nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return nil
+	}
+	v.Payer = *pg.Payer
+	v.Own = v.Payer.AdultID == adultID
+	f.AdultID = v.Payer.AdultID
+	if !v.Own {
+		f.Children = v.Payer.Children
+	}
+	for _, k := range pg.Children {
+		if slices.Contains(v.Payer.Children, k.ID) {
+			v.Children = append(v.Children, k)
+		}
+	}
+	for _, e := range pg.Services {
+		if !slices.ContainsFunc(v.Services, func(s ServiceOption) bool { return s.ID == e.ServiceID }) {
+			v.Services = append(v.Services, ServiceOption{e.ServiceID, e.ServiceName})
+		}
+	}
+	// A child or service outside the lists is a guessed ID: 404.
+	if f.ChildID != 0 && !slices.Contains(v.Payer.Children, f.ChildID) {
+		h.renderError(c, http.StatusNotFound, nil)
+		return nil
+	}
+	if f.ServiceID != 0 && !slices.ContainsFunc(v.Services, func(s ServiceOption) bool { return s.ID == f.ServiceID }) {
+		h.renderError(c, http.StatusNotFound, nil)
+		return nil
 	}
 
 	qs := url.Values{}
@@ -195,7 +223,7 @@ func (h *Handler) paymentsList(c *gin.Context) {
 	if h.notModified(c, etagFamily) { // page_etag.go
 		return
 	}
-	q := h.paymentsRequest(c)
+	q := h.paymentsRequest(c, paymentsRead{limit: paymentsPageSize, pagopa: true})
 	if q == nil {
 		return
 	}
@@ -208,29 +236,11 @@ func (h *Handler) paymentsList(c *gin.Context) {
 		h.render(c, status, "payments", v)
 		return
 	}
-	ctx := c.Request.Context()
-	inst := installation(c)
-	var err error
-	if v.Totals, err = h.store.LedgerSum(ctx, inst.ID, q.filter); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	bal, err := h.store.Balances(ctx, inst.ID, []int64{v.Payer.AdultID})
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	v.Balance = bal[v.Payer.AdultID]
-	if v.PagoPA, err = h.pagopaBlock(c, v.Payer, v.Own); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	pg := q.data
+	v.Totals, v.Balance, v.Entries = pg.Totals, pg.Balance, pg.Entries
+	v.PagoPA = pagopaBlockOf(c, pg, v.Own)
 	v.Pages = max(1, (v.Totals.Count+paymentsPageSize-1)/paymentsPageSize)
-	v.Page = min(q.page, v.Pages)
-	if v.Entries, err = h.store.LedgerPage(ctx, inst.ID, q.filter, paymentsPageSize, (v.Page-1)*paymentsPageSize); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	v.Page = pg.Page
 	pageURL := func(p int) string {
 		qs := url.Values{}
 		for k, vals := range q.query {

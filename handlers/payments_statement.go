@@ -34,7 +34,8 @@ func (h *Handler) paymentsStatement(c *gin.Context) {
 	if h.notModified(c, etagFamily) { // page_etag.go
 		return
 	}
-	q := h.paymentsRequest(c)
+	now := today()
+	q := h.paymentsRequest(c, paymentsRead{statement: true, defaultFrom: calendar.Day(calendar.SchoolYear(now), time.September, 1), to: now})
 	if q == nil {
 		return
 	}
@@ -42,10 +43,7 @@ func (h *Handler) paymentsStatement(c *gin.Context) {
 		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
-	ctx := c.Request.Context()
-	inst := installation(c)
 	f := q.filter
-	now := today()
 	if f.From.IsZero() {
 		f.From = calendar.Day(calendar.SchoolYear(now), time.September, 1)
 	}
@@ -55,24 +53,10 @@ func (h *Handler) paymentsStatement(c *gin.Context) {
 	v := StatementView{PaymentsView: q.view, From: f.From, To: f.To, GeneratedAt: time.Now(),
 		Running: f.ChildID == 0 && f.ServiceID == 0 && f.Kind == ""}
 	v.BackURL = withQuery(familyPrefix(c)+"/pagamenti", q.query)
-	entries, err := h.store.LedgerPage(ctx, inst.ID, f, 0, 0)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	if v.Totals, err = h.store.LedgerSum(ctx, inst.ID, f); err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
+	entries := q.data.Entries
+	v.Totals = q.data.Totals
 	if v.Running {
-		before := f
-		before.From, before.To = time.Time{}, f.From.AddDate(0, 0, -1)
-		t, err := h.store.LedgerSum(ctx, inst.ID, before)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
-		}
-		v.Opening = t.Net()
+		v.Opening = q.data.Opening
 	}
 	slices.Reverse(entries)
 	bal := v.Opening

@@ -80,7 +80,8 @@ func (s *SessionStore) New(r *http.Request, name string) (*gsessions.Session, er
 	if err != nil || c.Value == "" {
 		return sess, nil
 	}
-	row, err := s.store.LoadSession(r.Context(), tokenHash(c.Value), s.idle)
+	row, acc, err := s.store.LoadSessionAccount(r.Context(), tokenHash(c.Value), s.idle)
+	keepSessionAccount(r.Context(), acc) // for loadInstallation (session_account.go)
 	if errors.Is(err, db.ErrNotFound) {
 		return sess, nil
 	}

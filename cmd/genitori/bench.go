@@ -44,6 +44,8 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	warm := fs.Duration("warmup", 3*time.Second, "warm-up time per endpoint")
 	until := fs.String("until", "2026-11-26", "the seed's last recorded day (YYYY-MM-DD)")
 	instCode := fs.String("installation", "", "installation to use (default citta-N, seeded when missing)")
+	resultsDir := fs.String("results", "var/bench", "directory where the results are saved as JSON (empty: not saved)")
+	prepared := fs.Bool("prepared", true, "page statements prepared once per connection (false: to measure what they save)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +54,9 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer store.Close()
+	store.SetPagePrepared(*prepared)
+	began := time.Now()
+	machine := machineInfo(ctx, store) // the load average before the run
 	code := fmt.Sprintf("citta-%d", *children)
 	if *instCode != "" {
 		code = *instCode
@@ -302,16 +307,34 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	host, _ := os.Hostname()
 	fmt.Printf("\n`make bench` — %s, %d children (%s attendance rows, %s ledger entries), %d parents signed in, %d concurrent users, %s per endpoint, loopback, client and server in one process\n",
 		time.Now().Format("2006-01-02 15:04"), *children, thousands(attRows), thousands(ledgerRows), len(us), *conc, *dur)
-	fmt.Printf("Machine: %s, %d CPUs (%s), Go %s, PostgreSQL %s\n\n", host, runtime.NumCPU(), cpuModel(), strings.TrimPrefix(runtime.Version(), "go"), pgVersion(ctx, store))
-	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | errors | 304: req/s, p95 ms, % 304 |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+	fmt.Printf("Machine: %s, %d CPUs (%s), load average %s at the start, Go %s, PostgreSQL %s, commit %s; page statements prepared: %t\n\n", host, runtime.NumCPU(), cpuModel(),
+		machine.LoadAverage, strings.TrimPrefix(runtime.Version(), "go"), machine.PostgreSQL, machine.GitCommit, *prepared)
+	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | ratio to static | errors | 304: req/s, p95 ms, % 304 |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+	res := benchResults{Command: "bench", At: began, Machine: machine, Setup: map[string]any{"children": *children,
+		"attendance_rows": attRows, "ledger_rows": ledgerRows, "users": len(us), "concurrency": *conc,
+		"duration": dur.String(), "prepared": *prepared, "installation": code}}
 	for _, r := range rows {
 		ok := "ok"
 		if !r.budgetOK || !r.sizeOK {
 			ok = "OVER"
 		}
-		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %d | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
-			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), r.fail, r.reval)
+		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %.3f | %d | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
+			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), ratio(r.rps, r.staticRPS), r.fail, r.reval)
+		kind := "page"
+		if r.kindIsFrag {
+			kind = "fragment"
+		}
+		res.Endpoints = append(res.Endpoints, benchEndpoint{Name: r.name, Kind: kind, Requests: r.n, Errors: r.fail, RPS: r.rps,
+			P50ms: ms(r.p50), P95ms: ms(r.p95), P99ms: ms(r.p99), BudgetP95ms: ms(r.budget), BytesGzip: r.bytes, BytesRaw: r.rawBytes,
+			StaticRPS: r.staticRPS, StaticP95ms: ms(r.staticP95), StaticRatio: ratio(r.rps, r.staticRPS), RevalidationRPS: r.reval.rps, RevalidationP95ms: ms(r.reval.p95), NotModifiedShare: r.reval.notMod})
+	}
+	path, err := res.save(*resultsDir)
+	if err != nil {
+		return err
+	}
+	if path != "" {
+		fmt.Printf("\nSaved as %s (compare two runs: make bench-compare OLD=... NEW=...)\n", path)
 	}
 	fmt.Println("\n" + replicaLine(store))
 	return nil

@@ -38,6 +38,8 @@ Usage:
                      make the SPID/CIE key and self-signed certificate of an installation
   genitori spid-refresh-idps
                      download the SPID identity providers from the registry into GENITORI_SPID_IDP_DIR
+  genitori bench-compare OLD.json NEW.json
+                     the differences per endpoint and metric of two saved bench runs (var/bench/)
   genitori cns-demo  write a demo CA, server and CNS card certificate under var/cns (make run)
 
 Configuration comes from environment variables; see README.md.
@@ -47,6 +49,13 @@ func main() {
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
+	}
+	if os.Args[1] == "bench-compare" { // needs no configuration (bench_results.go)
+		if err := benchCompareCmd(context.Background(), os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "genitori bench-compare: %v\n", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if os.Args[1] == "cns-demo" { // needs no configuration
 		if err := cnsDemoCmd(os.Args[2:]); err != nil {

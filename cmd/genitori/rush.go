@@ -48,6 +48,7 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	pw := fs.String("password", "Citta-Genitori-2026", "password of the synthetic parents (genitori seed --parent-password)")
 	maxDur := fs.Duration("max-duration", 10*time.Minute, "stop starting new parents after this long")
 	staticDur := fs.Duration("static-duration", 5*time.Second, "measuring time of each static comparison")
+	resultsDir := fs.String("results", "var/bench", "directory where the results are saved as JSON (empty: not saved)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -285,8 +286,19 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	fmt.Printf("Whole rush: %d requests in %.1f s = %.0f req/s, %.1f parents/s; server CPU %.1f s (%.0f%% of one core); server memory: %s peak (VmHWM), %s at idle\n\n",
 		total, elapsed.Seconds(), float64(total)/elapsed.Seconds(), float64(done.Load())/elapsed.Seconds(),
 		cpu1-cpu0, 100*(cpu1-cpu0)/elapsed.Seconds(), peak, idleRSS)
-	fmt.Println("| step | requests | errors | req/s (over the rush) | p50 ms | p95 ms | p99 ms | bytes (gzip) | same bytes static: req/s, p95 ms |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	var staticMean float64
+	for _, r := range staticRPS {
+		staticMean += r / float64(len(staticRPS))
+	}
+	fmt.Printf("Ratio of the whole rush to the same bytes served statically: %.0f / %.0f req/s = %.3f (a step's ratio below is its share of the mixed rush over its static rate)\n\n",
+		float64(total)/elapsed.Seconds(), staticMean, ratio(float64(total)/elapsed.Seconds(), staticMean))
+	res := benchResults{Command: "rush", At: time.Now().Add(-elapsed), Machine: machineInfo(ctx, store), Setup: map[string]any{
+		"installation": code, "attendance_rows": attRows, "ledger_rows": ledgerRows, "parents": *parents, "concurrency": *conc,
+		"duration": elapsed.Round(time.Millisecond).String(), "requests": total, "rps": float64(total) / elapsed.Seconds(),
+		"static_rps_mean": staticMean, "server_peak_memory_bytes": procStatusBytes(srv.Process.Pid, "VmHWM"),
+		"server_cpu_seconds": cpu1 - cpu0}}
+	fmt.Println("| step | requests | errors | req/s (over the rush) | p50 ms | p95 ms | p99 ms | bytes (gzip) | same bytes static: req/s, p95 ms | ratio to static |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for i, name := range steps {
 		l := lat[i]
 		slices.Sort(l)
@@ -296,8 +308,17 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 			}
 			return ms(l[min(len(l)-1, len(l)*p/100)])
 		}
-		fmt.Printf("| %s | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %.0f, %.1f |\n", name, len(l), fails[i],
-			float64(len(l))/elapsed.Seconds(), pct(50), pct(95), pct(99), len(samples[i]), staticRPS[i], ms(staticP95[i]))
+		rps := float64(len(l)) / elapsed.Seconds()
+		fmt.Printf("| %s | %d | %d | %.0f | %.1f | %.1f | %.1f | %d | %.0f, %.1f | %.3f |\n", name, len(l), fails[i],
+			rps, pct(50), pct(95), pct(99), len(samples[i]), staticRPS[i], ms(staticP95[i]), ratio(rps, staticRPS[i]))
+		res.Endpoints = append(res.Endpoints, benchEndpoint{Name: name, Kind: "step", Requests: len(l), Errors: int64(fails[i]), RPS: rps,
+			P50ms: pct(50), P95ms: pct(95), P99ms: pct(99), BytesGzip: int64(len(samples[i])), StaticRPS: staticRPS[i],
+			StaticP95ms: ms(staticP95[i]), StaticRatio: ratio(rps, staticRPS[i]), PeakMemory: procStatusBytes(srv.Process.Pid, "VmHWM")})
+	}
+	if path, err := res.save(*resultsDir); err != nil {
+		return err
+	} else if path != "" {
+		fmt.Printf("\nSaved as %s\n", path)
 	}
 	if n := noCalendar.Load(); n > 0 {
 		fmt.Printf("\n%d parents had no service this year, so no calendar link.\n", n)

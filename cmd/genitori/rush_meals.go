@@ -159,7 +159,9 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	srv := exec.CommandContext(ctx, exe, "serve")
 	srv.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "GENITORI_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"GENITORI_COOKIE_SECURE=false", "GENITORI_WORKER=false", "GENITORI_LOG_LEVEL=error", "GENITORI_CNS_ADDR=")
+		"GENITORI_COOKIE_SECURE=false", "GENITORI_WORKER=false", "GENITORI_LOG_LEVEL=error", "GENITORI_CNS_ADDR=",
+		benchStaticEnv+"=true") // the same bytes served statically, for the ratio
+
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
 		return err
@@ -345,7 +347,8 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 		failWhy  map[string]int
 		kitchen  []time.Duration
 		kfails   int
-		beforeCO int // changes of today acknowledged
+		beforeCO int    // changes of today acknowledged
+		sample   string // an accepted change's answer
 	}
 	res := result{acked: map[int64]string{}, unknown: map[int64]bool{}, failWhy: map[string]int{}}
 	var mu sync.Mutex
@@ -407,6 +410,9 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 		switch {
 		case acked:
 			res.lat = append(res.lat, el)
+			if res.sample == "" {
+				res.sample = body // served statically at the end, for the ratio
+			}
 			return true, false, false
 		case late:
 			res.refused++
@@ -560,6 +566,14 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 		fmt.Printf("| %s | %d | %d | %.1f | %.1f | %.1f | %s |\n", name, len(l), fails, pct(l, 50), pct(l, 95), pct(l, 99), b)
 	}
 	row("meal change (POST, htmx), accepted", res.lat, res.fails, 100*time.Millisecond)
+	peak := procStatusBytes(srv.Process.Pid, "VmHWM")
+	staticRPS, staticP95, serr := staticThroughput(ctx, &http.Client{Transport: tr, Timeout: 10 * time.Second}, base, "meal-change",
+		[]byte(res.sample), "text/html; charset=utf-8", "", *conc, 5*time.Second)
+	defer func() {
+		fmt.Printf("\nServer memory: %.0f MB peak (VmHWM). The accepted change's answer (%d bytes) served statically by the same server: %.0f req/s, p95 %.1f ms; the rush is paced, so its ratio is of the offered load: %.0f changes/s / %.0f = %.3f; p95 ratio %.1f× the static p95%s.\n",
+			float64(peak)/(1<<20), len(res.sample), staticRPS, ms(staticP95), float64(len(res.lat))/elapsed.Seconds(), staticRPS,
+			ratio(float64(len(res.lat))/elapsed.Seconds(), staticRPS), ratio(pct(res.lat, 95), ms(staticP95)), errText(serr))
+	}()
 	row("kitchen count, one school, live (htmx day fragment)", res.kitchen, res.kfails, 50*time.Millisecond)
 	row("kitchen count, one school, frozen (htmx day fragment)", frozenLat, 200-len(frozenLat), 50*time.Millisecond)
 	fmt.Printf("\nChanges refused as after the cut-off (answered in words, not errors): %d. Read of the whole city's count after the cut-off (the first freezes it; the last try): %.0f ms.\n",

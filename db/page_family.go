@@ -1,0 +1,139 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// FamilyPage is everything the family home shows, read in one statement.
+type FamilyPage struct {
+	Adult       *Adult
+	Children    []ChildSummary // none for a stale link
+	Enrollments []Enrollment   // of the school year, by child and service
+	Presences   []PresenceCount
+	Balances    map[int64]int64 // by paying adult
+	Unread      int
+	Settings    []BookingSettings // the bookable services
+	ReceiptMail bool              // the account wants meal receipts by e-mail
+	meal        mealInputs
+}
+
+// FamilyQuery names the family home of an account's adult.
+type FamilyQuery struct {
+	InstallationID, AdultID, AccountID int64
+	LinkedFiscalCode                   sql.NullString
+	SchoolYear                         int
+	MonthFirst, MonthLast              time.Time // the month whose presences are counted
+	MealFrom, MealTo                   time.Time // the days "Prossimi giorni" may list
+}
+
+// The children are those of the viewer's guardianships (kids); every other
+// part reads through kids or through the adult.
+const qFamilyPage = `
+WITH ad AS (
+	SELECT installation_id, id, fiscal_code, first_name, last_name, email, mobile
+	FROM adults WHERE installation_id = $1 AND id = $2
+), kids AS (
+	SELECT c.id, c.first_name, c.last_name, g.role, coalesce(s.name, '') AS school, c.class_name,
+	       p.adult_id AS payer_id, coalesce(pa.first_name || ' ' || pa.last_name, '') AS payer_name,
+	       row_number() OVER (ORDER BY c.birth_date, c.first_name, c.id) AS ord
+	FROM ad
+	JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id
+	JOIN children c ON c.installation_id = g.installation_id AND c.id = g.child_id
+	LEFT JOIN schools s ON s.installation_id = c.installation_id AND s.id = c.school_id
+	LEFT JOIN guardianships p ON p.installation_id = g.installation_id AND p.child_id = g.child_id AND p.role = 'payer'
+	LEFT JOIN adults pa ON pa.installation_id = p.installation_id AND pa.id = p.adult_id
+	WHERE $3::text IS NULL OR ad.fiscal_code = $3
+), en AS (` + qEnrollments + `
+	WHERE e.installation_id = $1 AND e.child_id IN (SELECT id FROM kids) AND e.school_year = $4
+	  AND e.ends_on >= e.starts_on -- not withdrawn before it started
+), bs AS (` + qBookingSettings + ` AND sv.id IN (SELECT service_id FROM en)
+), bookable AS (
+	SELECT * FROM bs WHERE enabled
+)
+SELECT
+	(SELECT row_to_json(ad) FROM ad) AS adult,
+	(SELECT json_agg(to_jsonb(kids) - 'ord' ORDER BY ord) FROM kids) AS children,
+	(SELECT json_agg(en ORDER BY en.child_id, en.service_id, en.starts_on) FROM en) AS enrollments,
+	(SELECT json_agg(x) FROM (
+		SELECT child_id, service_id, count(*) FILTER (WHERE status = 'present') AS present
+		FROM attendance
+		WHERE installation_id = $1 AND child_id IN (SELECT id FROM kids) AND day BETWEEN $5 AND $6
+		GROUP BY child_id, service_id) x) AS presences,
+	(SELECT json_agg(x) FROM (
+		SELECT adult_id AS id, sum(amount_cents) AS amount_cents FROM ledger_entries
+		WHERE installation_id = $1 AND adult_id IN (SELECT payer_id FROM kids) GROUP BY adult_id) x) AS balances,
+	(SELECT count(*) FROM broadcast_recipients
+		WHERE installation_id = $1 AND adult_id = (SELECT id FROM ad) AND read_at IS NULL) AS unread,
+	(SELECT json_agg(bookable ORDER BY service_id) FROM bookable) AS settings,
+	(SELECT json_agg(x) FROM (
+		SELECT child_id, service_id, starts_on, ends_on FROM en
+		WHERE service_id IN (SELECT service_id FROM bookable) AND starts_on <= $8 AND ends_on >= $7) x) AS meal_periods,
+	(SELECT json_agg(x) FROM (
+		SELECT day, description FROM closures
+		WHERE installation_id = $1 AND day BETWEEN $7::date - 70 AND $8 AND EXISTS (SELECT FROM bookable)) x) AS meal_closed,
+	(SELECT json_agg(x) FROM (
+		SELECT DISTINCT ON (child_id, service_id, day) ` + mealChangeCols + ` FROM meal_changes
+		WHERE installation_id = $1 AND child_id IN (SELECT id FROM kids) AND service_id IN (SELECT service_id FROM bookable)
+		  AND day BETWEEN $7 AND $8
+		ORDER BY child_id, service_id, day, accepted_at DESC, id DESC) x) AS meal_states,
+	EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $9
+		AND EXISTS (SELECT FROM bookable)) AS receipt_mail`
+
+// FamilyPage reads the family home in one statement.
+func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, error) {
+	var raw struct {
+		Adult, Children, Enrollments, Presences, Balances []byte
+		Unread                                            int
+		Settings, MealPeriods, MealClosed, MealStates     []byte
+	}
+	p := &FamilyPage{}
+	err := s.pageDB(ctx).QueryRowxContext(ctx, qFamilyPage, q.InstallationID, q.AdultID, q.LinkedFiscalCode, q.SchoolYear,
+		q.MonthFirst, q.MonthLast, q.MealFrom, q.MealTo, q.AccountID).Scan(&raw.Adult, &raw.Children, &raw.Enrollments,
+		&raw.Presences, &raw.Balances, &raw.Unread, &raw.Settings, &raw.MealPeriods, &raw.MealClosed, &raw.MealStates, &p.ReceiptMail)
+	if err != nil {
+		return nil, fmt.Errorf("family page of adult %d: %w", q.AdultID, err)
+	}
+	p.Unread = raw.Unread
+	if p.Adult, err = scanJSONOne[Adult](raw.Adult); err != nil {
+		return nil, err
+	}
+	var balances []struct {
+		ID     int64 `db:"id"`
+		Amount int64 `db:"amount_cents"`
+	}
+	for _, l := range []struct {
+		raw  []byte
+		dest any
+	}{{raw.Children, &p.Children}, {raw.Enrollments, &p.Enrollments}, {raw.Presences, &p.Presences}, {raw.Balances, &balances},
+		{raw.Settings, &p.Settings}, {raw.MealPeriods, &p.meal.periods}, {raw.MealClosed, &p.meal.closed}, {raw.MealStates, &p.meal.states}} {
+		if err := scanJSON(l.raw, l.dest); err != nil {
+			return nil, err
+		}
+	}
+	p.Balances = make(map[int64]int64, len(balances))
+	for _, b := range balances {
+		p.Balances[b.ID] = b.Amount
+	}
+	return p, nil
+}
+
+// MealDays is Store.MealDays of a child's bookable service from the page's
+// data; from..to must lie within the query's MealFrom..MealTo.
+func (p *FamilyPage) MealDays(childID int64, settings BookingSettings, from, to time.Time) []MealDay {
+	var periods []Enrollment
+	for _, e := range p.meal.periods {
+		if e.ChildID == childID && e.ServiceID == settings.ServiceID {
+			periods = append(periods, e)
+		}
+	}
+	var states []MealChange
+	for _, m := range p.meal.states {
+		if m.ChildID == childID && m.ServiceID == settings.ServiceID {
+			states = append(states, m)
+		}
+	}
+	return mealDaysOf(childID, settings, from, to, periods, p.meal.closed, states)
+}

@@ -1,0 +1,106 @@
+package handlers_test
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"portalegenitori/db/dbtest"
+	"portalegenitori/handlers"
+	"portalegenitori/internal/config"
+)
+
+// newCountingEnv is newEnv over a store that counts its round trips to
+// PostgreSQL; the installation cache keeps its production TTL.
+func newCountingEnv(t *testing.T) (*env, *dbtest.RoundTrips) {
+	t.Helper()
+	store, dbURL, rt := dbtest.NewCounting(t)
+	cfg, err := config.FromEnv(func(k string) string {
+		if k == "DATABASE_URL" {
+			return dbURL
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RequestTimeout = 20 * time.Second
+	h, err := handlers.New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h.Routes())
+	t.Cleanup(srv.Close)
+	return &env{t: t, store: store, srv: srv, logs: &syncBuffer{}, cfg: cfg}, rt
+}
+
+// TestPageRoundTrips: each parent page and meal action talks to PostgreSQL
+// in at most the round trips listed (session, then the page), counted on
+// the wire. A page that goes back to a query per item fails here.
+func TestPageRoundTrips(t *testing.T) {
+	t.Parallel()
+	e, rt := newCountingEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	htmx := []string{"HX-Request", "true", "HX-Target", "calendar"}
+	key := 0
+	cases := []struct {
+		name      string
+		max       int64
+		do        func() page
+		wantState int
+	}{
+		{"family home", 2, func() page { return mario.get("/demo/famiglia") }, http.StatusOK},
+		{"calendar month (page)", 2, func() page { return mario.get(f.cal(f.luca, f.mensa, "mese=2026-10")) }, http.StatusOK},
+		{"calendar month (fragment)", 2, func() page { return mario.get(f.cal(f.luca, f.mensa, "mese=2026-10"), htmx...) }, http.StatusOK},
+		{"calendar day (fragment)", 2, func() page {
+			return mario.get(f.cal(f.luca, f.mensa, "mese=2026-10&giorno=2026-10-14"), htmx...)
+		}, http.StatusOK},
+		{"payments", 2, func() page { return mario.get("/demo/pagamenti") }, http.StatusOK},
+		{"statement", 2, func() page { return mario.get("/demo/pagamenti/estratto") }, http.StatusOK},
+		{"meal change (htmx)", 20, func() page {
+			key++
+			return mario.post(mealURL(f.luca, f.mensa, day), url.Values{"stato": {[]string{"cancelled", "booked"}[key%2]},
+				"chiave": {fmt.Sprintf("test-rt-%04d", key)}, "ritorno": {"famiglia"}}, "HX-Request", "true")
+		}, http.StatusOK},
+		{"meal change (no JS)", 29, func() page {
+			key++
+			return mario.post(mealURL(f.luca, f.mensa, day), mealForm([]string{"cancelled", "booked"}[key%2], fmt.Sprintf("test-rt-%04d", key)))
+		}, http.StatusSeeOther},
+	}
+	for _, c := range cases {
+		// the least of three: the first use on a connection prepares the
+		// statements, and the installation is re-read every few seconds
+		best, bestStmts := int64(1<<62), int64(0)
+		var texts []string
+		for range 3 {
+			rt.Texts()
+			t0, s0 := rt.Trips(), rt.Statements()
+			wantStatus(t, c.do(), c.wantState)
+			if n := rt.Trips() - t0; n < best {
+				best, bestStmts = n, rt.Statements()-s0
+			}
+			texts = rt.Texts()
+		}
+		t.Logf("%-26s %2d round trips, %2d statements", c.name, best, bestStmts)
+		if best > c.max {
+			t.Errorf("%s: %d round trips, want at most %d; the last run sent:\n%s", c.name, best, c.max, strings.Join(texts, "\n"))
+		}
+	}
+	// what the prepared statements save: each statement is two round trips without
+	e.store.SetPagePrepared(false)
+	t0, s0 := rt.Trips(), rt.Statements()
+	wantStatus(t, cases[3].do(), http.StatusOK)
+	if n, st := rt.Trips()-t0, rt.Statements()-s0; n != 2*st {
+		t.Errorf("unprepared calendar day: %d round trips for %d statements, want two each", n, st)
+	} else {
+		t.Logf("%-26s %2d round trips, %2d statements", "calendar day, unprepared", n, st)
+	}
+}
