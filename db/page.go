@@ -14,9 +14,16 @@ import (
 
 // The parent pages read what they need in one statement each (page_*.go):
 // CTEs that resolve the adult, check the guardianship and select the page's
-// rows together. Their querier is pageDB, one place to route them elsewhere
-// (a read replica) later.
-func (s *Store) pageDB(ctx context.Context) sqlx.QueryerContext { return s.stmts.on(s.db) }
+// rows together. Their querier is pageDB: where readDB would send the
+// request's reads (the replica, falling back to the primary; replica.go),
+// as prepared statements.
+func (s *Store) pageDB(ctx context.Context) sqlx.QueryerContext {
+	if r, ok := s.readDB(ctx).(replicaReader); ok {
+		r.rep, r.prim = s.stmts.on(s.replica.db), s.stmts.on(s.db)
+		return r
+	}
+	return s.stmts.on(s.db)
+}
 
 // OpenConnector is Open over a driver connector (tests count round trips
 // through a connector with their own dialer).

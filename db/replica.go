@@ -273,14 +273,15 @@ func (s *Store) readDB(ctx context.Context) querier {
 	if !rt.replica || rt.failed.Load() {
 		return s.db
 	}
-	return replicaReader{s: s, rt: rt}
+	return replicaReader{s: s, rt: rt, rep: s.replica.db, prim: s.db}
 }
 
 // replicaReader runs a query on the replica and, if that fails, on the
 // primary: a stopped or unreachable replica costs a retry, never an error.
 type replicaReader struct {
-	s  *Store
-	rt *route
+	s         *Store
+	rt        *route
+	rep, prim sqlx.QueryerContext // the replica's and the primary's pools, or their prepared statements (pageDB)
 }
 
 func (q replicaReader) fallback(ctx context.Context, err error) bool {
@@ -296,17 +297,17 @@ func (q replicaReader) fallback(ctx context.Context, err error) bool {
 }
 
 func (q replicaReader) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.s.replica.db.QueryContext(ctx, query, args...)
+	rows, err := q.rep.QueryContext(ctx, query, args...)
 	if q.fallback(ctx, err) {
-		return q.s.db.QueryContext(ctx, query, args...)
+		return q.prim.QueryContext(ctx, query, args...)
 	}
 	return rows, err
 }
 
 func (q replicaReader) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
-	rows, err := q.s.replica.db.QueryxContext(ctx, query, args...)
+	rows, err := q.rep.QueryxContext(ctx, query, args...)
 	if q.fallback(ctx, err) {
-		return q.s.db.QueryxContext(ctx, query, args...)
+		return q.prim.QueryxContext(ctx, query, args...)
 	}
 	return rows, err
 }
@@ -314,9 +315,9 @@ func (q replicaReader) QueryxContext(ctx context.Context, query string, args ...
 // QueryRowxContext: the query's own error is known at once (Row.Err); a
 // missing row is not an error here but at Scan.
 func (q replicaReader) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
-	row := q.s.replica.db.QueryRowxContext(ctx, query, args...)
+	row := q.rep.QueryRowxContext(ctx, query, args...)
 	if q.fallback(ctx, row.Err()) {
-		return q.s.db.QueryRowxContext(ctx, query, args...)
+		return q.prim.QueryRowxContext(ctx, query, args...)
 	}
 	return row
 }
