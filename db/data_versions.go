@@ -14,7 +14,8 @@ import (
 // the page. ok is false when it may not: the caller renders the page the
 // normal way, which answers the refusal.
 
-// Both read where the page's own reads go (readDB), and before them: a
+// Both read where the page's own reads go (pageDB: prepared, on the replica
+// when the request's reads go there), and before them: a
 // version read on the primary with a page read on a lagging replica would
 // tag old rows with the new version, and keep them until the next write.
 
@@ -25,7 +26,7 @@ import (
 // link sees no child). The adult's own version (its ledger, its pagoPA
 // notices) does not count: the page shows the child's charges only.
 func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, linkedCF sql.NullString, childID int64) (versions string, ok bool, err error) {
-	err = s.readDB(ctx).QueryRowxContext(ctx, `
+	err = s.pageDB(ctx).QueryRowxContext(ctx, `
 		SELECT EXISTS (SELECT 1 FROM adults ad
 		               JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id AND g.child_id = $3
 		               WHERE ad.installation_id = $1 AND ad.id = $2 AND ($4::text IS NULL OR ad.fiscal_code = $4)),
@@ -44,7 +45,7 @@ func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, link
 // child the adult guards and every adult who guards one of them (the
 // payers whose ledgers the page can show).
 func (s *Store) FamilyPageVersions(ctx context.Context, inst, adultID int64, linkedCF sql.NullString) (versions string, ok bool, err error) {
-	err = s.readDB(ctx).QueryRowxContext(ctx, `
+	err = s.pageDB(ctx).QueryRowxContext(ctx, `
 		WITH me AS (
 		    SELECT ad.id FROM adults ad
 		    WHERE ad.installation_id = $1 AND ad.id = $2 AND ($3::text IS NULL OR ad.fiscal_code = $3)

@@ -197,7 +197,7 @@ func (s *Store) EnrolmentWindows(ctx context.Context, installationID int64, open
 		q += ` AND now() >= w.opens_at AND now() < w.closes_at`
 	}
 	var list []EnrolmentWindow
-	if err := s.db.SelectContext(ctx, &list, q+` ORDER BY w.opens_at DESC, w.id DESC`, installationID); err != nil {
+	if err := sqlx.SelectContext(ctx, s.pageDB(ctx), &list, q+` ORDER BY w.opens_at DESC, w.id DESC`, installationID); err != nil {
 		return nil, fmt.Errorf("enrolment windows: %w", err)
 	}
 	for i := range list {
@@ -218,7 +218,7 @@ func (s *Store) EnrolmentWindowByID(ctx context.Context, installationID, id int6
 }
 
 func (s *Store) windowSchools(ctx context.Context, installationID int64, w *EnrolmentWindow) error {
-	err := s.db.SelectContext(ctx, &w.Schools, `SELECT ws.school_id, sc.name, ws.classes FROM enrolment_window_schools ws
+	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &w.Schools, `SELECT ws.school_id, sc.name, ws.classes FROM enrolment_window_schools ws
 		JOIN schools sc ON sc.installation_id = ws.installation_id AND sc.id = ws.school_id
 		WHERE ws.installation_id = $1 AND ws.window_id = $2 ORDER BY sc.name`, installationID, w.ID)
 	return wrap("enrolment window schools", err)
@@ -465,7 +465,7 @@ const visibleTo = ` (r.adult_id = $2 OR r.child_id IN (SELECT g.child_id FROM gu
 // EnrolmentRequestsOfAdult lists the requests an adult may read, newest first.
 func (s *Store) EnrolmentRequestsOfAdult(ctx context.Context, installationID, adultID int64) ([]EnrolmentRequest, error) {
 	var list []EnrolmentRequest
-	err := s.db.SelectContext(ctx, &list, qRequests+` WHERE r.installation_id = $1 AND`+visibleTo+` ORDER BY r.submitted_at DESC, r.id DESC`,
+	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &list, qRequests+` WHERE r.installation_id = $1 AND`+visibleTo+` ORDER BY r.submitted_at DESC, r.id DESC`,
 		installationID, adultID)
 	return list, wrap("enrolment requests of adult", err)
 }

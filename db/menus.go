@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -55,11 +56,27 @@ func (a Allergen) Name(lang string) string {
 	return a.NameIT
 }
 
-// Allergens lists the 14 allergens in the regulation's order.
+// Allergens lists the 14 allergens in the regulation's order. They are
+// fixed by the migration that made the table, so they are read once per
+// process (the calendar's day and the family home show them).
 func (s *Store) Allergens(ctx context.Context) ([]Allergen, error) {
+	s.allergens.mu.Lock()
+	defer s.allergens.mu.Unlock()
+	if s.allergens.list != nil {
+		return s.allergens.list, nil
+	}
 	var out []Allergen
-	err := s.db.SelectContext(ctx, &out, `SELECT code, position, name_it, name_en FROM allergens ORDER BY position`)
-	return out, wrap("allergens", err)
+	if err := s.db.SelectContext(ctx, &out, `SELECT code, position, name_it, name_en FROM allergens ORDER BY position`); err != nil {
+		return nil, fmt.Errorf("allergens: %w", err)
+	}
+	s.allergens.list = out
+	return out, nil
+}
+
+// allergenCache keeps the fixed list of allergens (Allergens).
+type allergenCache struct {
+	mu   sync.Mutex
+	list []Allergen
 }
 
 // Dish is a dish of the Comune with the allergens it contains.
@@ -343,7 +360,7 @@ type ChildMenuCourse struct {
 // in a mensa service, a closure, a weekend, a day no menu covers.
 func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs []int64, from, to time.Time) ([]ChildMenuCourse, error) {
 	var out []ChildMenuCourse
-	err := s.db.SelectContext(ctx, &out, `
+	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &out, `
 		SELECT DISTINCT ON (d.day, c.id, mi.course)
 		       d.day, c.id AS child_id, m.name AS menu_name, mi.week, mi.course,
 		       coalesce(vd.name, bd.name) AS dish, mv.dish_id IS NOT NULL AS variant, coalesce(dt.name, '') AS diet,

@@ -29,6 +29,8 @@ type Store struct {
 	db      *sqlx.DB
 	replica *replica  // nil without DATABASE_REPLICA_URL (replica.go)
 	stmts   stmtCache // page reads, prepared once per connection (page.go)
+	// the 14 allergens, fixed by their migration (menus.go)
+	allergens allergenCache
 }
 
 // Open connects and checks the connection.

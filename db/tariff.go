@@ -180,7 +180,7 @@ func auditTx(ctx context.Context, tx *sqlx.Tx, e AuditEvent) error {
 // day. ErrNoTariffRules when the service has no tariffs by ISEE.
 func (s *Store) TariffFor(ctx context.Context, q sqlx.QueryerContext, installationID, serviceID, childID int64, on time.Time) (Tariff, error) {
 	if q == nil {
-		q = s.db
+		q = s.pageDB(ctx) // a page's read: prepared, and on the replica when the request's reads go there
 	}
 	return tariffFor(ctx, q, installationID, serviceID, childID, on)
 }
@@ -346,7 +346,7 @@ const qISEEDeclarations = `
 // ones left out).
 func (s *Store) ISEEDeclarationsOf(ctx context.Context, installationID, adultID int64) ([]ISEEDeclaration, error) {
 	var list []ISEEDeclaration
-	err := s.db.SelectContext(ctx, &list, qISEEDeclarations+` WHERE d.installation_id = $1 AND d.adult_id = $2 AND d.status <> 'sostituita'
+	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &list, qISEEDeclarations+` WHERE d.installation_id = $1 AND d.adult_id = $2 AND d.status <> 'sostituita'
 		ORDER BY d.declared_at DESC, d.id DESC`, installationID, adultID)
 	return list, wrap("ISEE declarations of adult", err)
 }
