@@ -30,14 +30,18 @@ func (b *browser) postMultipart(path string, fields url.Values, name string, fil
 	w := multipart.NewWriter(&body)
 	for k, vs := range fields {
 		for _, v := range vs {
-			w.WriteField(k, v)
+			if err := w.WriteField(k, v); err != nil {
+				b.e.t.Fatal(err)
+			}
 		}
 	}
 	fw, err := w.CreateFormFile("certificato", name)
 	if err != nil {
 		b.e.t.Fatal(err)
 	}
-	fw.Write(file)
+	if _, err := fw.Write(file); err != nil {
+		b.e.t.Fatal(err)
+	}
 	w.Close()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, b.e.srv.URL+path, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
@@ -56,10 +60,10 @@ func pngDeclaring(w, h uint32) []byte {
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
 	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
-	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	_ = binary.Write(&b, binary.BigEndian, uint32(len(ihdr))) // a bytes.Buffer does not fail
 	chunk := append([]byte("IHDR"), ihdr...)
 	b.Write(chunk)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	_ = binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
 	b.Write(bytes.Repeat([]byte{0}, 64))
 	return b.Bytes()
 }
