@@ -59,7 +59,7 @@ func pngDeclaring(w, h uint32) []byte {
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], w)
 	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9] = 8, 2 // 8-bit RGB
+	ihdr[8], ihdr[9] = 8, 2                                   // 8-bit RGB
 	_ = binary.Write(&b, binary.BigEndian, uint32(len(ihdr))) // a bytes.Buffer does not fail
 	chunk := append([]byte("IHDR"), ihdr...)
 	b.Write(chunk)
