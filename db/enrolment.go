@@ -31,6 +31,11 @@ var (
 	// ErrAlreadyEnrolled: the child has an enrollment of the service that
 	// overlaps the window's period.
 	ErrAlreadyEnrolled = fmt.Errorf("child already enrolled in the period: %w", ErrConflict)
+	// ErrChildOfAnotherFamily: a request for a child "not yet registered"
+	// names the codice fiscale of a registry child the requesting adult does
+	// not guard. Knowing a codice fiscale proves nothing: the office links
+	// the adult to the child on the child's card, with proof, not here.
+	ErrChildOfAnotherFamily = fmt.Errorf("the codice fiscale is of a registry child of another family: %w", ErrConflict)
 )
 
 // EnrolmentQuestion is one extra question of a window.
@@ -532,7 +537,8 @@ type EnrolmentDecision struct {
 // guardian (paying when the child has no payer), then the enrollment is
 // made — a renewal continues the child's last enrollment of the service —
 // with the first line of its history. ErrRequestDecided when another clerk
-// decided it first; ErrAlreadyEnrolled when the period overlaps an
+// decided it first; ErrChildOfAnotherFamily when a "new" child is a registry
+// child the adult does not guard; ErrAlreadyEnrolled when the period overlaps an
 // enrollment of the service.
 func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64, error) {
 	var enrollmentID int64
@@ -563,6 +569,16 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 		newChild := false
 		if !r.ChildID.Valid {
 			err := tx.GetContext(ctx, &childID, `SELECT id FROM children WHERE installation_id = $1 AND fiscal_code = $2`, d.InstallationID, r.FiscalCode)
+			if err == nil {
+				var guards bool
+				if err := tx.GetContext(ctx, &guards, `SELECT EXISTS (SELECT 1 FROM guardianships WHERE installation_id = $1 AND child_id = $2 AND adult_id = $3)`,
+					d.InstallationID, childID, r.AdultID); err != nil {
+					return fmt.Errorf("guardianship of the registry child: %w", err)
+				}
+				if !guards {
+					return ErrChildOfAnotherFamily
+				}
+			}
 			if errors.Is(err, sql.ErrNoRows) {
 				newChild = true
 				err = tx.GetContext(ctx, &childID, `INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date, school_id, class_name)
@@ -578,6 +594,12 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 				return fmt.Errorf("guardianship of the request: %w", err)
 			}
 		}
+		// the child's row lock orders two acceptances (or an acceptance and
+		// the office adding an enrollment) for the same child: the second
+		// sees the first's enrollment in its overlap check
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM children WHERE installation_id = $1 AND id = $2 FOR UPDATE`, d.InstallationID, childID); err != nil {
+			return fmt.Errorf("lock the child: %w", err)
+		}
 		var overlap bool
 		if err := tx.GetContext(ctx, &overlap, `SELECT EXISTS (SELECT 1 FROM enrollments WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
 			AND starts_on <= ends_on AND starts_on <= $5 AND ends_on >= $4)`, d.InstallationID, childID, r.ServiceID, d.StartsOn, d.EndsOn); err != nil {
@@ -592,8 +614,23 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 			d.InstallationID, childID, r.ServiceID, d.StartsOn); err != nil {
 			return fmt.Errorf("previous enrollment: %w", err)
 		}
+		// a special diet the office accepted and in force on the first day
+		// goes on the canteen's or the crèche's enrollment (diets.go): the
+		// kitchen count and the menu's variant read it there
+		var diet sql.NullInt64
+		if err := tx.GetContext(ctx, &diet, `SELECT (SELECT dr.diet_id FROM diet_requests dr
+				WHERE dr.installation_id = $1 AND dr.child_id = $2 AND dr.status = 'accepted' AND $4::date BETWEEN dr.valid_from AND dr.valid_to
+				ORDER BY dr.decided_at DESC, dr.id DESC LIMIT 1)
+			FROM services sv WHERE sv.installation_id = $1 AND sv.id = $3 AND sv.kind IN ('mensa', 'nido')`,
+			d.InstallationID, childID, r.ServiceID, d.StartsOn); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("diet in force: %w", err)
+		}
+		var dietID *int64
+		if diet.Valid {
+			dietID = &diet.Int64
+		}
 		id, err := addEnrollment(ctx, tx, NewEnrollment{InstallationID: d.InstallationID, ChildID: childID, ServiceID: r.ServiceID,
-			StartsOn: d.StartsOn, EndsOn: d.EndsOn, TariffName: d.TariffName, TariffCents: d.TariffCents, Billing: d.Billing})
+			StartsOn: d.StartsOn, EndsOn: d.EndsOn, TariffName: d.TariffName, TariffCents: d.TariffCents, Billing: d.Billing, DietID: dietID})
 		if err != nil {
 			return err
 		}
@@ -603,6 +640,9 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 			return fmt.Errorf("link enrollment: %w", err)
 		}
 		detail := map[string]any{"enrolment_request": d.RequestID, "protocol": Protocol(r.SchoolYear, d.RequestID), "new_child": newChild}
+		if diet.Valid {
+			detail["diet"] = diet.Int64
+		}
 		if previous.Valid {
 			detail["renews"] = previous.Int64
 		}

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -214,5 +215,66 @@ func TestEnrolmentAcceptOnce(t *testing.T) {
 	dbtest.Get(t, q, &prev, `SELECT previous_id FROM enrollments WHERE id = $1`, id)
 	if prev != r.EnrollmentID.Int64 {
 		t.Fatalf("renewal continues %d, want %d", prev, r.EnrollmentID.Int64)
+	}
+}
+
+// TestEnrolmentReviewFixes: a "new child" whose codice fiscale is a
+// registry child of another family is not handed to the requester; a
+// special diet accepted before the enrollment goes on it.
+func TestEnrolmentReviewFixes(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	q := d.store.DB()
+	var anna, elena, account int64
+	var lucaCF string
+	dbtest.Get(t, q, &anna, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Anna' AND last_name = 'Verdi'`, d.inst)
+	dbtest.Get(t, q, &lucaCF, `SELECT fiscal_code FROM children WHERE id = $1`, d.luca)
+	dbtest.Get(t, q, &account, `SELECT id FROM accounts WHERE username = 'mario.rossi'`)
+	w := d.window(t, -time.Hour, time.Hour, "ignore")
+	dec := db.EnrolmentDecision{InstallationID: d.inst, StartsOn: time.Date(2030, 9, 9, 0, 0, 0, 0, time.UTC),
+		EndsOn: time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC), TariffName: "Tariffa intera", TariffCents: 520, Billing: "daily", By: d.clerk}
+
+	// Anna knows Luca's codice fiscale and asks for him as a new child
+	rc, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: anna, FiscalCode: lucaCF,
+		FirstName: "Luca", LastName: "Rossi", BirthDate: time.Date(2018, 5, 12, 0, 0, 0, 0, time.UTC), SchoolID: d.school, ClassName: "3B", EnteredBy: d.clerk}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec.RequestID = rc.ID
+	if _, err := d.store.AcceptEnrolment(ctx, dec); !errors.Is(err, db.ErrChildOfAnotherFamily) {
+		t.Fatalf("accepting another family's child for Anna: %v", err)
+	}
+	var guards, status = 0, ""
+	dbtest.Get(t, q, &guards, `SELECT count(*) FROM guardianships WHERE child_id = $1 AND adult_id = $2`, d.luca, anna)
+	dbtest.Get(t, q, &status, `SELECT status FROM enrolment_requests WHERE id = $1`, rc.ID)
+	if guards != 0 || status != "submitted" {
+		t.Fatalf("after the refusal: Anna guards Luca %d times, request %s", guards, status)
+	}
+
+	// Elena (Giulia's) has a gluten-free diet accepted until 2032: her
+	// canteen enrollment made later carries it
+	dbtest.Get(t, q, &elena, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Elena'`, d.inst)
+	var diet int64
+	dbtest.Get(t, q, &diet, `SELECT id FROM diets WHERE installation_id = $1 ORDER BY id LIMIT 1`, d.inst)
+	q.MustExec(`DELETE FROM enrollments WHERE child_id = $1 AND service_id = $2 AND ends_on >= '2030-09-09'`, elena, d.service)
+	q.MustExec(`INSERT INTO diet_requests (installation_id, child_id, kind, restriction, status, requested_by, decided_by, decided_at, diet_id, valid_from, valid_to)
+		VALUES ($1, $2, 'coeliac', 'Senza glutine', 'accepted', $3, $4, now(), $5, '2029-01-01', '2032-06-30')`, d.inst, elena, account, d.clerk, diet)
+	var giulia int64
+	dbtest.Get(t, q, &giulia, `SELECT adult_id FROM guardianships WHERE child_id = $1 ORDER BY role = 'payer' DESC LIMIT 1`, elena)
+	rc2, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: giulia, ChildID: elena,
+		SchoolID: d.school, EnteredBy: d.clerk}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec.RequestID = rc2.ID
+	id, err := d.store.AcceptEnrolment(ctx, dec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got sql.NullInt64
+	dbtest.Get(t, q, &got, `SELECT diet_id FROM enrollments WHERE id = $1`, id)
+	if !got.Valid || got.Int64 != diet {
+		t.Fatalf("the enrollment's diet is %v, want %d (accepted before)", got, diet)
 	}
 }

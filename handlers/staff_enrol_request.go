@@ -113,13 +113,17 @@ func (h *Handler) staffEnrolAccept(c *gin.Context) {
 			return
 		case errors.Is(err, db.ErrAlreadyEnrolled):
 			v.Errors["starts_on"] = v.T("staff.enrol.error.enrolled")
+		case errors.Is(err, db.ErrChildOfAnotherFamily):
+			h.staffAudit(c, "enrolment_accept", "child_of_another_family", map[string]any{"request": v.Request.ID})
+			h.flashRedirect(c, v.T("staff.enrol.error.other_family"), back)
+			return
 		case err != nil:
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		default:
 			h.staffAudit(c, "enrolment_accept", "success", map[string]any{"request": v.Request.ID, "protocol": v.Request.Protocol(),
 				"enrollment": id, "tariff_name": d.TariffName, "tariff_cents": d.TariffCents, "billing": d.Billing,
-				"starts_on": d.StartsOn.Format("2006-01-02"), "ends_on": d.EndsOn.Format("2006-01-02"), "new_child": !v.Request.ChildID.Valid})
+				"starts_on": d.StartsOn.Format("2006-01-02"), "ends_on": d.EndsOn.Format("2006-01-02"), "requested_as_new_child": !v.Request.ChildID.Valid})
 			h.flashRedirect(c, v.T("staff.enrol.accepted", v.Request.Protocol()), back)
 			return
 		}
