@@ -17,7 +17,11 @@ type FamilyPage struct {
 	Unread      int
 	Settings    []BookingSettings // the bookable services
 	ReceiptMail bool              // the account wants meal receipts by e-mail
-	meal        mealInputs
+	// which of the panels read apart have something to show: tariffs by
+	// ISEE for a service of the children, an enrolment window open or a
+	// request of the family, a menu in force for a school of the children
+	Panels struct{ Tariffs, Enrolment, Menus bool }
+	meal   mealInputs
 }
 
 // FamilyQuery names the family home of an account's adult.
@@ -80,7 +84,14 @@ SELECT
 		  AND day BETWEEN $7 AND $8
 		ORDER BY child_id, service_id, day, accepted_at DESC, id DESC) x) AS meal_states,
 	EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $9
-		AND EXISTS (SELECT FROM bookable)) AS receipt_mail`
+		AND EXISTS (SELECT FROM bookable)) AS receipt_mail,
+	EXISTS (SELECT 1 FROM tariff_rules WHERE installation_id = $1 AND service_id IN (SELECT service_id FROM en)) AS panel_tariffs,
+	EXISTS (SELECT 1 FROM enrolment_windows w WHERE w.installation_id = $1 AND now() >= w.opens_at AND now() < w.closes_at)
+	OR EXISTS (SELECT 1 FROM enrolment_requests r WHERE r.installation_id = $1
+		AND (r.adult_id = (SELECT id FROM ad) OR r.child_id IN (SELECT id FROM kids))) AS panel_enrolment,
+	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
+		WHERE ms.installation_id = $1 AND m.valid_from <= $7::date + 1 AND m.valid_to >= $7::date - 1
+		  AND ms.school_id IN (SELECT c.school_id FROM children c WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids))) AS panel_menus`
 
 // FamilyPage reads the family home in one statement.
 func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, error) {
@@ -92,7 +103,8 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 	p := &FamilyPage{}
 	err := s.pageDB(ctx).QueryRowxContext(ctx, qFamilyPage, q.InstallationID, q.AdultID, q.LinkedFiscalCode, q.SchoolYear,
 		q.MonthFirst, q.MonthLast, q.MealFrom, q.MealTo, q.AccountID).Scan(&raw.Adult, &raw.Children, &raw.Enrollments,
-		&raw.Presences, &raw.Balances, &raw.Unread, &raw.Settings, &raw.MealPeriods, &raw.MealClosed, &raw.MealStates, &p.ReceiptMail)
+		&raw.Presences, &raw.Balances, &raw.Unread, &raw.Settings, &raw.MealPeriods, &raw.MealClosed, &raw.MealStates, &p.ReceiptMail,
+		&p.Panels.Tariffs, &p.Panels.Enrolment, &p.Panels.Menus)
 	if err != nil {
 		return nil, fmt.Errorf("family page of adult %d: %w", q.AdultID, err)
 	}

@@ -97,17 +97,24 @@ func (h *Handler) familyShow(c *gin.Context) {
 			v.Children = familyChildrenOf(c, pg, adult.ID)
 			v.Balances = familyBalances(v.Children)
 			v.Meals = h.mealPanelOf(c, pg, v.Children, now, mealFrom)
-			if v.ISEE, err = h.iseePanel(c, adult, v.Children); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
+			// the panels read apart, only when the page statement found
+			// something for them (docs/performance.md)
+			panels := []struct {
+				on   bool
+				read func() error
+			}{
+				{pg.Panels.Tariffs, func() (err error) { v.ISEE, err = h.iseePanel(c, adult, v.Children); return err }},
+				{pg.Panels.Menus, func() (err error) { v.Menu, err = h.menuToday(c, v.Children); return err }},
+				{pg.Panels.Enrolment, func() (err error) { v.Enrol, err = h.enrolPanel(c, adult.ID); return err }},
 			}
-			if v.Menu, err = h.menuToday(c, v.Children); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
-			}
-			if v.Enrol, err = h.enrolPanel(c, adult.ID); err != nil {
-				h.renderError(c, http.StatusInternalServerError, err)
-				return
+			for _, p := range panels {
+				if !p.on {
+					continue
+				}
+				if err := p.read(); err != nil {
+					h.renderError(c, http.StatusInternalServerError, err)
+					return
+				}
 			}
 		}
 	}

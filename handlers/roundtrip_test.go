@@ -108,6 +108,26 @@ func TestPageRoundTrips(t *testing.T) {
 			t.Errorf("%s: %d round trips, want at most %d; the last run sent:\n%s", c.name, best, c.max, strings.Join(texts, "\n"))
 		}
 	}
+	// a Comune without tariffs by ISEE, enrolment windows or menus: the
+	// family home is the session and its statement, the panels are not read
+	db := e.store.DB()
+	db.MustExec(`DELETE FROM tariff_bands`)
+	db.MustExec(`DELETE FROM tariff_rules`)
+	db.MustExec(`DELETE FROM enrolment_requests`)
+	db.MustExec(`UPDATE enrolment_windows SET opens_at = now() - interval '2 days', closes_at = now() - interval '1 day'`)
+	db.MustExec(`DELETE FROM menu_schools`)
+	best := int64(1 << 62)
+	for range 3 {
+		t0 := rt.Trips()
+		p := mario.get("/demo/famiglia")
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "Luca")
+		best = min(best, rt.Trips()-t0)
+	}
+	t.Logf("%-26s %2d round trips", "family home, no panels", best)
+	if best > 2 {
+		t.Errorf("family home without tariffs, windows or menus: %d round trips, want 2", best)
+	}
 	// what the prepared statements save: each statement is two round trips without
 	e.store.SetPagePrepared(false)
 	t0, s0 := rt.Trips(), rt.Statements()
