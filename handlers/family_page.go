@@ -153,20 +153,7 @@ func (h *Handler) mealPanelOf(c *gin.Context, pg *db.FamilyPage, children []Fami
 	if len(p.Children) == 0 {
 		return nil
 	}
-	// the range starts, as offered, at the first day still open
-	var first time.Time
-	for _, k := range p.Children {
-		for _, d := range k.Days {
-			if d.Open() && (first.IsZero() || d.Day.Before(first)) {
-				first = d.Day
-			}
-		}
-	}
-	if !first.IsZero() {
-		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
-	}
-	p.Refusal = mealRefusal(c)
-	p.HasEmail = currentAccount(c).Email != ""
+	p.offerRange(c)
 	p.ReceiptEmail = pg.ReceiptMail
 	return p
 }

@@ -209,6 +209,15 @@ func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel,
 	if len(p.Children) == 0 {
 		return nil, nil
 	}
+	p.offerRange(c)
+	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, currentAccount(c).ID)
+	return p, err
+}
+
+// offerRange fills what the panel offers beside its days: the range form
+// starting at the first day still open, a refusal to show, whether a
+// receipt can be e-mailed.
+func (p *MealPanel) offerRange(c *gin.Context) {
 	// the range starts, as offered, at the first day still open
 	var first time.Time
 	for _, k := range p.Children {
@@ -222,10 +231,7 @@ func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel,
 		p.RangeFrom, p.RangeTo = first.Format(time.DateOnly), first.Format(time.DateOnly)
 	}
 	p.Refusal = mealRefusal(c)
-	acc := currentAccount(c)
-	p.HasEmail = acc.Email != ""
-	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, acc.ID)
-	return p, err
+	p.HasEmail = currentAccount(c).Email != ""
 }
 
 // mealAction is the URL the forms of a day post to.
