@@ -306,6 +306,11 @@ func (d ISEEDeclaration) State(today time.Time) string {
 // verified) and returns its id. A declaration still waiting for the office
 // is replaced ("sostituita") by the new one.
 func (s *Store) DeclareISEETx(ctx context.Context, tx *sqlx.Tx, d ISEEDeclaration) (int64, error) {
+	// the adult's row orders two declarations sent at once: the second
+	// replaces the first instead of colliding with it on the one-open index
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM adults WHERE installation_id = $1 AND id = $2 FOR UPDATE`, d.InstallationID, d.AdultID); err != nil {
+		return 0, fmt.Errorf("lock the declaring adult: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE isee_declarations SET status = 'sostituita', decided_at = now()
 		WHERE installation_id = $1 AND adult_id = $2 AND status = 'dichiarata'`, d.InstallationID, d.AdultID); err != nil {
 		return 0, fmt.Errorf("replace open ISEE declaration: %w", err)

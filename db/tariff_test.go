@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,5 +262,36 @@ func TestISEEConfirmationFromTodayKeepsPastCharges(t *testing.T) {
 	if err := s.DB().Get(&cents, `SELECT tariff_cents FROM enrollments WHERE child_id = $1 AND service_id = $2 AND $3 BETWEEN starts_on AND ends_on`,
 		d.luca, d.mensa, today); err != nil || cents != 150 {
 		t.Fatalf("enrollment from today: %d %v", cents, err)
+	}
+}
+
+// TestISEEDeclaredTwiceAtOnce: two declarations of the same adult sent at
+// the same moment both succeed; the later replaces the earlier.
+func TestISEEDeclaredTwiceAtOnce(t *testing.T) {
+	t.Parallel()
+	s, _ := dbtest.New(t)
+	d := lookupDemo(t, s)
+	expires := time.Now().AddDate(0, 6, 0)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.DeclareISEE(context.Background(), db.ISEEDeclaration{InstallationID: d.inst, AdultID: d.mario,
+				ISEECents: int64(1000000 + i), DSUProtocol: fmt.Sprintf("INPS-ISEE-2026-00000000%d-00", i), ExpiresOn: expires}, "mario.rossi", "127.0.0.1")
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("declaration %d: %v", i, err)
+		}
+	}
+	var open, replaced int
+	dbtest.Get(t, s.DB(), &open, `SELECT count(*) FROM isee_declarations WHERE adult_id = $1 AND status = 'dichiarata'`, d.mario)
+	dbtest.Get(t, s.DB(), &replaced, `SELECT count(*) FROM isee_declarations WHERE adult_id = $1 AND status = 'sostituita'`, d.mario)
+	if open != 1 || replaced < len(errs)-1 {
+		t.Fatalf("%d open and %d replaced declarations, want 1 and at least %d", open, replaced, len(errs)-1)
 	}
 }
