@@ -31,6 +31,9 @@ var (
 	// ErrAlreadyEnrolled: the child has an enrollment of the service that
 	// overlaps the window's period.
 	ErrAlreadyEnrolled = fmt.Errorf("child already enrolled in the period: %w", ErrConflict)
+	// ErrWindowHasRequests: the service or the school year of a window
+	// that families already sent requests to cannot change.
+	ErrWindowHasRequests = fmt.Errorf("the window has requests: %w", ErrConflict)
 	// ErrChildOfAnotherFamily: a request for a child "not yet registered"
 	// names the codice fiscale of a registry child the requesting adult does
 	// not guard. Knowing a codice fiscale proves nothing: the office links
@@ -167,6 +170,18 @@ func (s *Store) SaveEnrolmentWindow(ctx context.Context, w EnrolmentWindowInput)
 				return fmt.Errorf("add enrolment window: %w", err)
 			}
 		} else {
+			// the requests already sent name the window for its service and
+			// year: those two stay as the families saw them
+			var moved bool
+			if err := tx.GetContext(ctx, &moved, `SELECT EXISTS (SELECT 1 FROM enrolment_windows w
+				WHERE w.installation_id = $1 AND w.id = $2 AND (w.service_id <> $3 OR w.school_year <> $4)
+				  AND EXISTS (SELECT 1 FROM enrolment_requests r WHERE r.installation_id = w.installation_id AND r.window_id = w.id))`,
+				w.InstallationID, id, w.ServiceID, w.SchoolYear); err != nil {
+				return fmt.Errorf("enrolment window %d: %w", id, err)
+			}
+			if moved {
+				return ErrWindowHasRequests
+			}
 			res, err := tx.ExecContext(ctx, `UPDATE enrolment_windows SET service_id = $3, school_year = $4, title = $5, opens_at = $6, closes_at = $7,
 				starts_on = $8, ends_on = $9, debts = $10, questions = $11, documents = $12 WHERE installation_id = $1 AND id = $2`,
 				w.InstallationID, id, w.ServiceID, w.SchoolYear, w.Title, w.OpensAt, w.ClosesAt, w.StartsOn, w.EndsOn, w.Debts, w.Questions, w.Documents)

@@ -252,6 +252,16 @@ func TestEnrolmentReviewFixes(t *testing.T) {
 		t.Fatalf("after the refusal: Anna guards Luca %d times, request %s", guards, status)
 	}
 
+	// the window has a request now: its service cannot change any more
+	var bus int64
+	dbtest.Get(t, q, &bus, `SELECT id FROM services WHERE installation_id = $1 AND kind = 'trasporto'`, d.inst)
+	now := time.Now()
+	if _, err := d.store.SaveEnrolmentWindow(ctx, db.EnrolmentWindowInput{ID: w, InstallationID: d.inst, ServiceID: bus,
+		SchoolYear: 2030, Title: "Trasporto 2030/31", OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(time.Hour),
+		StartsOn: dec.StartsOn, EndsOn: dec.EndsOn, Debts: "ignore", Schools: []db.WindowSchool{{SchoolID: d.school}}, By: d.clerk}); !errors.Is(err, db.ErrWindowHasRequests) {
+		t.Fatalf("moving a window with requests to another service: %v", err)
+	}
+
 	// Elena (Giulia's) has a gluten-free diet accepted until 2032: her
 	// canteen enrollment made later carries it
 	dbtest.Get(t, q, &elena, `SELECT id FROM children WHERE installation_id = $1 AND first_name = 'Elena'`, d.inst)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -210,6 +211,11 @@ func (h *Handler) staffEnrolWindowSave(c *gin.Context) {
 		return
 	}
 	saved, err := h.store.SaveEnrolmentWindow(c.Request.Context(), in)
+	if errors.Is(err, db.ErrWindowHasRequests) {
+		v.Errors["service"] = v.T("staff.enrol.error.has_requests")
+		h.render(c, http.StatusUnprocessableEntity, "staff_enrol_window", v)
+		return
+	}
 	if err != nil {
 		h.notFoundOr(c, err)
 		return
