@@ -178,6 +178,9 @@ type DietDecision struct {
 	Note  string
 	By    int64
 	Today time.Time // the date of the ledger entries of the enrollment changes
+	// Audit, when set, is written in the decision's transaction, with what
+	// the decision did added to its detail
+	Audit *AuditEvent
 }
 
 // DietAcceptResult is what an acceptance did.
@@ -213,7 +216,10 @@ func (s *Store) DecideDietRequest(ctx context.Context, d DietDecision) (DietAcce
 		if !d.Accept {
 			_, err := tx.ExecContext(ctx, `UPDATE diet_requests SET status = 'rejected', note = $3, decided_by = $4, decided_at = now()
 				WHERE installation_id = $1 AND id = $2`, d.InstallationID, d.RequestID, d.Note, d.By)
-			return wrap("reject diet request", err)
+			if err != nil {
+				return wrap("reject diet request", err)
+			}
+			return auditDecision(ctx, tx, d.Audit, map[string]any{"request": d.RequestID, "child": res.ChildID})
 		}
 		dietID, err := dietFor(ctx, tx, d)
 		if err != nil {
@@ -225,9 +231,30 @@ func (s *Store) DecideDietRequest(ctx context.Context, d DietDecision) (DietAcce
 			d.InstallationID, d.RequestID, dietID, d.From, d.To, d.By); err != nil {
 			return fmt.Errorf("accept diet request: %w", err)
 		}
-		return setDietOnEnrollments(ctx, tx, d, &res)
+		if err := setDietOnEnrollments(ctx, tx, d, &res); err != nil {
+			return err
+		}
+		return auditDecision(ctx, tx, d.Audit, map[string]any{"request": d.RequestID, "child": res.ChildID, "diet": res.DietID,
+			"enrollments": res.Enrollments, "changes": res.Changes})
 	})
 	return res, err
+}
+
+// auditDecision writes e, when set, in the decision's transaction, with
+// what the decision did added to the caller's detail.
+func auditDecision(ctx context.Context, tx *sqlx.Tx, e *AuditEvent, did map[string]any) error {
+	if e == nil {
+		return nil
+	}
+	ev := *e
+	ev.Detail = map[string]any{}
+	for k, v := range e.Detail {
+		ev.Detail[k] = v
+	}
+	for k, v := range did {
+		ev.Detail[k] = v
+	}
+	return auditTx(ctx, tx, ev)
 }
 
 // dietFor is the diet chosen, or the one named (created when new).

@@ -545,6 +545,7 @@ type EnrolmentDecision struct {
 	TariffCents               int64
 	Billing                   string
 	By                        int64
+	Audit                     *AuditEvent // written in the acceptance's transaction when set
 }
 
 // AcceptEnrolment accepts a request in one transaction, exactly once: a
@@ -664,21 +665,34 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 		if err := enrollmentEvent(ctx, tx, d.InstallationID, id, "created", d.StartsOn, "Iscrizione online "+Protocol(r.SchoolYear, d.RequestID), detail, d.By); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE enrolment_requests SET status = 'accepted', decided_by = $3, decided_at = now(), enrollment_id = $4, child_id = $5
-			WHERE installation_id = $1 AND id = $2`, d.InstallationID, d.RequestID, d.By, id, childID)
-		return wrap("accept enrolment request", err)
+		if _, err = tx.ExecContext(ctx, `UPDATE enrolment_requests SET status = 'accepted', decided_by = $3, decided_at = now(), enrollment_id = $4, child_id = $5
+			WHERE installation_id = $1 AND id = $2`, d.InstallationID, d.RequestID, d.By, id, childID); err != nil {
+			return wrap("accept enrolment request", err)
+		}
+		return auditDecision(ctx, tx, d.Audit, map[string]any{"enrollment": id, "child": childID, "new_child": newChild, "diet": diet.Int64})
 	})
 	return enrollmentID, err
 }
 
 // RejectEnrolment rejects an open request with the reason the family reads.
-func (s *Store) RejectEnrolment(ctx context.Context, installationID, requestID int64, reason string, by int64) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE enrolment_requests SET status = 'rejected', reason = $3, decided_by = $4, decided_at = now()
-		WHERE installation_id = $1 AND id = $2 AND status = 'submitted'`, installationID, requestID, reason, by)
+// audit, when set, is written in the same transaction.
+func (s *Store) RejectEnrolment(ctx context.Context, installationID, requestID int64, reason string, by int64, audit *AuditEvent) error {
+	var n int64
+	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE enrolment_requests SET status = 'rejected', reason = $3, decided_by = $4, decided_at = now()
+			WHERE installation_id = $1 AND id = $2 AND status = 'submitted'`, installationID, requestID, reason, by)
+		if err != nil {
+			return fmt.Errorf("reject enrolment request %d: %w", requestID, err)
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return auditDecision(ctx, tx, audit, nil)
+	})
 	if err != nil {
-		return fmt.Errorf("reject enrolment request %d: %w", requestID, err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		if _, err := s.EnrolmentRequestByID(ctx, installationID, requestID); err != nil {
 			return err
 		}

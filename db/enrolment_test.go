@@ -122,10 +122,10 @@ func TestEnrolmentOneRequestPerChild(t *testing.T) {
 		t.Fatalf("other guardian: %v", err)
 	}
 	// once rejected, a corrected request may be sent
-	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Manca la classe", d.clerk); err != nil {
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Manca la classe", d.clerk, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Di nuovo", d.clerk); !errors.Is(err, db.ErrRequestDecided) {
+	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Di nuovo", d.clerk, nil); !errors.Is(err, db.ErrRequestDecided) {
 		t.Fatalf("rejected twice: %v", err)
 	}
 	if rc, err := d.store.SubmitEnrolment(ctx, req, nil); err != nil || rc.Again || rc.ID == first.ID {

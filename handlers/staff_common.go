@@ -46,12 +46,17 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 
 // staffAudit records a staff action (never a secret in detail).
 func (h *Handler) staffAudit(c *gin.Context, action, outcome string, detail map[string]any) {
-	acc := currentAccount(c)
-	e := db.AuditEvent{InstallationID: installation(c).ID, Action: action, Outcome: outcome, Detail: detail}
-	if acc != nil {
+	h.audit(c, *staffAuditEvent(c, action, outcome, detail))
+}
+
+// staffAuditEvent is the event staffAudit writes, for a store method that
+// writes it in its own transaction (an office decision).
+func staffAuditEvent(c *gin.Context, action, outcome string, detail map[string]any) *db.AuditEvent {
+	e := db.AuditEvent{InstallationID: installation(c).ID, Action: action, Outcome: outcome, Detail: detail, IP: c.ClientIP()}
+	if acc := currentAccount(c); acc != nil {
 		e.AccountID, e.Actor = acc.ID, acc.Username
 	}
-	h.audit(c, e)
+	return &e
 }
 
 // staffName is how staff appear to parents as the recorder of a day.

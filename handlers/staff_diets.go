@@ -139,6 +139,11 @@ func (h *Handler) staffDietDecide(c *gin.Context) {
 	}
 	back := "/" + inst.Code + "/operatori/diete"
 	if len(errs) == 0 {
+		if accept {
+			d.Audit = staffAuditEvent(c, "diet_request_accept", "success", map[string]any{"from": f.From, "to": f.To})
+		} else {
+			d.Audit = staffAuditEvent(c, "diet_request_reject", "success", nil)
+		}
 		res, err := h.store.DecideDietRequest(c.Request.Context(), d)
 		switch {
 		case errors.Is(err, db.ErrDietRequestDecided):
@@ -151,13 +156,10 @@ func (h *Handler) staffDietDecide(c *gin.Context) {
 		case err != nil:
 			h.notFoundOr(c, err)
 			return
-		case accept:
-			h.staffAudit(c, "diet_request_accept", "success", map[string]any{"request": id, "child": res.ChildID, "diet": res.DietID,
-				"from": f.From, "to": f.To, "enrollments": res.Enrollments, "changes": res.Changes})
+		case accept: // audited in the decision's transaction
 			h.flashRedirect(c, base.T("staff.diets.accepted", id, len(res.Enrollments)), fmt.Sprintf("%s#richiesta-%d", back, id))
 			return
 		default:
-			h.staffAudit(c, "diet_request_reject", "success", map[string]any{"request": id, "child": res.ChildID})
 			h.flashRedirect(c, base.T("staff.diets.rejected", id), fmt.Sprintf("%s#richiesta-%d", back, id))
 			return
 		}

@@ -105,7 +105,10 @@ func (h *Handler) staffEnrolAccept(c *gin.Context) {
 	}
 	back := fmt.Sprintf("/%s/operatori/iscrizioni/domande/%d", inst.Code, v.Request.ID)
 	if len(v.Errors) == 0 {
-		id, err := h.store.AcceptEnrolment(c.Request.Context(), d)
+		d.Audit = staffAuditEvent(c, "enrolment_accept", "success", map[string]any{"request": v.Request.ID, "protocol": v.Request.Protocol(),
+			"tariff_name": d.TariffName, "tariff_cents": d.TariffCents, "billing": d.Billing,
+			"starts_on": d.StartsOn.Format("2006-01-02"), "ends_on": d.EndsOn.Format("2006-01-02"), "requested_as_new_child": !v.Request.ChildID.Valid})
+		_, err := h.store.AcceptEnrolment(c.Request.Context(), d)
 		switch {
 		case errors.Is(err, db.ErrRequestDecided):
 			h.staffAudit(c, "enrolment_accept", "already_decided", map[string]any{"request": v.Request.ID})
@@ -120,10 +123,7 @@ func (h *Handler) staffEnrolAccept(c *gin.Context) {
 		case err != nil:
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
-		default:
-			h.staffAudit(c, "enrolment_accept", "success", map[string]any{"request": v.Request.ID, "protocol": v.Request.Protocol(),
-				"enrollment": id, "tariff_name": d.TariffName, "tariff_cents": d.TariffCents, "billing": d.Billing,
-				"starts_on": d.StartsOn.Format("2006-01-02"), "ends_on": d.EndsOn.Format("2006-01-02"), "requested_as_new_child": !v.Request.ChildID.Valid})
+		default: // audited in the acceptance's transaction
 			h.flashRedirect(c, v.T("staff.enrol.accepted", v.Request.Protocol()), back)
 			return
 		}
@@ -145,15 +145,15 @@ func (h *Handler) staffEnrolReject(c *gin.Context) {
 		return
 	}
 	back := fmt.Sprintf("/%s/operatori/iscrizioni/domande/%d", inst.Code, v.Request.ID)
-	err := h.store.RejectEnrolment(c.Request.Context(), inst.ID, v.Request.ID, v.Reason, me.ID)
+	err := h.store.RejectEnrolment(c.Request.Context(), inst.ID, v.Request.ID, v.Reason, me.ID,
+		staffAuditEvent(c, "enrolment_reject", "success", map[string]any{"request": v.Request.ID, "protocol": v.Request.Protocol()}))
 	switch {
 	case errors.Is(err, db.ErrRequestDecided):
 		h.staffAudit(c, "enrolment_reject", "already_decided", map[string]any{"request": v.Request.ID})
 		h.flashRedirect(c, v.T("staff.enrol.already"), back)
 	case err != nil:
 		h.notFoundOr(c, err)
-	default:
-		h.staffAudit(c, "enrolment_reject", "success", map[string]any{"request": v.Request.ID, "protocol": v.Request.Protocol()})
+	default: // audited in the rejection's transaction
 		h.flashRedirect(c, v.T("staff.enrol.rejected", v.Request.Protocol()), back)
 	}
 }
