@@ -18,15 +18,6 @@ const qAttendanceMonth = `
 	WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND day BETWEEN $4 AND $5
 	ORDER BY day`
 
-// AttendanceBetween lists the records of a child at a service from..to.
-func (s *Store) AttendanceBetween(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) ([]Attendance, error) {
-	var list []Attendance
-	if err := s.readDB(ctx).SelectContext(ctx, &list, qAttendanceMonth, installationID, childID, serviceID, from, to); err != nil {
-		return nil, fmt.Errorf("attendance of child %d: %w", childID, err)
-	}
-	return list, nil
-}
-
 // AttendanceDetail is a day as its details show it: who recorded it, when.
 type AttendanceDetail struct {
 	Attendance

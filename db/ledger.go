@@ -190,31 +190,6 @@ const qDayCharges = `
 	  AND l.attendance_day BETWEEN $4 AND $5
 	ORDER BY l.attendance_day, l.id`
 
-// DayEntries lists the entries that come from the child's service days
-// from..to: charges and their refunds.
-func (s *Store) DayEntries(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) ([]LedgerEntry, error) {
-	var list []LedgerEntry
-	if err := s.readDB(ctx).SelectContext(ctx, &list, qDayCharges, installationID, childID, serviceID, from, to); err != nil {
-		return nil, fmt.Errorf("charges of child %d: %w", childID, err)
-	}
-	return list, nil
-}
-
-// MonthCharged is the net of the month's entries of a child at a service:
-// those of its days and those dated in it without a day (a monthly pass).
-func (s *Store) MonthCharged(ctx context.Context, installationID, childID, serviceID int64, from, to time.Time) (int64, error) {
-	var net int64
-	err := s.readDB(ctx).GetContext(ctx, &net, `
-		SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
-		WHERE installation_id = $1 AND child_id = $2 AND service_id = $3
-		  AND (attendance_day BETWEEN $4 AND $5 OR (attendance_day IS NULL AND entry_date BETWEEN $4 AND $5))`,
-		installationID, childID, serviceID, from, to)
-	if err != nil {
-		return 0, fmt.Errorf("month charges of child %d: %w", childID, err)
-	}
-	return net, nil
-}
-
 // NewEntry is a ledger entry to record.
 type NewEntry struct {
 	InstallationID int64

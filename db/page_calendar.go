@@ -19,7 +19,7 @@ type CalendarPage struct {
 	Records    []Attendance      // the month's
 	Closures   []Closure         // the month's
 	Entries    []LedgerEntry     // the month's days' charges and refunds
-	Charged    int64             // MonthCharged
+	Charged    int64             // the month's total: its days' entries and the undated ones dated in it
 	Others     []Enrollment      // the child's enrollments of the school year
 	DayRecord  *AttendanceDetail // the chosen day's record, if any
 	Settings   *BookingSettings  // the service's booking rules
@@ -85,7 +85,7 @@ SELECT
 		FROM ledger_entries l
 		WHERE l.installation_id = $1 AND l.child_id = (SELECT child_id FROM en) AND l.service_id = $4
 		  AND l.attendance_day BETWEEN $5 AND $6) x) AS entries,
-	-- MonthCharged as two ranges of ledger_child_day: the month's days, and
+	-- the month's total as two ranges of ledger_child_day: the month's days, and
 	-- the entries without a day (a monthly pass) dated in the month
 	(SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
 		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4

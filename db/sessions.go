@@ -21,29 +21,6 @@ type SessionRow struct {
 	ExpiresAt      time.Time     `db:"expires_at"`
 }
 
-// LoadSession returns a live session: not past its absolute expiry and seen
-// within idle. It refreshes last_seen_at at most once a minute, so a busy
-// page does not write on every request.
-func (s *Store) LoadSession(ctx context.Context, tokenHash []byte, idle time.Duration) (*SessionRow, error) {
-	var row SessionRow
-	err := s.db.GetContext(ctx, &row, `
-		SELECT token_hash, public_id, installation_id, account_id, data, user_agent, ip,
-		       created_at, last_seen_at, expires_at
-		FROM sessions
-		WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - $2 * interval '1 second'`,
-		tokenHash, idle.Seconds())
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", notFound(err))
-	}
-	if time.Since(row.LastSeenAt) > time.Minute {
-		if _, err := s.db.ExecContext(ctx,
-			`UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1`, tokenHash); err != nil {
-			return nil, fmt.Errorf("touch session: %w", err)
-		}
-	}
-	return &row, nil
-}
-
 // SaveSession inserts or updates a session. installationID and accountID of 0
 // mean none.
 func (s *Store) SaveSession(ctx context.Context, row *SessionRow) error {
