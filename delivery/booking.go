@@ -56,56 +56,25 @@ func (w *mealReceiptWorker) Work(ctx context.Context, job *river.Job[MealReceipt
 
 func (w *mealReceiptWorker) work(ctx context.Context, job *river.Job[MealReceiptArgs]) error {
 	a := job.Args
-	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
-	if err != nil {
-		return err
-	}
-	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
-	if err != nil {
-		return cancelIfGone(err, a.AccountID)
-	}
-	to := acc.Email
-	if to == "" {
-		to = acc.AdultEmail.String
-	}
-	if to == "" {
-		return nil // no address any more: the receipt stays on the portal
-	}
-	if sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, "email"); err != nil || sent {
-		return err
-	}
-	lines, err := w.store.MealReceipt(ctx, inst.ID, a.Receipt)
-	if err != nil {
-		return err
-	}
-	lang := acc.Lang
-	if lang != "en" {
-		lang = "it"
-	}
-	first := lines[0]
-	d := notify.MealReceipt{Comune: inst.Name, Name: acc.GreetingName(), Receipt: a.Receipt,
-		Accepted: first.AcceptedAt.In(calendar.Rome).Format("02/01/2006 15:04:05"), Office: first.Channel == db.ChannelOffice,
-		Actor: first.ActorName, PageURL: w.senders.pageURL(inst, "famiglia"), Contact: office(inst)}
-	if !first.Late {
-		c := first.CutoffAt.In(calendar.Rome)
-		d.Cutoff = fmt.Sprintf("%d:%02d %s", c.Hour(), c.Minute(), longDate(lang, c))
-	}
-	for _, l := range lines {
-		d.Lines = append(d.Lines, longDate(lang, l.Day)+" – "+l.FirstName+" ("+l.ServiceName+") – "+i18n.T(lang, "meal.state."+l.State))
-	}
-	sendErr, err := deliver(ctx, w.senders, "email", lang, to, messageKey(job.JobRow, 0, "email"), d, notify.MealReceiptMail, notify.MealReceiptSMS)
-	if err != nil {
-		return err
-	}
-	m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
-		Kind: KindMealReceipt, Channel: "email", Recipient: to, Outcome: "sent"}
-	if sendErr != nil {
-		m.Outcome, m.Error = "failed", sendErr.Error()
-	}
-	if err := recordMessage(ctx, w.store, m); err != nil {
-		return err
-	}
-	return sendErr
+	return mailReceipt(ctx, w.jobDeps, job.JobRow, a.InstallationID, a.AccountID, KindMealReceipt,
+		func(inst *db.Installation, acc *db.RecoveryAccount, lang string) (notify.MealReceipt, error) {
+			lines, err := w.store.MealReceipt(ctx, inst.ID, a.Receipt)
+			if err != nil {
+				return notify.MealReceipt{}, err
+			}
+			first := lines[0]
+			d := notify.MealReceipt{Comune: inst.Name, Name: acc.GreetingName(), Receipt: a.Receipt,
+				Accepted: first.AcceptedAt.In(calendar.Rome).Format("02/01/2006 15:04:05"), Office: first.Channel == db.ChannelOffice,
+				Actor: first.ActorName, PageURL: w.senders.pageURL(inst, "famiglia"), Contact: office(inst)}
+			if !first.Late {
+				c := first.CutoffAt.In(calendar.Rome)
+				d.Cutoff = fmt.Sprintf("%d:%02d %s", c.Hour(), c.Minute(), longDate(lang, c))
+			}
+			for _, l := range lines {
+				d.Lines = append(d.Lines, longDate(lang, l.Day)+" – "+l.FirstName+" ("+l.ServiceName+") – "+i18n.T(lang, "meal.state."+l.State))
+			}
+			return d, nil
+		}, notify.MealReceiptMail, notify.MealReceiptSMS)
 }
 
 // longDate is "giovedì 3 dicembre 2026".

@@ -52,47 +52,15 @@ func (w *enrolReceiptWorker) Work(ctx context.Context, job *river.Job[EnrolmentR
 
 func (w *enrolReceiptWorker) work(ctx context.Context, job *river.Job[EnrolmentReceiptArgs]) error {
 	a := job.Args
-	inst, err := w.store.InstallationByID(ctx, a.InstallationID)
-	if err != nil {
-		return err
-	}
-	acc, err := w.store.RecoveryAccountByID(ctx, a.InstallationID, a.AccountID)
-	if err != nil {
-		return cancelIfGone(err, a.AccountID)
-	}
-	to := acc.Email
-	if to == "" {
-		to = acc.AdultEmail.String
-	}
-	if to == "" {
-		return nil // no address: the receipt stays on the portal
-	}
-	if sent, err := w.store.MessageSentByJob(ctx, inst.ID, job.ID, "email"); err != nil || sent {
-		return err
-	}
-	r, err := w.store.EnrolmentRequestByID(ctx, inst.ID, a.RequestID)
-	if err != nil {
-		return err
-	}
-	lang := acc.Lang
-	if lang != "en" {
-		lang = "it"
-	}
-	d := notify.EnrolmentReceipt{Comune: inst.Name, Name: acc.GreetingName(), Protocol: r.Protocol(),
-		Submitted: r.SubmittedAt.In(calendar.Rome).Format("02/01/2006 15:04:05"), Window: r.WindowTitle,
-		Child: r.FirstName + " " + r.LastName, Late: r.Late, Documents: r.Documents,
-		PageURL: w.senders.pageURL(inst, "iscrizioni"), Contact: office(inst)}
-	sendErr, err := deliver(ctx, w.senders, "email", lang, to, messageKey(job.JobRow, 0, "email"), d, notify.EnrolmentReceiptMail, notify.EnrolmentReceiptSMS)
-	if err != nil {
-		return err
-	}
-	m := db.Message{InstallationID: inst.ID, AccountID: acc.ID, JobID: &job.ID, Attempt: job.Attempt,
-		Kind: KindEnrolmentReceipt, Channel: "email", Recipient: to, Outcome: "sent"}
-	if sendErr != nil {
-		m.Outcome, m.Error = "failed", sendErr.Error()
-	}
-	if err := recordMessage(ctx, w.store, m); err != nil {
-		return err
-	}
-	return sendErr
+	return mailReceipt(ctx, w.jobDeps, job.JobRow, a.InstallationID, a.AccountID, KindEnrolmentReceipt,
+		func(inst *db.Installation, acc *db.RecoveryAccount, lang string) (notify.EnrolmentReceipt, error) {
+			r, err := w.store.EnrolmentRequestByID(ctx, inst.ID, a.RequestID)
+			if err != nil {
+				return notify.EnrolmentReceipt{}, err
+			}
+			return notify.EnrolmentReceipt{Comune: inst.Name, Name: acc.GreetingName(), Protocol: r.Protocol(),
+				Submitted: r.SubmittedAt.In(calendar.Rome).Format("02/01/2006 15:04:05"), Window: r.WindowTitle,
+				Child: r.FirstName + " " + r.LastName, Late: r.Late, Documents: r.Documents,
+				PageURL: w.senders.pageURL(inst, "iscrizioni"), Contact: office(inst)}, nil
+		}, notify.EnrolmentReceiptMail, notify.EnrolmentReceiptSMS)
 }
