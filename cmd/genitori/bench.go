@@ -17,6 +17,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,6 +47,8 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	instCode := fs.String("installation", "", "installation to use (default citta-N, seeded when missing)")
 	resultsDir := fs.String("results", "var/bench", "directory where the results are saved as JSON (empty: not saved)")
 	prepared := fs.Bool("prepared", true, "page statements prepared once per connection (false: to measure what they save)")
+	only := fs.String("only", "", "measure only the endpoints whose name contains this text")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured runs (server and client: one process) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -201,9 +204,24 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		fail                         int64
 		budgetOK, sizeOK, kindIsFrag bool
 		reval                        revalidation // bench_revalidate.go
+		cpu                          cpuPerRequest
 	}
 	var rows []row
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for i, ep := range endpoints {
+		if !strings.Contains(ep.name, *only) {
+			continue
+		}
 		run := func(d time.Duration, staticPath string) (lat []time.Duration, bytesSum int64, fails int64, elapsed time.Duration) {
 			var mu sync.Mutex
 			var wg sync.WaitGroup
@@ -259,7 +277,9 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "bench: %s...\n", ep.name)
 		run(*warm, "")
+		cpu0 := cpuNow()
 		lat, bsum, fails, el := run(*dur, "")
+		cpu := cpuNow().since(cpu0)
 		if len(lat) == 0 {
 			return errors.New("bench: no successful request for " + ep.name)
 		}
@@ -271,6 +291,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		rw := row{name: ep.name, n: len(lat), p50: pct(.50), p95: pct(.95), p99: pct(.99), avg: sum / time.Duration(len(lat)),
 			rps: float64(len(lat)) / el.Seconds(), bytes: bsum / int64(len(lat)), fail: fails, kindIsFrag: ep.kind == "fragment"}
+		rw.cpu = cpu.perRequest(len(lat))
 		// one sample, to know the raw size and serve the same bytes statically
 		u := us[0]
 		req, _ := ep.req(rand.New(rand.NewPCG(9, 9)), u)
@@ -309,8 +330,8 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		time.Now().Format("2006-01-02 15:04"), *children, thousands(attRows), thousands(ledgerRows), len(us), *conc, *dur)
 	fmt.Printf("Machine: %s, %d CPUs (%s), load average %s at the start, Go %s, PostgreSQL %s, commit %s; page statements prepared: %t\n\n", host, runtime.NumCPU(), cpuModel(),
 		machine.LoadAverage, strings.TrimPrefix(runtime.Version(), "go"), machine.PostgreSQL, machine.GitCommit, *prepared)
-	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | ratio to static | errors | 304: req/s, p95 ms, % 304 |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | ratio to static | errors | 304: req/s, p95 ms, % 304 | CPU ms per request: this process + rest |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 	res := benchResults{Command: "bench", At: began, Machine: machine, Setup: map[string]any{"children": *children,
 		"attendance_rows": attRows, "ledger_rows": ledgerRows, "users": len(us), "concurrency": *conc,
 		"duration": dur.String(), "prepared": *prepared, "installation": code}}
@@ -319,15 +340,16 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		if !r.budgetOK || !r.sizeOK {
 			ok = "OVER"
 		}
-		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %.3f | %d | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
-			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), ratio(r.rps, r.staticRPS), r.fail, r.reval)
+		fmt.Printf("| %s | %d | %.0f | %.1f | %.1f | %.1f | ≤ %d ms %s | %d | %d | %.0f, %.1f | %.3f | %d | %s | %s |\n", r.name, r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99),
+			r.budget.Milliseconds(), ok, r.bytes, r.rawBytes, r.staticRPS, ms(r.staticP95), ratio(r.rps, r.staticRPS), r.fail, r.reval, r.cpu)
 		kind := "page"
 		if r.kindIsFrag {
 			kind = "fragment"
 		}
 		res.Endpoints = append(res.Endpoints, benchEndpoint{Name: r.name, Kind: kind, Requests: r.n, Errors: r.fail, RPS: r.rps,
 			P50ms: ms(r.p50), P95ms: ms(r.p95), P99ms: ms(r.p99), BudgetP95ms: ms(r.budget), BytesGzip: r.bytes, BytesRaw: r.rawBytes,
-			StaticRPS: r.staticRPS, StaticP95ms: ms(r.staticP95), StaticRatio: ratio(r.rps, r.staticRPS), RevalidationRPS: r.reval.rps, RevalidationP95ms: ms(r.reval.p95), NotModifiedShare: r.reval.notMod})
+			StaticRPS: r.staticRPS, StaticP95ms: ms(r.staticP95), StaticRatio: ratio(r.rps, r.staticRPS), RevalidationRPS: r.reval.rps, RevalidationP95ms: ms(r.reval.p95), NotModifiedShare: r.reval.notMod,
+			CPUSelfMs: r.cpu.self, CPURestMs: r.cpu.rest})
 	}
 	path, err := res.save(*resultsDir)
 	if err != nil {

@@ -66,6 +66,8 @@ type benchEndpoint struct {
 	RevalidationRPS   float64 `json:"revalidation_rps,omitempty"`
 	RevalidationP95ms float64 `json:"revalidation_p95_ms,omitempty"`
 	NotModifiedShare  float64 `json:"revalidation_304_share,omitempty"`
+	CPUSelfMs         float64 `json:"cpu_ms_per_request_process,omitempty"`
+	CPURestMs         float64 `json:"cpu_ms_per_request_rest,omitempty"`
 }
 
 func ratio(rps, static float64) float64 {
