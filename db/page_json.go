@@ -1,12 +1,14 @@
 package db
 
 import (
-	"bytes"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lib/pq"
@@ -16,40 +18,43 @@ import (
 // row_to_json of a single row, json_agg of a list. scanJSON fills the
 // existing structs from them by their db tags, converting the values as
 // lib/pq would scan the same columns.
+//
+// It parses the JSON itself, straight into the fields: the parts are flat
+// objects of scalars (and integer arrays) written by PostgreSQL, and going
+// through encoding/json's map[string]any cost more CPU than the rest of the
+// handler (profiled under `genitori bench`). A field plan per struct type is
+// built once.
 
 // scanJSON fills dest, a pointer to a struct or to a slice of structs. A
 // JSON null leaves it untouched (nil pointer or slice for the caller).
 func scanJSON(raw []byte, dest any) error {
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	p := jsonParser{b: raw}
+	p.space()
+	if p.i == len(p.b) || p.literal("null") {
 		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return fmt.Errorf("page json: %w", err)
 	}
 	rv := reflect.ValueOf(dest).Elem()
+	var err error
 	if rv.Kind() == reflect.Slice {
-		list, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("page json: want an array for %s", rv.Type())
-		}
-		out := reflect.MakeSlice(rv.Type(), len(list), len(list))
-		for i, item := range list {
-			if err := fillStruct(out.Index(i), item); err != nil {
-				return err
-			}
-		}
-		rv.Set(out)
-		return nil
+		err = p.slice(rv)
+	} else {
+		err = p.object(rv, planOf(rv.Type()))
 	}
-	return fillStruct(rv, v)
+	if err == nil {
+		p.space()
+		if p.i != len(p.b) {
+			err = p.fail("trailing data")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("page json: %s: %w", rv.Type(), err)
+	}
+	return nil
 }
 
 // scanJSONOne is scanJSON into a new T; nil for a JSON null.
 func scanJSONOne[T any](raw []byte) (*T, error) {
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+	if isJSONNull(raw) {
 		return nil, nil
 	}
 	var t T
@@ -59,126 +64,408 @@ func scanJSONOne[T any](raw []byte) (*T, error) {
 	return &t, nil
 }
 
-func fillStruct(sv reflect.Value, v any) error {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return fmt.Errorf("page json: want an object for %s", sv.Type())
-	}
-	for key, val := range obj {
-		f, ok := fieldByTag(sv, key)
-		if !ok {
-			return fmt.Errorf("page json: no field for column %q in %s", key, sv.Type())
-		}
-		if err := setJSONValue(f, val); err != nil {
-			return fmt.Errorf("page json: %s.%s: %w", sv.Type(), key, err)
-		}
-	}
-	return nil
+func isJSONNull(raw []byte) bool {
+	p := jsonParser{b: raw}
+	p.space()
+	return p.i == len(p.b) || p.literal("null")
 }
 
-// fieldByTag finds the field tagged db:"tag", in embedded structs too.
-func fieldByTag(sv reflect.Value, tag string) (reflect.Value, bool) {
-	t := sv.Type()
+type fieldKind uint8
+
+const (
+	kindString fieldKind = iota + 1
+	kindBool
+	kindInt
+	kindTime
+	kindNullInt64
+	kindNullString
+	kindNullTime
+	kindInt64Array
+)
+
+type jsonField struct {
+	index []int
+	kind  fieldKind
+}
+
+var (
+	plans sync.Map // reflect.Type -> map[string]jsonField
+
+	timeType       = reflect.TypeFor[time.Time]()
+	nullInt64Type  = reflect.TypeFor[sql.NullInt64]()
+	nullStringType = reflect.TypeFor[sql.NullString]()
+	nullTimeType   = reflect.TypeFor[sql.NullTime]()
+	int64ArrayType = reflect.TypeFor[pq.Int64Array]()
+)
+
+// planOf maps each db tag of t (embedded structs included, the outer field
+// winning) to the field's index and how to set it.
+func planOf(t reflect.Type) map[string]jsonField {
+	if p, ok := plans.Load(t); ok {
+		return p.(map[string]jsonField)
+	}
+	plan := map[string]jsonField{}
+	addFields(plan, t, nil)
+	plans.Store(t, plan)
+	return plan
+}
+
+func addFields(plan map[string]jsonField, t reflect.Type, prefix []int) {
+	var embedded []reflect.StructField
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		if name, _, _ := strings.Cut(sf.Tag.Get("db"), ","); name == tag {
-			return sv.Field(i), true
-		}
+		index := append(append([]int(nil), prefix...), i)
 		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
-			if f, ok := fieldByTag(sv.Field(i), tag); ok {
-				return f, true
+			sf.Index = index
+			embedded = append(embedded, sf)
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("db"), ",")
+		if name == "" || name == "-" || !sf.IsExported() {
+			continue
+		}
+		if _, taken := plan[name]; taken {
+			continue
+		}
+		plan[name] = jsonField{index: index, kind: kindOf(sf.Type)}
+	}
+	for _, sf := range embedded {
+		sub := map[string]jsonField{}
+		addFields(sub, sf.Type, sf.Index)
+		for k, v := range sub {
+			if _, taken := plan[k]; !taken {
+				plan[k] = v
 			}
 		}
 	}
-	return reflect.Value{}, false
 }
 
-func setJSONValue(f reflect.Value, v any) error {
-	switch p := f.Addr().Interface().(type) {
-	case *string:
-		if v != nil {
-			s, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("not a string: %v", v)
+func kindOf(t reflect.Type) fieldKind {
+	switch t {
+	case timeType:
+		return kindTime
+	case nullInt64Type:
+		return kindNullInt64
+	case nullStringType:
+		return kindNullString
+	case nullTimeType:
+		return kindNullTime
+	case int64ArrayType:
+		return kindInt64Array
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return kindString
+	case reflect.Bool:
+		return kindBool
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return kindInt
+	}
+	return 0 // an error when the JSON has the column
+}
+
+// jsonParser reads the JSON PostgreSQL writes; it accepts any valid JSON
+// text for the shapes above and refuses anything else.
+type jsonParser struct {
+	b []byte
+	i int
+}
+
+var errJSONSyntax = errors.New("syntax error")
+
+func (p *jsonParser) fail(what string) error {
+	return fmt.Errorf("%w at offset %d: %s", errJSONSyntax, p.i, what)
+}
+
+func (p *jsonParser) space() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// literal consumes word (null, true, false) when it is next.
+func (p *jsonParser) literal(word string) bool {
+	if len(p.b)-p.i >= len(word) && string(p.b[p.i:p.i+len(word)]) == word {
+		p.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (p *jsonParser) expect(c byte) error {
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return nil
+	}
+	return p.fail("want " + string(c))
+}
+
+// next reports whether a list goes on after an element (",") or ends (end).
+func (p *jsonParser) next(end byte) (bool, error) {
+	p.space()
+	if p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			return true, nil
+		case end:
+			p.i++
+			return false, nil
+		}
+	}
+	return false, p.fail("want , or " + string(end))
+}
+
+// empty consumes end when the list is empty.
+func (p *jsonParser) empty(end byte) bool {
+	p.space()
+	if p.i < len(p.b) && p.b[p.i] == end {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *jsonParser) slice(rv reflect.Value) error {
+	if err := p.expect('['); err != nil {
+		return err
+	}
+	plan := planOf(rv.Type().Elem())
+	out := reflect.New(rv.Type()).Elem()
+	out.Grow(8)
+	if !p.empty(']') {
+		for {
+			n := out.Len()
+			if n == out.Cap() {
+				out.Grow(1)
 			}
-			*p = s
-		}
-	case *bool:
-		if v != nil {
-			b, ok := v.(bool)
-			if !ok {
-				return fmt.Errorf("not a boolean: %v", v)
+			out.SetLen(n + 1)
+			if err := p.object(out.Index(n), plan); err != nil {
+				return err
 			}
-			*p = b
-		}
-	case *int64:
-		if v != nil {
-			n, err := jsonInt(v)
-			*p = n
-			return err
-		}
-	case *int:
-		if v != nil {
-			n, err := jsonInt(v)
-			*p = int(n)
-			return err
-		}
-	case *time.Time:
-		if v != nil {
-			t, err := jsonTime(v)
-			*p = t
-			return err
-		}
-	case *sql.NullInt64:
-		*p = sql.NullInt64{}
-		if v != nil {
-			n, err := jsonInt(v)
-			*p = sql.NullInt64{Int64: n, Valid: err == nil}
-			return err
-		}
-	case *sql.NullString:
-		*p = sql.NullString{}
-		if s, ok := v.(string); ok {
-			*p = sql.NullString{String: s, Valid: true}
-		}
-	case *sql.NullTime:
-		*p = sql.NullTime{}
-		if v != nil {
-			t, err := jsonTime(v)
-			*p = sql.NullTime{Time: t, Valid: err == nil}
-			return err
-		}
-	case *pq.Int64Array:
-		*p = nil
-		list, _ := v.([]any)
-		for _, x := range list {
-			n, err := jsonInt(x)
+			more, err := p.next(']')
 			if err != nil {
 				return err
 			}
-			*p = append(*p, n)
+			if !more {
+				break
+			}
 		}
-	default:
-		return fmt.Errorf("unsupported type %s", f.Type())
 	}
+	rv.Set(out)
 	return nil
 }
 
-func jsonInt(v any) (int64, error) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, fmt.Errorf("not a number: %v", v)
+func (p *jsonParser) object(sv reflect.Value, plan map[string]jsonField) error {
+	if err := p.expect('{'); err != nil {
+		return err
 	}
-	return n.Int64()
+	if p.empty('}') {
+		return nil
+	}
+	for {
+		p.space()
+		key, escaped, err := p.rawStr()
+		if err != nil {
+			return err
+		}
+		if escaped {
+			s, err := unescape(key)
+			if err != nil {
+				return err
+			}
+			key = []byte(s)
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		f, ok := plan[string(key)]
+		if !ok {
+			return fmt.Errorf("no field for column %q", key)
+		}
+		if err := p.value(sv.FieldByIndex(f.index), f.kind); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		more, err := p.next('}')
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
 }
 
-// jsonTime reads a date ("2026-10-14", as lib/pq scans a date column) or a
-// timestamp with time zone (RFC 3339, as row_to_json writes it).
-func jsonTime(v any) (time.Time, error) {
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}, fmt.Errorf("not a time: %v", v)
+// value sets f from the next JSON value; null leaves strings, booleans,
+// numbers and times as they are and makes the Null types invalid.
+func (p *jsonParser) value(f reflect.Value, kind fieldKind) error {
+	p.space()
+	if p.literal("null") {
+		switch kind {
+		case kindNullInt64, kindNullString, kindNullTime, kindInt64Array:
+			f.SetZero()
+		case 0:
+			return fmt.Errorf("unsupported type %s", f.Type())
+		}
+		return nil
 	}
+	switch kind {
+	case kindString:
+		s, err := p.str()
+		f.SetString(s)
+		return err
+	case kindNullString:
+		if p.i < len(p.b) && p.b[p.i] != '"' {
+			return p.skip() // a non-string leaves it invalid, as before
+		}
+		s, err := p.str()
+		*f.Addr().Interface().(*sql.NullString) = sql.NullString{String: s, Valid: err == nil}
+		return err
+	case kindBool:
+		switch {
+		case p.literal("true"):
+			f.SetBool(true)
+		case p.literal("false"):
+			f.SetBool(false)
+		default:
+			return p.fail("not a boolean")
+		}
+		return nil
+	case kindInt:
+		n, err := p.int()
+		f.SetInt(n)
+		return err
+	case kindNullInt64:
+		n, err := p.int()
+		*f.Addr().Interface().(*sql.NullInt64) = sql.NullInt64{Int64: n, Valid: err == nil}
+		return err
+	case kindTime, kindNullTime:
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		t, err := parseJSONTime(s)
+		if err != nil {
+			return err
+		}
+		if kind == kindTime {
+			*f.Addr().Interface().(*time.Time) = t
+		} else {
+			*f.Addr().Interface().(*sql.NullTime) = sql.NullTime{Time: t, Valid: true}
+		}
+		return nil
+	case kindInt64Array:
+		if err := p.expect('['); err != nil {
+			return err
+		}
+		var list pq.Int64Array
+		if !p.empty(']') {
+			for {
+				p.space()
+				n, err := p.int()
+				if err != nil {
+					return err
+				}
+				list = append(list, n)
+				more, err := p.next(']')
+				if err != nil {
+					return err
+				}
+				if !more {
+					break
+				}
+			}
+		}
+		*f.Addr().Interface().(*pq.Int64Array) = list
+		return nil
+	}
+	return fmt.Errorf("unsupported type %s", f.Type())
+}
+
+// str reads a JSON string; only one with escapes goes through encoding/json.
+func (p *jsonParser) str() (string, error) {
+	raw, escaped, err := p.rawStr()
+	if err != nil || !escaped {
+		return string(raw), err
+	}
+	return unescape(raw)
+}
+
+// rawStr returns a JSON string as written, with its quotes when it has
+// escapes (for unescape), without them otherwise.
+func (p *jsonParser) rawStr() (raw []byte, escaped bool, err error) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false, p.fail("not a string")
+	}
+	start := p.i
+	for j := start + 1; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '\\':
+			escaped = true
+			j++
+		case c == '"':
+			p.i = j + 1
+			if escaped {
+				return p.b[start : j+1], true, nil
+			}
+			return p.b[start+1 : j], false, nil
+		case c < 0x20:
+			return nil, false, p.fail("control character in string")
+		}
+	}
+	return nil, false, p.fail("unterminated string")
+}
+
+func unescape(quoted []byte) (string, error) {
+	var s string
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return "", fmt.Errorf("string: %w", err)
+	}
+	return s, nil
+}
+
+// int reads a JSON number that must be an integer.
+func (p *jsonParser) int() (int64, error) {
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		if (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
+			break
+		}
+		p.i++
+	}
+	if start == p.i {
+		return 0, p.fail("not a number")
+	}
+	n, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("not an integer: %s", p.b[start:p.i])
+	}
+	return n, nil
+}
+
+// skip passes over one scalar value.
+func (p *jsonParser) skip() error {
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '"':
+		_, err := p.str()
+		return err
+	case p.literal("true"), p.literal("false"):
+		return nil
+	}
+	_, err := p.int()
+	return err
+}
+
+// parseJSONTime reads a date ("2026-10-14", as lib/pq scans a date column)
+// or a timestamp with time zone (RFC 3339, as row_to_json writes it).
+func parseJSONTime(s string) (time.Time, error) {
 	if len(s) == len(time.DateOnly) {
 		return pq.ParseTimestamp(nil, s)
 	}
