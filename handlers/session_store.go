@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,7 +86,7 @@ func (s *SessionStore) New(r *http.Request, name string) (*gsessions.Session, er
 	if err != nil {
 		return sess, err
 	}
-	if err := gob.NewDecoder(bytes.NewReader(row.Data)).Decode(&sess.Values); err != nil {
+	if err := decodeSessionValues(row.Data, sess.Values); err != nil {
 		return sess, nil // unreadable data: start afresh
 	}
 	sess.ID = c.Value
@@ -123,13 +121,13 @@ func (s *SessionStore) Save(r *http.Request, w http.ResponseWriter, sess *gsessi
 		}
 		sess.ID = base64.RawURLEncoding.EncodeToString(raw)
 	}
-	var data bytes.Buffer
-	if err := gob.NewEncoder(&data).Encode(sess.Values); err != nil {
+	data, err := encodeSessionValues(sess.Values)
+	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
 	row := &db.SessionRow{
 		TokenHash: tokenHash(sess.ID),
-		Data:      data.Bytes(),
+		Data:      data,
 		UserAgent: truncate(r.UserAgent(), 200),
 		IP:        clientIP(r),
 		ExpiresAt: time.Now().Add(s.absolute),
