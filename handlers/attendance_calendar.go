@@ -2,9 +2,12 @@ package handlers
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,7 +24,8 @@ type CalendarView struct {
 	Enrollment  *db.Enrollment
 	Month       calendar.Month
 	Weeks       [][7]CalCell
-	Weekdays    []time.Weekday
+	GridRows    template.HTML // the <tbody> rows of Weeks (gridRows)
+	Weekdays    []WeekdayName
 	Totals      calendar.Totals
 	Charged     int64 // net of the month's entries: its days' and its monthly pass
 	Closures    []db.Closure
@@ -33,7 +37,7 @@ type CalendarView struct {
 	Day         *DayDetail
 	BaseURL     string
 	Swap        bool // rendered for an htmx swap: update the status region too
-	StateCodes  []string
+	Legend      []LegendItem
 	FamilyURL   string
 	PaymentsURL string
 	Meal        *MealDayView // the chosen day's meal box (meal_panel.go)
@@ -129,8 +133,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	v.BaseURL = fmt.Sprintf("%s/presenze/%d/%d", familyPrefix(c), childID, serviceID)
 	v.FamilyURL = familyPrefix(c) + "/famiglia"
 	v.PaymentsURL = familyPrefix(c) + "/pagamenti"
-	v.Weekdays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-	v.StateCodes = legendStates
+	v.Weekdays, v.Legend = calendarChrome(v.Base)
 
 	records, closures, entries := pg.Records, pg.Closures, pg.Entries
 	opts := calendar.Options{From: enr.StartsOn, To: enr.EndsOn, Today: now,
@@ -144,20 +147,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	explicitMealDaysOf(pg, first, last, opts.Records) // family_page.go
 	v.Closures = closures
 	v.Charged = pg.Charged
-	grid := calendar.Build(month, opts)
-	v.Totals = grid.Totals
-	for _, w := range grid.Weeks {
-		var row [7]CalCell
-		for i, cell := range w {
-			cc := CalCell{Cell: cell, State: cell.State()}
-			if cell.Kind == calendar.ServiceDay || cell.Status != "" {
-				cc.URL = "?" + url.Values{"mese": {month.String()}, "giorno": {cell.Date.Format(time.DateOnly)}}.Encode()
-				cc.Selected = cell.Date.Equal(day)
-			}
-			row[i] = cc
-		}
-		v.Weeks = append(v.Weeks, row)
-	}
+	v.fillGrid(month, opts, day)
 	// months to move to: within the enrollment period
 	v.PrevMonth, v.NextMonth = month.Prev(), month.Next()
 	if !month.Prev().Before(calendar.MonthOf(enr.StartsOn)) {
@@ -200,14 +190,104 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	h.renderFragment(c, http.StatusOK, "attendance", "calendar", v)
 }
 
-// WeekdayShort is "Lun"; WeekdayLong is "lunedì".
-func (v CalendarView) WeekdayShort(d time.Weekday) string {
-	return v.T("weekday.short." + strconv.Itoa(int(d)))
+// fillGrid builds the month's grid and totals, with the chosen day marked.
+func (v *CalendarView) fillGrid(month calendar.Month, opts calendar.Options, day time.Time) {
+	grid := calendar.Build(month, opts)
+	v.Totals = grid.Totals
+	for _, w := range grid.Weeks {
+		var row [7]CalCell
+		for i, cell := range w {
+			cc := CalCell{Cell: cell, State: cell.State()}
+			if cell.Kind == calendar.ServiceDay || cell.Status != "" {
+				cc.URL = "?giorno=" + cell.Date.Format(time.DateOnly) + "&mese=" + month.String() // as url.Values would encode it
+				cc.Selected = cell.Date.Equal(day)
+			}
+			row[i] = cc
+		}
+		v.Weeks = append(v.Weeks, row)
+	}
+	v.GridRows = v.gridRows()
 }
 
-// WeekdayLong names a weekday.
-func (v CalendarView) WeekdayLong(d time.Weekday) string {
-	return v.T("weekday." + strconv.Itoa(int(d)))
+// gridRows writes the rows of the month's grid. It is the page's inner
+// loop, written here rather than in the template: through html/template
+// its 35–42 cells cost more CPU than the rest of the request (profiled
+// under `genitori bench`). Every text goes through html.EscapeString.
+func (v *CalendarView) gridRows() template.HTML {
+	var b strings.Builder
+	b.Grow(len(v.Weeks) * 7 * 220)
+	esc := func(s string) { b.WriteString(html.EscapeString(s)) }
+	for _, w := range v.Weeks {
+		b.WriteString("<tr>")
+		for _, cc := range w {
+			if cc.State == "" {
+				b.WriteString("<td></td>")
+				continue
+			}
+			b.WriteString(`<td class="cal-`)
+			esc(cc.State)
+			if cc.Selected {
+				b.WriteString(" cal-selected")
+			}
+			b.WriteString(`">`)
+			day := strconv.Itoa(cc.Date.Day())
+			if cc.URL != "" {
+				b.WriteString(`<a id="d` + day + `" href="`)
+				esc(cc.URL)
+				b.WriteString(`#day-detail" hx-get="`)
+				esc(cc.URL)
+				b.WriteString(`"`)
+				if cc.Selected {
+					b.WriteString(` aria-current="true"`)
+				}
+				b.WriteString(">")
+			}
+			b.WriteString(`<span aria-hidden="true">` + day + "<b>")
+			esc(v.Code(cc.State))
+			b.WriteString(`</b></span><span class="visually-hidden">`)
+			esc(v.DayMonth(cc.Date) + ": " + v.State(cc.State))
+			if cc.Note != "" {
+				esc(" (" + cc.Note + ")")
+			}
+			b.WriteString("</span>")
+			if cc.URL != "" {
+				b.WriteString("</a>")
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString("</tr>\n  ")
+	}
+	return template.HTML(b.String()) //nolint:gosec // every text above is escaped
+}
+
+// WeekdayName is a column of the grid: "Lun" shown, "lunedì" read.
+type WeekdayName struct{ Short, Long string }
+
+// LegendItem explains a state's code.
+type LegendItem struct{ State, Code, Label string }
+
+type chrome struct {
+	weekdays []WeekdayName
+	legend   []LegendItem
+}
+
+var chromeByLang sync.Map // lang -> chrome; read-only once stored
+
+// calendarChrome is the grid's header and legend in the viewer's language,
+// the same for every month: built once per language.
+func calendarChrome(b Base) ([]WeekdayName, []LegendItem) {
+	if c, ok := chromeByLang.Load(b.Lang); ok {
+		return c.(chrome).weekdays, c.(chrome).legend
+	}
+	var c chrome
+	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		c.weekdays = append(c.weekdays, WeekdayName{b.T("weekday.short." + strconv.Itoa(int(d))), b.T("weekday." + strconv.Itoa(int(d)))})
+	}
+	for _, st := range legendStates {
+		c.legend = append(c.legend, LegendItem{st, b.T("att.code." + st), b.State(st)})
+	}
+	chromeByLang.Store(b.Lang, c)
+	return c.weekdays, c.legend
 }
 
 // Code is the short text of a state in a calendar cell ("P", "AC", ...).
