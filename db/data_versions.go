@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // Data versions (migrations/00030_data_versions.sql, docs/caching.md):
@@ -26,13 +27,7 @@ import (
 // link sees no child). The adult's own version (its ledger, its pagoPA
 // notices) does not count: the page shows the child's charges only.
 func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, linkedCF sql.NullString, childID int64) (versions string, ok bool, err error) {
-	err = s.pageDB(ctx).QueryRowxContext(ctx, `
-		SELECT EXISTS (SELECT 1 FROM adults ad
-		               JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id AND g.child_id = $3
-		               WHERE ad.installation_id = $1 AND ad.id = $2 AND ($4::text IS NULL OR ad.fiscal_code = $4)),
-		       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
-		                 FROM data_versions d
-		                 WHERE d.installation_id = $1 AND (d.scope, d.id) IN (('i', 0), ('c', $3))), '')`,
+	err = s.pageDB(ctx).QueryRowxContext(ctx, `SELECT v.ok, v.versions FROM (`+childVersionsSQL+`) v`,
 		inst, adultID, childID, linkedCF).Scan(&ok, &versions)
 	if err != nil {
 		return "", false, fmt.Errorf("child page versions: %w", err)
@@ -45,26 +40,53 @@ func (s *Store) ChildPageVersions(ctx context.Context, inst, adultID int64, link
 // child the adult guards and every adult who guards one of them (the
 // payers whose ledgers the page can show).
 func (s *Store) FamilyPageVersions(ctx context.Context, inst, adultID int64, linkedCF sql.NullString) (versions string, ok bool, err error) {
-	err = s.pageDB(ctx).QueryRowxContext(ctx, `
-		WITH me AS (
-		    SELECT ad.id FROM adults ad
-		    WHERE ad.installation_id = $1 AND ad.id = $2 AND ($3::text IS NULL OR ad.fiscal_code = $3)
-		), kids AS (
-		    SELECT g.child_id FROM guardianships g JOIN me ON g.adult_id = me.id WHERE g.installation_id = $1
-		), keys AS (
-		    SELECT 'i'::"char" AS scope, 0::bigint AS id
-		    UNION SELECT 'a', id FROM me
-		    UNION SELECT 'c', child_id FROM kids
-		    UNION SELECT 'a', g.adult_id FROM guardianships g
-		          WHERE g.installation_id = $1 AND g.child_id IN (SELECT child_id FROM kids)
-		)
-		SELECT EXISTS (SELECT 1 FROM me),
-		       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
-		                 FROM data_versions d JOIN keys k ON k.scope = d.scope AND k.id = d.id
-		                 WHERE d.installation_id = $1), '')`,
+	err = s.pageDB(ctx).QueryRowxContext(ctx, `SELECT v.ok, v.versions FROM (`+familyVersionsSQL+`) v`,
 		inst, adultID, linkedCF).Scan(&ok, &versions)
 	if err != nil {
 		return "", false, fmt.Errorf("family page versions: %w", err)
 	}
 	return versions, ok, nil
+}
+
+// The two reads as subqueries of (ok, versions), over $1 the installation,
+// $2 the adult and the linked codice fiscale ($4 for a child page, $3 for a
+// family page) and $3 the child; versionsOf rewrites them for the session
+// statement, which takes these from the session's account.
+const childVersionsSQL = `
+	SELECT EXISTS (SELECT 1 FROM adults ad
+	               JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id AND g.child_id = $3
+	               WHERE ad.installation_id = $1 AND ad.id = $2 AND ($4::text IS NULL OR ad.fiscal_code = $4)) AS ok,
+	       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
+	                 FROM data_versions d
+	                 WHERE d.installation_id = $1 AND (d.scope, d.id) IN (('i', 0), ('c', $3))), '') AS versions`
+
+const familyVersionsSQL = `
+	WITH me AS (
+	    SELECT ad.id FROM adults ad
+	    WHERE ad.installation_id = $1 AND ad.id = $2 AND ($3::text IS NULL OR ad.fiscal_code = $3)
+	), kids AS (
+	    SELECT g.child_id FROM guardianships g JOIN me ON g.adult_id = me.id WHERE g.installation_id = $1
+	), keys AS (
+	    SELECT 'i'::"char" AS scope, 0::bigint AS id
+	    UNION SELECT 'a', id FROM me
+	    UNION SELECT 'c', child_id FROM kids
+	    UNION SELECT 'a', g.adult_id FROM guardianships g
+	          WHERE g.installation_id = $1 AND g.child_id IN (SELECT child_id FROM kids)
+	)
+	SELECT EXISTS (SELECT 1 FROM me) AS ok,
+	       coalesce((SELECT string_agg(d.scope::text || d.id || ':' || d.version, ',' ORDER BY d.scope, d.id)
+	                 FROM data_versions d JOIN keys k ON k.scope = d.scope AND k.id = d.id
+	                 WHERE d.installation_id = $1), '') AS versions`
+
+// versionsOf is a page's versions subquery reading the installation, the
+// adult and the linked codice fiscale from the session's account (a), the
+// child from $3.
+func versionsOf(page VersionPage) string {
+	switch page {
+	case ChildVersions:
+		return strings.NewReplacer("$1", "a.installation_id", "$2", "a.adult_id", "$4", "a.linked_fiscal_code").Replace(childVersionsSQL)
+	case FamilyVersions:
+		return strings.NewReplacer("$1", "a.installation_id", "$2", "a.adult_id", "$3", "a.linked_fiscal_code").Replace(familyVersionsSQL)
+	}
+	return ""
 }

@@ -110,7 +110,9 @@ func (h *Handler) loadInstallation(c *gin.Context) {
 
 	// a session that could not be read (database down) is an error, not a
 	// signed-out visitor: never bounce a signed-in user to the login page
-	slot := withSessionAccount(c.Request) // the account read with the session (session_account.go)
+	// the account read with the session (session_account.go), and the
+	// page's data versions when it has an ETag (page_etag.go)
+	slot := withSessionAccount(c.Request, h.versionsWithSession(c))
 	if _, err := h.sessions.Get(c.Request, CookieName(h.cfg.CookieSecure)); err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"portalegenitori/db"
 	"portalegenitori/internal/calendar"
 )
 
@@ -28,6 +29,35 @@ const (
 	etagChild  etagPage = iota + 1 // a page about the child in :child (the attendance calendar)
 	etagFamily                     // a page about the viewer's whole family (payments, statement)
 )
+
+// etagRoutes are the pages whose handlers call notModified, by route.
+var etagRoutes = map[string]etagPage{
+	"/:inst/presenze/:child/:service": etagChild,
+	"/:inst/pagamenti":                etagFamily,
+	"/:inst/pagamenti/estratto":       etagFamily,
+}
+
+// versionsWithSession asks the session's statement to read the versions
+// of the page too (db.LoadSessionAccount): a page with an ETag then costs
+// two round trips, and a 304 one. Not with a replica: the versions must be
+// read where the page's rows are, and the session is read on the primary.
+func (h *Handler) versionsWithSession(c *gin.Context) *db.PageVersions {
+	page, ok := etagRoutes[c.FullPath()]
+	if !ok || c.Request.Method != http.MethodGet || h.store.HasReplica() {
+		return nil
+	}
+	switch page {
+	case etagChild:
+		childID, valid := idParam(c, "child")
+		if !valid {
+			return nil
+		}
+		return &db.PageVersions{Page: db.ChildVersions, ChildID: childID}
+	case etagFamily:
+		return &db.PageVersions{Page: db.FamilyVersions}
+	}
+	return nil
+}
 
 // ctxETag holds the ETag computed for the request; renderBlock sends it
 // with a 200 page.
@@ -66,13 +96,18 @@ func (h *Handler) notModified(c *gin.Context, page etagPage) bool {
 	clock := now.Format(time.DateOnly) // "today", the current school year, what is past
 	var versions string
 	var ok bool
+	read := sessionSlot(ctx)
 	switch page {
 	case etagChild:
 		childID, valid := idParam(c, "child")
 		if !valid {
 			return false
 		}
-		versions, ok, err = h.store.ChildPageVersions(ctx, inst.ID, acc.AdultID.Int64, acc.LinkedFiscalCode, childID)
+		if pv := read.pageVersions(acc, db.ChildVersions, childID); pv != nil {
+			versions, ok = pv.Versions, pv.OK
+		} else {
+			versions, ok, err = h.store.ChildPageVersions(ctx, inst.ID, acc.AdultID.Int64, acc.LinkedFiscalCode, childID)
+		}
 		// a day from today on has a meal box that opens and closes with the
 		// clock: its ETag lasts a minute (cut-offs are whole minutes)
 		if s := c.Query("giorno"); s != "" {
@@ -81,7 +116,11 @@ func (h *Handler) notModified(c *gin.Context, page etagPage) bool {
 			}
 		}
 	case etagFamily:
-		versions, ok, err = h.store.FamilyPageVersions(ctx, inst.ID, acc.AdultID.Int64, acc.LinkedFiscalCode)
+		if pv := read.pageVersions(acc, db.FamilyVersions, 0); pv != nil {
+			versions, ok = pv.Versions, pv.OK
+		} else {
+			versions, ok, err = h.store.FamilyPageVersions(ctx, inst.ID, acc.AdultID.Int64, acc.LinkedFiscalCode)
+		}
 	}
 	if err != nil || !ok {
 		return false // the page's own reads answer the error or the refusal

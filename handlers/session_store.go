@@ -78,7 +78,11 @@ func (s *SessionStore) New(r *http.Request, name string) (*gsessions.Session, er
 	if err != nil || c.Value == "" {
 		return sess, nil
 	}
-	row, acc, err := s.store.LoadSessionAccount(r.Context(), tokenHash(c.Value), s.idle)
+	var versions *db.PageVersions
+	if slot := sessionSlot(r.Context()); slot != nil {
+		versions = slot.versions
+	}
+	row, acc, err := s.store.LoadSessionAccount(r.Context(), tokenHash(c.Value), s.idle, versions)
 	keepSessionAccount(r.Context(), acc) // for loadInstallation (session_account.go)
 	if errors.Is(err, db.ErrNotFound) {
 		return sess, nil

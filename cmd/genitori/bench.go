@@ -277,9 +277,9 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "bench: %s...\n", ep.name)
 		run(*warm, "")
-		cpu0 := cpuNow()
+		cpu0 := cpuNow(ctx, store)
 		lat, bsum, fails, el := run(*dur, "")
-		cpu := cpuNow().since(cpu0)
+		cpu1 := cpuNow(ctx, store)
 		if len(lat) == 0 {
 			return errors.New("bench: no successful request for " + ep.name)
 		}
@@ -291,7 +291,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		rw := row{name: ep.name, n: len(lat), p50: pct(.50), p95: pct(.95), p99: pct(.99), avg: sum / time.Duration(len(lat)),
 			rps: float64(len(lat)) / el.Seconds(), bytes: bsum / int64(len(lat)), fail: fails, kindIsFrag: ep.kind == "fragment"}
-		rw.cpu = cpu.perRequest(len(lat))
+		rw.cpu = cpu1.perRequest(cpu0, len(lat))
 		// one sample, to know the raw size and serve the same bytes statically
 		u := us[0]
 		req, _ := ep.req(rand.New(rand.NewPCG(9, 9)), u)
@@ -330,7 +330,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		time.Now().Format("2006-01-02 15:04"), *children, thousands(attRows), thousands(ledgerRows), len(us), *conc, *dur)
 	fmt.Printf("Machine: %s, %d CPUs (%s), load average %s at the start, Go %s, PostgreSQL %s, commit %s; page statements prepared: %t\n\n", host, runtime.NumCPU(), cpuModel(),
 		machine.LoadAverage, strings.TrimPrefix(runtime.Version(), "go"), machine.PostgreSQL, machine.GitCommit, *prepared)
-	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | ratio to static | errors | 304: req/s, p95 ms, % 304 | CPU ms per request: this process + rest |")
+	fmt.Println("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | budget p95 | bytes (gzip) | bytes (raw) | same bytes static: req/s, p95 ms | ratio to static | errors | 304: req/s, p95 ms, % 304 | CPU ms per request: this process + PostgreSQL + other processes |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 	res := benchResults{Command: "bench", At: began, Machine: machine, Setup: map[string]any{"children": *children,
 		"attendance_rows": attRows, "ledger_rows": ledgerRows, "users": len(us), "concurrency": *conc,
@@ -349,7 +349,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		res.Endpoints = append(res.Endpoints, benchEndpoint{Name: r.name, Kind: kind, Requests: r.n, Errors: r.fail, RPS: r.rps,
 			P50ms: ms(r.p50), P95ms: ms(r.p95), P99ms: ms(r.p99), BudgetP95ms: ms(r.budget), BytesGzip: r.bytes, BytesRaw: r.rawBytes,
 			StaticRPS: r.staticRPS, StaticP95ms: ms(r.staticP95), StaticRatio: ratio(r.rps, r.staticRPS), RevalidationRPS: r.reval.rps, RevalidationP95ms: ms(r.reval.p95), NotModifiedShare: r.reval.notMod,
-			CPUSelfMs: r.cpu.self, CPURestMs: r.cpu.rest})
+			CPUSelfMs: r.cpu.self, CPUPostgresMs: r.cpu.pg, CPUOthersMs: r.cpu.others})
 	}
 	path, err := res.save(*resultsDir)
 	if err != nil {

@@ -67,7 +67,8 @@ type benchEndpoint struct {
 	RevalidationP95ms float64 `json:"revalidation_p95_ms,omitempty"`
 	NotModifiedShare  float64 `json:"revalidation_304_share,omitempty"`
 	CPUSelfMs         float64 `json:"cpu_ms_per_request_process,omitempty"`
-	CPURestMs         float64 `json:"cpu_ms_per_request_rest,omitempty"`
+	CPUPostgresMs     float64 `json:"cpu_ms_per_request_postgres,omitempty"`
+	CPUOthersMs       float64 `json:"cpu_ms_per_request_others,omitempty"`
 }
 
 func ratio(rps, static float64) float64 {
