@@ -49,6 +49,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	prepared := fs.Bool("prepared", true, "page statements prepared once per connection (false: to measure what they save)")
 	only := fs.String("only", "", "measure only the endpoints whose name contains this text")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured runs (server and client: one process) to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the runs to this file (every allocation sampled)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,7 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	defer store.Close()
 	store.SetPagePrepared(*prepared)
+	gcDefaults() // as the server has them (gc.go)
 	began := time.Now()
 	machine := machineInfo(ctx, store) // the load average before the run
 	code := fmt.Sprintf("citta-%d", *children)
@@ -217,6 +219,15 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if f, err := os.Create(*memProfile); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	for i, ep := range endpoints {
 		if !strings.Contains(ep.name, *only) {
