@@ -144,7 +144,7 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		{"calendar month", "calendar page", []any{inst, adult, child, service, nov1, nov30, null, null}},
 		{"calendar day", "calendar page", []any{inst, adult, child, service, nov1, nov30, nov12, null}},
 		{"meal change (the day)", "calendar page", []any{inst, adult, child, service, nov12, nov12, nov12, null}},
-		{"family home", "family page", []any{inst, adult, null, 2026, nov1, nov30, nov30, dec14, 0}},
+		{"family home", "family page", []any{inst, adult, null, 2026, nov1, nov30, nov30, dec14, 0, nov30}},
 		{"payments", "payments page", []any{inst, adult, null, null, 2026, null, null, null, null, null, 25, 1, false, true}},
 		{"payments, filtered", "payments page", []any{inst, adult, null, adult, 2026, calendar.Day(2026, 10, 1), calendar.Day(2026, 10, 31), child, service, "charge", 25, 2, false, true}},
 		{"statement", "payments page", []any{inst, adult, null, null, 2026, sep1, calendar.Day(2026, 11, 26), null, null, null, null, 1, true, false}},
