@@ -114,7 +114,9 @@ SELECT
 		JOIN services sv ON sv.installation_id = w.installation_id AND sv.id = w.service_id
 		WHERE w.installation_id = $1 AND now() >= w.opens_at AND now() < w.closes_at AND EXISTS (SELECT FROM viewer)) w) AS windows,
 	(SELECT json_agg(to_jsonb(r) - 'answers' - 'documents' ORDER BY r.submitted_at DESC, r.id DESC) FROM (` + qRequests + `
-		WHERE r.installation_id = $1 AND (r.adult_id = (SELECT id FROM viewer) OR r.child_id IN (SELECT id FROM kids))) r) AS requests,
+		WHERE r.installation_id = $1 AND r.id IN (
+			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
+			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,
 	(SELECT json_agg((to_jsonb(m) - 'allergens') || jsonb_build_object('allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
 	childMenusSQL("c.id IN (SELECT id FROM kids)", "$10", "$10") + `) m) AS menus,
 	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
