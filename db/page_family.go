@@ -97,10 +97,12 @@ SELECT
 		SELECT day, description FROM closures
 		WHERE installation_id = $1 AND day BETWEEN $7::date - 70 AND $8 AND EXISTS (SELECT FROM bookable)) x) AS meal_closed,
 	(SELECT json_agg(x) FROM (
-		SELECT DISTINCT ON (child_id, service_id, day) ` + mealChangeCols + ` FROM meal_changes
-		WHERE installation_id = $1 AND child_id IN (SELECT id FROM kids) AND service_id IN (SELECT service_id FROM bookable)
-		  AND day BETWEEN $7 AND $8
-		ORDER BY child_id, service_id, day, accepted_at DESC, id DESC) x) AS meal_states,
+		-- by child and service: with child_id IN (kids) the generic plan read
+		-- the installation's changes of the days and filtered them
+		SELECT m.* FROM kids CROSS JOIN bookable b CROSS JOIN LATERAL (
+			SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
+			WHERE installation_id = $1 AND child_id = kids.id AND service_id = b.service_id AND day BETWEEN $7 AND $8
+			ORDER BY day, accepted_at DESC, id DESC) m) x) AS meal_states,
 	EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $9
 		AND EXISTS (SELECT FROM bookable)) AS receipt_mail,
 	(SELECT json_agg(tf ORDER BY child_id, service_id) FROM tf) AS tariffs,
