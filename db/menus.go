@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -360,14 +361,23 @@ type ChildMenuCourse struct {
 // in a mensa service, a closure, a weekend, a day no menu covers.
 func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs []int64, from, to time.Time) ([]ChildMenuCourse, error) {
 	var out []ChildMenuCourse
-	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &out, `
+	err := sqlx.SelectContext(ctx, s.pageDB(ctx), &out, childMenusSQL("c.id = ANY($2)", "$3", "$4"), installationID, pq.Array(childIDs), from, to)
+	sortChildMenus(out)
+	return out, wrap("child menus", err)
+}
+
+// childMenusSQL is ChildMenus' statement: children is the condition on the
+// children c, from and to the days' parameters; $1 is the installation.
+// The family home carries it (page_family.go).
+func childMenusSQL(children, from, to string) string {
+	return strings.NewReplacer(":children", children, ":from", from, ":to", to).Replace(`
 		SELECT DISTINCT ON (d.day, c.id, mi.course)
 		       d.day, c.id AS child_id, m.name AS menu_name, mi.week, mi.course,
 		       coalesce(vd.name, bd.name) AS dish, mv.dish_id IS NOT NULL AS variant, coalesce(dt.name, '') AS diet,
 		       ARRAY(SELECT da.allergen FROM dish_allergens da JOIN allergens a ON a.code = da.allergen
 		             WHERE da.installation_id = c.installation_id AND da.dish_id = coalesce(mv.dish_id, mi.dish_id) ORDER BY a.position) AS allergens
-		FROM (SELECT g::date AS day FROM generate_series($3::date, $4::date, interval '1 day') g) d
-		JOIN children c ON c.installation_id = $1 AND c.id = ANY($2)
+		FROM (SELECT g::date AS day FROM generate_series(:from::date, :to::date, interval '1 day') g) d
+		JOIN children c ON c.installation_id = $1 AND :children
 		JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND d.day BETWEEN e.starts_on AND e.ends_on
 		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
 		LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
@@ -381,8 +391,12 @@ func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs [
 		LEFT JOIN dishes vd ON vd.installation_id = mv.installation_id AND vd.id = mv.dish_id
 		WHERE extract(isodow FROM d.day) < 6
 		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = d.day)
-		ORDER BY d.day, c.id, mi.course, e.starts_on DESC, m.valid_from DESC`,
-		installationID, pq.Array(childIDs), from, to)
+		ORDER BY d.day, c.id, mi.course, e.starts_on DESC, m.valid_from DESC`)
+}
+
+// sortChildMenus orders the courses by day, child and the order they are
+// served.
+func sortChildMenus(out []ChildMenuCourse) {
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if !a.Day.Equal(b.Day) || a.ChildID != b.ChildID {
@@ -390,7 +404,6 @@ func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs [
 		}
 		return courseIndex(a.Course) < courseIndex(b.Course)
 	})
-	return out, wrap("child menus", err)
 }
 
 // MenuConflict is a course of a day's menu whose dish (the diet's variant

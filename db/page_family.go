@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -17,10 +18,20 @@ type FamilyPage struct {
 	Unread      int
 	Settings    []BookingSettings // the bookable services
 	ReceiptMail bool              // the account wants meal receipts by e-mail
-	// which of the panels read apart have something to show: tariffs by
-	// ISEE for a service of the children, an enrolment window open or a
-	// request of the family, a menu in force for a school of the children
-	Panels struct{ Tariffs, Enrolment, Menus bool }
+	// the tariffs by ISEE on Today of the enrollments covering it, in a
+	// service with tariffs by ISEE (TariffsOn), and then the viewer's latest
+	// declaration (ISEEDeclarationsOf's first)
+	Tariffs    []EnrollmentTariff
+	LatestISEE *ISEEDeclaration
+	// the enrolment windows open now and the requests the viewer may read
+	// (EnrolmentWindows, EnrolmentRequestsOfAdult), without the questions,
+	// documents, answers, schools and request counts the panel does not show
+	Windows  []EnrolmentWindow
+	Requests []EnrolmentRequest
+	// today's menu of the children (ChildMenus on Today), when a menu is in
+	// force for a school of the children
+	Menus  []ChildMenuCourse
+	Panels struct{ Menus bool }
 	meal   mealInputs
 }
 
@@ -31,11 +42,13 @@ type FamilyQuery struct {
 	SchoolYear                         int
 	MonthFirst, MonthLast              time.Time // the month whose presences are counted
 	MealFrom, MealTo                   time.Time // the days "Prossimi giorni" may list
+	Today                              time.Time // the day of the tariffs and of the menu
 }
 
 // The children are those of the viewer's guardianships (kids); every other
-// part reads through kids or through the adult.
-const qFamilyPage = `
+// part reads through kids or through the adult (viewer, for the panels:
+// nothing for a stale link).
+var qFamilyPage = `
 WITH ad AS (
 	SELECT installation_id, id, fiscal_code, first_name, last_name, email, mobile
 	FROM adults WHERE installation_id = $1 AND id = $2
@@ -56,6 +69,11 @@ WITH ad AS (
 ), bs AS (` + qBookingSettings + ` AND sv.id IN (SELECT service_id FROM en)
 ), bookable AS (
 	SELECT * FROM bs WHERE enabled
+), viewer AS (
+	SELECT id FROM ad WHERE $3::text IS NULL OR ad.fiscal_code = $3
+), tq AS (
+	SELECT DISTINCT child_id, service_id FROM en WHERE $10::date BETWEEN starts_on AND ends_on
+), tf AS (` + tariffsOn("$10") + `
 )
 SELECT
 	(SELECT row_to_json(ad) FROM ad) AS adult,
@@ -79,16 +97,30 @@ SELECT
 		SELECT day, description FROM closures
 		WHERE installation_id = $1 AND day BETWEEN $7::date - 70 AND $8 AND EXISTS (SELECT FROM bookable)) x) AS meal_closed,
 	(SELECT json_agg(x) FROM (
-		SELECT DISTINCT ON (child_id, service_id, day) ` + mealChangeCols + ` FROM meal_changes
-		WHERE installation_id = $1 AND child_id IN (SELECT id FROM kids) AND service_id IN (SELECT service_id FROM bookable)
-		  AND day BETWEEN $7 AND $8
-		ORDER BY child_id, service_id, day, accepted_at DESC, id DESC) x) AS meal_states,
+		-- by child and service: with child_id IN (kids) the generic plan read
+		-- the installation's changes of the days and filtered them
+		SELECT m.* FROM kids CROSS JOIN bookable b CROSS JOIN LATERAL (
+			SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
+			WHERE installation_id = $1 AND child_id = kids.id AND service_id = b.service_id AND day BETWEEN $7 AND $8
+			ORDER BY day, accepted_at DESC, id DESC) m) x) AS meal_states,
 	EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $9
 		AND EXISTS (SELECT FROM bookable)) AS receipt_mail,
-	EXISTS (SELECT 1 FROM tariff_rules WHERE installation_id = $1 AND service_id IN (SELECT service_id FROM en)) AS panel_tariffs,
-	EXISTS (SELECT 1 FROM enrolment_windows w WHERE w.installation_id = $1 AND now() >= w.opens_at AND now() < w.closes_at)
-	OR EXISTS (SELECT 1 FROM enrolment_requests r WHERE r.installation_id = $1
-		AND (r.adult_id = (SELECT id FROM ad) OR r.child_id IN (SELECT id FROM kids))) AS panel_enrolment,
+	(SELECT json_agg(tf ORDER BY child_id, service_id) FROM tf) AS tariffs,
+	(SELECT row_to_json(x) FROM (` + qISEEDeclarations + `
+		WHERE d.installation_id = $1 AND d.adult_id = (SELECT id FROM viewer) AND d.status <> 'sostituita' AND EXISTS (SELECT FROM tf)
+		ORDER BY d.declared_at DESC, d.id DESC LIMIT 1) x) AS latest_isee,
+	(SELECT json_agg(w ORDER BY w.opens_at DESC, w.id DESC) FROM (
+		SELECT w.id, w.service_id, sv.name AS service_name, w.school_year, w.title, w.opens_at, w.closes_at, w.starts_on, w.ends_on,
+		       w.debts, false AS early, false AS closed
+		FROM enrolment_windows w
+		JOIN services sv ON sv.installation_id = w.installation_id AND sv.id = w.service_id
+		WHERE w.installation_id = $1 AND now() >= w.opens_at AND now() < w.closes_at AND EXISTS (SELECT FROM viewer)) w) AS windows,
+	(SELECT json_agg(to_jsonb(r) - 'answers' - 'documents' ORDER BY r.submitted_at DESC, r.id DESC) FROM (` + qRequests + `
+		WHERE r.installation_id = $1 AND r.id IN (
+			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
+			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,
+	(SELECT json_agg((to_jsonb(m) - 'allergens') || jsonb_build_object('allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
+	childMenusSQL("c.id IN (SELECT id FROM kids)", "$10", "$10") + `) m) AS menus,
 	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
 		WHERE ms.installation_id = $1 AND m.valid_from <= $7::date + 1 AND m.valid_to >= $7::date - 1
 		  AND ms.school_id IN (SELECT c.school_id FROM children c WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids))) AS panel_menus`
@@ -99,18 +131,27 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		Adult, Children, Enrollments, Presences, Balances []byte
 		Unread                                            int
 		Settings, MealPeriods, MealClosed, MealStates     []byte
+		Tariffs, LatestISEE, Windows, Requests, Menus     []byte
 	}
 	p := &FamilyPage{}
 	err := s.pageDB(ctx).QueryRowxContext(ctx, qFamilyPage, q.InstallationID, q.AdultID, q.LinkedFiscalCode, q.SchoolYear,
-		q.MonthFirst, q.MonthLast, q.MealFrom, q.MealTo, q.AccountID).Scan(&raw.Adult, &raw.Children, &raw.Enrollments,
+		q.MonthFirst, q.MonthLast, q.MealFrom, q.MealTo, q.AccountID, q.Today).Scan(&raw.Adult, &raw.Children, &raw.Enrollments,
 		&raw.Presences, &raw.Balances, &raw.Unread, &raw.Settings, &raw.MealPeriods, &raw.MealClosed, &raw.MealStates, &p.ReceiptMail,
-		&p.Panels.Tariffs, &p.Panels.Enrolment, &p.Panels.Menus)
+		&raw.Tariffs, &raw.LatestISEE, &raw.Windows, &raw.Requests, &raw.Menus, &p.Panels.Menus)
 	if err != nil {
 		return nil, fmt.Errorf("family page of adult %d: %w", q.AdultID, err)
 	}
 	p.Unread = raw.Unread
 	if p.Adult, err = scanJSONOne[Adult](raw.Adult); err != nil {
 		return nil, err
+	}
+	if p.LatestISEE, err = scanJSONOne[ISEEDeclaration](raw.LatestISEE); err != nil {
+		return nil, err
+	}
+	var tariffs []tariffRow
+	var menus []struct {
+		ChildMenuCourse
+		Allergens string `db:"allergen_codes"` // "glutine,latte": codes are [a-z_]+
 	}
 	var balances []struct {
 		ID     int64 `db:"id"`
@@ -120,11 +161,22 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		raw  []byte
 		dest any
 	}{{raw.Children, &p.Children}, {raw.Enrollments, &p.Enrollments}, {raw.Presences, &p.Presences}, {raw.Balances, &balances},
-		{raw.Settings, &p.Settings}, {raw.MealPeriods, &p.meal.periods}, {raw.MealClosed, &p.meal.closed}, {raw.MealStates, &p.meal.states}} {
+		{raw.Settings, &p.Settings}, {raw.MealPeriods, &p.meal.periods}, {raw.MealClosed, &p.meal.closed}, {raw.MealStates, &p.meal.states},
+		{raw.Tariffs, &tariffs}, {raw.Windows, &p.Windows}, {raw.Requests, &p.Requests}, {raw.Menus, &menus}} {
 		if err := scanJSON(l.raw, l.dest); err != nil {
 			return nil, err
 		}
 	}
+	if len(tariffs) > 0 {
+		p.Tariffs = tariffsOf(tariffs)
+	}
+	for _, m := range menus {
+		if m.Allergens != "" {
+			m.ChildMenuCourse.Allergens = strings.Split(m.Allergens, ",")
+		}
+		p.Menus = append(p.Menus, m.ChildMenuCourse)
+	}
+	sortChildMenus(p.Menus)
 	p.Balances = make(map[int64]int64, len(balances))
 	for _, b := range balances {
 		p.Balances[b.ID] = b.Amount

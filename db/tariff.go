@@ -213,10 +213,11 @@ func tariffFor(ctx context.Context, q sqlx.QueryerContext, installationID, servi
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("paying adult of child %d: %w", childID, err)
 	}
-	t = Tariff{Kind: TariffMax, Name: "Tariffa massima", Cents: r.Max, Why: "tariffa massima: nessun ISEE valido"}
+	kind, base := TariffMax, r.Max
+	var band *TariffBandRow
 	switch {
 	case hasPayer && !payer.Resident && r.NonResident.Valid:
-		t = Tariff{Kind: TariffNonResident, Name: "Non residenti", Cents: r.NonResident.Int64, Why: "tariffa non residenti"}
+		kind, base = TariffNonResident, r.NonResident.Int64
 	case hasPayer:
 		var isee int64
 		err := sqlx.GetContext(ctx, q, &isee, `SELECT isee_cents FROM isee_declarations
@@ -233,16 +234,15 @@ func tariffFor(ctx context.Context, q sqlx.QueryerContext, installationID, servi
 			WHERE installation_id = $1 AND service_id = $2 AND $3 BETWEEN isee_from_cents AND isee_to_cents ORDER BY band LIMIT 1`,
 			installationID, serviceID, isee)
 		if errors.Is(err, sql.ErrNoRows) {
-			t = Tariff{Kind: TariffAboveBands, Name: "Tariffa massima", Cents: r.Max, Why: "tariffa massima: ISEE oltre le fasce"}
+			kind = TariffAboveBands
 			break
 		}
 		if err != nil {
 			return t, fmt.Errorf("tariff band: %w", err)
 		}
-		id := b.ID
-		t = Tariff{Kind: TariffBand, Name: fmt.Sprintf("Fascia %d", b.Band), Cents: b.Cents, BandID: &id, Band: b.Band, UpToCents: b.ToCents,
-			Why: fmt.Sprintf("fascia %d, ISEE fino a %s", b.Band, money.Format(b.ToCents, "it"))}
+		kind, base, band = TariffBand, b.Cents, &b
 	}
+	sibling := 0
 	if hasPayer && r.Sibling > 0 {
 		var older int
 		err := sqlx.GetContext(ctx, q, &older, `SELECT count(DISTINCT c.id) FROM guardianships g
@@ -256,13 +256,37 @@ func tariffFor(ctx context.Context, q sqlx.QueryerContext, installationID, servi
 			return t, fmt.Errorf("siblings of child %d: %w", childID, err)
 		}
 		if older > 0 {
-			t.SiblingPercent = r.Sibling
-			t.Cents = (t.Cents*int64(100-r.Sibling) + 50) / 100
-			t.Name += fmt.Sprintf(" (riduzione fratelli %d%%)", r.Sibling)
-			t.Why += fmt.Sprintf(", riduzione fratelli %d%%", r.Sibling)
+			sibling = r.Sibling
 		}
 	}
-	return t, nil
+	return tariffOf(kind, base, band, sibling), nil
+}
+
+// tariffOf is the tariff of a kind from its parts, named and explained:
+// base is the amount before the sibling reduction, band the band of a
+// TariffBand. TariffFor and the set-based tariffs (tariff_set.go) share it,
+// so both explain a tariff in the same words.
+func tariffOf(kind string, base int64, band *TariffBandRow, sibling int) Tariff {
+	var t Tariff
+	switch kind {
+	case TariffNonResident:
+		t = Tariff{Kind: kind, Name: "Non residenti", Cents: base, Why: "tariffa non residenti"}
+	case TariffAboveBands:
+		t = Tariff{Kind: kind, Name: "Tariffa massima", Cents: base, Why: "tariffa massima: ISEE oltre le fasce"}
+	case TariffBand:
+		id := band.ID
+		t = Tariff{Kind: kind, Name: fmt.Sprintf("Fascia %d", band.Band), Cents: base, BandID: &id, Band: band.Band, UpToCents: band.ToCents,
+			Why: fmt.Sprintf("fascia %d, ISEE fino a %s", band.Band, money.Format(band.ToCents, "it"))}
+	default:
+		t = Tariff{Kind: TariffMax, Name: "Tariffa massima", Cents: base, Why: "tariffa massima: nessun ISEE valido"}
+	}
+	if sibling > 0 {
+		t.SiblingPercent = sibling
+		t.Cents = (t.Cents*int64(100-sibling) + 50) / 100
+		t.Name += fmt.Sprintf(" (riduzione fratelli %d%%)", sibling)
+		t.Why += fmt.Sprintf(", riduzione fratelli %d%%", sibling)
+	}
+	return t
 }
 
 // EnrollmentTariffName is the tariff's name as the enrollment keeps it

@@ -75,12 +75,13 @@ func (h *Handler) familyShow(c *gin.Context) {
 	v.Nav = "family"
 	v.YearLabel = fmt.Sprintf("%d/%d", v.SchoolYear, v.SchoolYear+1)
 	if acc.AdultID.Valid {
+		day := now // of the tariffs and the menu
 		// one statement: the adult, the guardianships and the page (db/page_family.go)
 		now := time.Now().In(calendar.Rome)
 		mealFrom := booking.Today(now)
 		pg, err := h.store.FamilyPage(ctx, db.FamilyQuery{InstallationID: inst.ID, AdultID: acc.AdultID.Int64, AccountID: acc.ID,
 			LinkedFiscalCode: acc.LinkedFiscalCode, SchoolYear: v.SchoolYear, MonthFirst: v.Month.First(), MonthLast: v.Month.Last(),
-			MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays)})
+			MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays), Today: day})
 		if err == nil && pg.Adult == nil {
 			err = fmt.Errorf("adult %d: %w", acc.AdultID.Int64, db.ErrNotFound)
 		}
@@ -97,24 +98,18 @@ func (h *Handler) familyShow(c *gin.Context) {
 			v.Children = familyChildrenOf(c, pg, adult.ID)
 			v.Balances = familyBalances(v.Children)
 			v.Meals = h.mealPanelOf(c, pg, v.Children, now, mealFrom)
-			// the panels read apart, only when the page statement found
-			// something for them (docs/performance.md)
-			panels := []struct {
-				on   bool
-				read func() error
-			}{
-				{pg.Panels.Tariffs, func() (err error) { v.ISEE, err = h.iseePanel(c, adult, v.Children); return err }},
-				{pg.Panels.Menus, func() (err error) { v.Menu, err = h.menuToday(c, v.Children); return err }},
-				{pg.Panels.Enrolment, func() (err error) { v.Enrol, err = h.enrolPanel(c, adult.ID); return err }},
+			// the panels, from the same statement (docs/performance.md)
+			if lines := iseeLines(v.Base, v.Children, pg.Tariffs, day); len(lines) > 0 {
+				v.ISEE = &ISEEPanel{Base: h.base(c), Tariffs: lines, Latest: pg.LatestISEE, Today: day}
 			}
-			for _, p := range panels {
-				if !p.on {
-					continue
-				}
-				if err := p.read(); err != nil {
+			if pg.Panels.Menus {
+				if v.Menu, err = h.menuTodayOf(c, v.Children, pg.Menus, day); err != nil {
 					h.renderError(c, http.StatusInternalServerError, err)
 					return
 				}
+			}
+			if len(pg.Windows) > 0 || len(pg.Requests) > 0 {
+				v.Enrol = &EnrolmentPanel{Windows: pg.Windows, Requests: pg.Requests}
 			}
 		}
 	}

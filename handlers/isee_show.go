@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -74,24 +73,41 @@ func (b Base) TariffWhy(t db.Tariff) string {
 	return s
 }
 
-// iseeTariffs lists today's tariff of each enrollment of the children in a
-// service with tariffs by ISEE. The reason is shown only when it matches
-// what the enrollment charges: a tariff the office typed by hand is shown
-// without one.
+// iseeTariffs lists the tariff on a day of each enrollment of the children
+// in a service with tariffs by ISEE, read in one statement.
 func (h *Handler) iseeTariffs(c *gin.Context, children []FamilyChild, on time.Time) ([]ISEETariffLine, error) {
-	inst, b := installation(c), h.base(c)
+	var keys []db.TariffKey
+	for _, k := range children {
+		for _, e := range k.Services {
+			if !on.Before(e.StartsOn) && !on.After(e.EndsOn) {
+				keys = append(keys, db.TariffKey{ChildID: k.ID, ServiceID: e.ServiceID})
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	tariffs, err := h.store.TariffsOn(c.Request.Context(), installation(c).ID, keys, on)
+	if err != nil {
+		return nil, err
+	}
+	return iseeLines(h.base(c), children, tariffs, on), nil
+}
+
+// iseeLines are the lines of the enrollments on the day whose tariff is in
+// tariffs (db.TariffsOn, or the family page's). The reason is shown only
+// when it matches what the enrollment charges: a tariff the office typed by
+// hand is shown without one.
+func iseeLines(b Base, children []FamilyChild, tariffs []db.EnrollmentTariff, on time.Time) []ISEETariffLine {
 	var out []ISEETariffLine
 	for _, k := range children {
 		for _, e := range k.Services {
 			if on.Before(e.StartsOn) || on.After(e.EndsOn) {
 				continue
 			}
-			t, err := h.store.TariffFor(c.Request.Context(), nil, inst.ID, e.ServiceID, k.ID, on)
-			if errors.Is(err, db.ErrNoTariffRules) {
-				continue
-			}
-			if err != nil {
-				return nil, err
+			t, ok := db.TariffOf(tariffs, k.ID, e.ServiceID)
+			if !ok {
+				continue // no tariffs by ISEE for the service
 			}
 			line := ISEETariffLine{Child: k.FirstName, Service: e.ServiceName, Cents: e.TariffCents, Billing: e.Billing}
 			if t.Cents == e.TariffCents {
@@ -100,25 +116,7 @@ func (h *Handler) iseeTariffs(c *gin.Context, children []FamilyChild, on time.Ti
 			out = append(out, line)
 		}
 	}
-	return out, nil
-}
-
-// iseePanel builds the family home's box (familyShow).
-func (h *Handler) iseePanel(c *gin.Context, adult *db.Adult, children []FamilyChild) (*ISEEPanel, error) {
-	now := today()
-	lines, err := h.iseeTariffs(c, children, now)
-	if err != nil || len(lines) == 0 {
-		return nil, err
-	}
-	p := &ISEEPanel{Base: h.base(c), Tariffs: lines, Today: now}
-	list, err := h.store.ISEEDeclarationsOf(c.Request.Context(), installation(c).ID, adult.ID)
-	if err != nil {
-		return nil, err
-	}
-	if len(list) > 0 {
-		p.Latest = &list[0]
-	}
-	return p, nil
+	return out
 }
 
 // iseeView loads the page of the signed-in adult; nil when the request was

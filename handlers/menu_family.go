@@ -68,8 +68,24 @@ func (h *Handler) menuAllergens(c *gin.Context) (map[string]db.Allergen, error) 
 	return out, nil
 }
 
-// menuToday builds the family home's box; nil when no child has a mensa.
+// menuToday builds the family home's box (for the office's view of it,
+// staffFamilyView); nil when no child has a mensa.
 func (h *Handler) menuToday(c *gin.Context, children []FamilyChild) (*MenuToday, error) {
+	ids, _ := mensaChildren(children)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	now := today()
+	rows, err := h.store.ChildMenus(c.Request.Context(), installation(c).ID, ids, now, now)
+	if err != nil {
+		return nil, err
+	}
+	return h.menuTodayOf(c, children, rows, now)
+}
+
+// mensaChildren are the children enrolled in a mensa this school year, in
+// the cards' order, and their first names.
+func mensaChildren(children []FamilyChild) ([]int64, map[int64]string) {
 	var ids []int64
 	names := map[int64]string{}
 	for _, k := range children {
@@ -80,13 +96,15 @@ func (h *Handler) menuToday(c *gin.Context, children []FamilyChild) (*MenuToday,
 			}
 		}
 	}
+	return ids, names
+}
+
+// menuTodayOf is the box from the day's courses of the children (ChildMenus
+// of the day, or the family page's); nil when no child has a mensa.
+func (h *Handler) menuTodayOf(c *gin.Context, children []FamilyChild, rows []db.ChildMenuCourse, now time.Time) (*MenuToday, error) {
+	ids, names := mensaChildren(children)
 	if len(ids) == 0 {
 		return nil, nil
-	}
-	now := today()
-	rows, err := h.store.ChildMenus(c.Request.Context(), installation(c).ID, ids, now, now)
-	if err != nil {
-		return nil, err
 	}
 	all, err := h.menuAllergens(c)
 	if err != nil {
