@@ -125,3 +125,26 @@ func (q stmtQuerier) QueryRowxContext(ctx context.Context, query string, args ..
 	}
 	return st.QueryRowxContext(ctx, args...)
 }
+
+// txPrep runs statements in a transaction as the pool's cached prepared
+// statements: database/sql prepares one on the transaction's connection the
+// first time it runs there and reuses it after, so each run is one round
+// trip (the meal request's statements, booking_change.go). The zero value
+// runs them unprepared.
+type txPrep struct {
+	c  *stmtCache
+	db *sqlx.DB
+}
+
+func (s *Store) txPrep() txPrep { return txPrep{&s.stmts, s.db} }
+
+func (p txPrep) queryRow(ctx context.Context, tx *sqlx.Tx, query string, args ...any) *sqlx.Row {
+	if p.c == nil || p.c.off.Load() {
+		return tx.QueryRowxContext(ctx, query, args...)
+	}
+	st, err := p.c.stmt(ctx, p.db, query)
+	if err != nil {
+		return tx.QueryRowxContext(ctx, query, args...) // the error comes back in the row
+	}
+	return tx.StmtxContext(ctx, st).QueryRowxContext(ctx, args...)
+}
