@@ -272,7 +272,7 @@ func (s *Store) ChangeMeals(ctx context.Context, r MealRequest) (MealResult, err
 		if !refused(err) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrStaleLink) {
 			err = fmt.Errorf("change meals: %w", err)
 		}
-		return MealResult{}, err
+		return MealResult{Names: res.Names, ActorName: res.ActorName}, err
 	}
 	return res, nil
 }

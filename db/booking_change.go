@@ -33,6 +33,9 @@ type MealViewer struct {
 	// Enrolled asks that each child has been enrolled in the service (the
 	// day's box of the calendar): otherwise ErrNotFound, as the page.
 	Enrolled bool
+	// Bookable: a service that takes no bookings is ErrNotFound (the
+	// panel of the family home offers none), not a refusal.
+	Bookable bool
 }
 
 // ErrStaleLink: the registry's codice fiscale of the viewer's adult changed
@@ -334,6 +337,9 @@ func changeMealsTx(ctx context.Context, p txPrep, tx *sqlx.Tx, r MealRequest, ch
 	}
 	settings := *st.settings
 	if !settings.Enabled {
+		if r.Viewer != nil && r.Viewer.Bookable {
+			return res, ErrNotFound
+		}
 		return decided("refused", ErrBookingDisabled)
 	}
 	if r.Target == booking.Plain && settings.PlainMaxDays == 0 {

@@ -148,3 +148,16 @@ func (p txPrep) queryRow(ctx context.Context, tx *sqlx.Tx, query string, args ..
 	}
 	return tx.StmtxContext(ctx, st).QueryRowxContext(ctx, args...)
 }
+
+// execPrepared runs a write outside a transaction as a cached prepared
+// statement: one round trip (the session saved with a flash message).
+func (s *Store) execPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.stmts.off.Load() {
+		return s.db.ExecContext(ctx, query, args...)
+	}
+	st, err := s.stmts.stmt(ctx, s.db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
