@@ -144,6 +144,26 @@ func TestPageRoundTrips(t *testing.T) {
 			t.Errorf("%s: %d round trips, want at most %d; the last run sent:\n%s", c.name, best, c.max, strings.Join(texts, "\n"))
 		}
 	}
+	// each meal request measured changed its days (or was refused)
+	for outcome, want := range map[string]int{"success": 12, "unchanged": 0, "replay": 0, "refused": 3} {
+		if n := auditCount(t, e.store, "meal_change", outcome); n != want {
+			t.Errorf("%d meal requests audited %s, want %d", n, outcome, want)
+		}
+	}
+	// with the receipt by e-mail: River inserts its job in the transaction
+	e.store.DB().MustExec(`INSERT INTO booking_receipt_emails (installation_id, account_id)
+		SELECT installation_id, id FROM accounts WHERE username = 'mario.rossi'`)
+	bestMail := int64(1 << 62)
+	for range 3 {
+		rt.Texts()
+		t0 := rt.Trips()
+		wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm(flip(), nextKey())), http.StatusSeeOther)
+		bestMail = min(bestMail, rt.Trips()-t0)
+	}
+	t.Logf("%-26s %2d round trips", "meal change, e-mail receipt", bestMail)
+	if bestMail > 8 {
+		t.Errorf("meal change with the receipt by e-mail: %d round trips, want at most 8; the last run sent:\n%s", bestMail, strings.Join(rt.Texts(), "\n"))
+	}
 	// a Comune without tariffs by ISEE, enrolment windows or menus: the
 	// family home is the session and its statement, the panels are not read
 	db := e.store.DB()
