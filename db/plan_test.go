@@ -144,6 +144,9 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		{"calendar month", "calendar page", []any{inst, adult, child, service, nov1, nov30, null, null}},
 		{"calendar day", "calendar page", []any{inst, adult, child, service, nov1, nov30, nov12, null}},
 		{"meal change (the day)", "calendar page", []any{inst, adult, child, service, nov12, nov12, nov12, null}},
+		// the meal request's first statement (db/booking_change.go): it
+		// locks the child and reads, in meal_request_state, its changes
+		{"meal request (a week)", "meal request", []any{inst, service, fmt.Sprintf("{%d}", child), nov30, dec14, adult, null, "{}"}},
 		{"family home", "family page", []any{inst, adult, null, 2026, nov1, nov30, nov30, dec14, 0}},
 		{"payments", "payments page", []any{inst, adult, null, null, 2026, null, null, null, null, null, 25, 1, false, true}},
 		{"payments, filtered", "payments page", []any{inst, adult, null, adult, 2026, calendar.Day(2026, 10, 1), calendar.Day(2026, 10, 31), child, service, "charge", 25, 2, false, true}},
