@@ -257,9 +257,11 @@ func (s *Store) ChangeMeals(ctx context.Context, r MealRequest) (MealResult, err
 	children := append([]int64(nil), r.ChildIDs...)
 	sort.Slice(children, func(i, j int) bool { return children[i] < children[j] })
 	var decided error // a refusal, committed with its audit row
+	prep := s.txPrep()
+	prep.warm(ctx, qMealRequestState, qMealRequestWrite)
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		res, err = changeMealsTx(ctx, s.txPrep(), tx, r, children)
+		res, err = changeMealsTx(ctx, prep, tx, r, children)
 		if r.Audit != nil && refused(err) {
 			decided, err = err, nil
 		}

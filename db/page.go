@@ -138,13 +138,30 @@ type txPrep struct {
 
 func (s *Store) txPrep() txPrep { return txPrep{&s.stmts, s.db} }
 
+// warm prepares the statements on the pool before the transaction begins:
+// preparing one there the first time takes a second connection, which a
+// transaction holding its own must not wait for (a full pool of them would
+// wait for each other). An error is left for the statement to meet.
+func (p txPrep) warm(ctx context.Context, queries ...string) {
+	if p.c == nil || p.c.off.Load() {
+		return
+	}
+	for _, q := range queries {
+		_, _ = p.c.stmt(ctx, p.db, q)
+	}
+}
+
 func (p txPrep) queryRow(ctx context.Context, tx *sqlx.Tx, query string, args ...any) *sqlx.Row {
 	if p.c == nil || p.c.off.Load() {
 		return tx.QueryRowxContext(ctx, query, args...)
 	}
-	st, err := p.c.stmt(ctx, p.db, query)
-	if err != nil {
-		return tx.QueryRowxContext(ctx, query, args...) // the error comes back in the row
+	p.c.mu.Lock()
+	st, ok := p.c.m[stmtKey{p.db, query}]
+	p.c.mu.Unlock()
+	if !ok {
+		// not warmed (or its preparation failed): unprepared, on the
+		// transaction's own connection
+		return tx.QueryRowxContext(ctx, query, args...)
 	}
 	return tx.StmtxContext(ctx, st).QueryRowxContext(ctx, args...)
 }
