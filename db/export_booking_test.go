@@ -26,4 +26,5 @@ func init() {
 
 func init() {
 	PageQueries["meal request"] = qMealRequestState
+	PlanQueries["meal request write"] = qMealRequestWrite
 }

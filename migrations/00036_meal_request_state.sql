@@ -17,19 +17,22 @@ DECLARE
     out json;
 BEGIN
     PERFORM 1 FROM children WHERE installation_id = p_inst AND id = ANY (p_children) ORDER BY id FOR NO KEY UPDATE;
+    -- one child, one key at a time (LATERAL): the generic plans PL/pgSQL
+    -- keeps after five calls then still read each through its index, not
+    -- every change of the service in the days (or of the installation)
     SELECT json_build_object(
         'now', booking_now(),
-        'replay', (SELECT json_agg(x ORDER BY x.child_id, x.day) FROM (
+        'replay', (SELECT json_agg(x ORDER BY x.child_id, x.day) FROM unnest(p_keys) AS k(key) CROSS JOIN LATERAL (
             SELECT id, child_id, service_id, day, state, previous, accepted_at, cutoff_at, late, actor_name, channel,
                    receipt_code, reason
-            FROM meal_changes WHERE installation_id = p_inst AND request_key = ANY (p_keys)) x),
-        'states', (SELECT json_agg(x) FROM (
-            SELECT DISTINCT ON (child_id, day) id, child_id, service_id, day, state, previous, accepted_at, cutoff_at,
+            FROM meal_changes WHERE installation_id = p_inst AND request_key = k.key) x),
+        'states', (SELECT json_agg(x) FROM unnest(p_children) AS k(id) CROSS JOIN LATERAL (
+            SELECT DISTINCT ON (day) id, child_id, service_id, day, state, previous, accepted_at, cutoff_at,
                    late, actor_name, channel, receipt_code, reason
             FROM meal_changes
-            WHERE installation_id = p_inst AND child_id = ANY (p_children) AND service_id = p_service
+            WHERE installation_id = p_inst AND child_id = k.id AND service_id = p_service
               AND day BETWEEN p_from AND p_to
-            ORDER BY child_id, day, accepted_at DESC, id DESC) x))
+            ORDER BY day, accepted_at DESC, id DESC) x))
     INTO out;
     RETURN out;
 END
