@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
@@ -156,6 +155,15 @@ type MealRequest struct {
 	// acting account, and for an office change every guardian's account,
 	// that asked for receipts by e-mail.
 	Receipt func(ctx context.Context, tx *sql.Tx, accountID int64, code string) error
+	// Viewer, for a parent, is the account's adult: the children must be
+	// reachable through its guardianships (booking_change.go). ActorName
+	// may then be left empty: the adult's name.
+	Viewer *MealViewer
+	// Audit, when set, is the audit row of the request, written in its
+	// transaction with the outcome ("success", "unchanged", "replay",
+	// "refused") and, in Detail, the receipt and the reason refused; a
+	// refusal commits it (and nothing else).
+	Audit *AuditEvent
 	// now pins booking_now() in the transaction: tests only (export_test.go).
 	now string
 }
@@ -186,6 +194,8 @@ type MealResult struct {
 	Replay     bool         // the request had been accepted before: nothing done now
 	Charges    []int64      // ledger entries created
 	Refunds    []int64
+	Names      map[int64]string // the children's first names, by ID
+	ActorName  string
 }
 
 // Cutoff is the earliest cut-off among the changed days.
@@ -246,19 +256,33 @@ func (s *Store) ChangeMeals(ctx context.Context, r MealRequest) (MealResult, err
 	}
 	children := append([]int64(nil), r.ChildIDs...)
 	sort.Slice(children, func(i, j int) bool { return children[i] < children[j] })
+	var decided error // a refusal, committed with its audit row
+	prep := s.txPrep()
+	prep.warm(ctx, qMealRequestState, qMealRequestWrite)
 	err := s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		res, err = changeMealsTx(ctx, tx, r, children)
+		res, err = changeMealsTx(ctx, prep, tx, r, children)
+		if r.Audit != nil && refused(err) {
+			decided, err = err, nil
+		}
 		return err
 	})
+	if err == nil {
+		err = decided
+	}
 	if err != nil {
-		var refusal *BookingRefusal
-		if !errors.As(err, &refusal) && !errors.Is(err, ErrBookingDisabled) && !errors.Is(err, ErrNoBookableDay) {
+		if !refused(err) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrStaleLink) {
 			err = fmt.Errorf("change meals: %w", err)
 		}
-		return MealResult{}, err
+		return MealResult{Names: res.Names, ActorName: res.ActorName}, err
 	}
 	return res, nil
+}
+
+// refused tells a refusal of the rules from a failure.
+func refused(err error) bool {
+	var refusal *BookingRefusal
+	return errors.As(err, &refusal) || errors.Is(err, ErrBookingDisabled) || errors.Is(err, ErrNoBookableDay)
 }
 
 func mealKey(r MealRequest, child int64, day time.Time) string {
@@ -266,179 +290,6 @@ func mealKey(r MealRequest, child int64, day time.Time) string {
 }
 
 const mealChangeCols = `id, child_id, service_id, day, state, previous, accepted_at, cutoff_at, late, actor_name, channel, receipt_code, reason`
-
-func changeMealsTx(ctx context.Context, tx *sqlx.Tx, r MealRequest, children []int64) (MealResult, error) {
-	var res MealResult
-	if r.now != "" {
-		if _, err := tx.ExecContext(ctx, `SELECT set_config('genitori.booking_now', $1, true)`, r.now); err != nil {
-			return res, err
-		}
-	}
-	settings, err := bookingSettings(ctx, tx, r.InstallationID, r.ServiceID)
-	if err != nil {
-		return res, err
-	}
-	if !settings.Enabled {
-		return res, ErrBookingDisabled
-	}
-	if r.Target == booking.Plain && settings.PlainMaxDays == 0 {
-		return res, &BookingRefusal{Reason: "plain_limit", ChildID: children[0], Day: r.From}
-	}
-	// One child at a time, whoever acts for it: the lock orders the
-	// changes, and the clock is read after it.
-	var locked []int64
-	if err := tx.SelectContext(ctx, &locked, `SELECT id FROM children WHERE installation_id = $1 AND id = ANY($2)
-		ORDER BY id FOR NO KEY UPDATE`, r.InstallationID, pq.Array(children)); err != nil {
-		return res, err
-	}
-	if len(locked) != len(children) {
-		return res, ErrNotFound
-	}
-	// A replay finds what the first request did.
-	var keys []string
-	for _, c := range children {
-		for d := r.From; !d.After(r.To); d = d.AddDate(0, 0, 1) {
-			keys = append(keys, mealKey(r, c, d))
-		}
-	}
-	var done []MealChange
-	if err := tx.SelectContext(ctx, &done, `SELECT `+mealChangeCols+` FROM meal_changes
-		WHERE installation_id = $1 AND request_key = ANY($2) ORDER BY child_id, day`, r.InstallationID, pq.Array(keys)); err != nil {
-		return res, err
-	}
-	if len(done) > 0 {
-		return MealResult{Receipt: done[0].ReceiptCode, AcceptedAt: done[0].AcceptedAt, Changes: done, Replay: true}, nil
-	}
-	var now time.Time
-	if err := tx.GetContext(ctx, &now, `SELECT booking_now()`); err != nil {
-		return res, err
-	}
-	now = now.In(calendar.Rome)
-	res.AcceptedAt = now
-	today := booking.Today(now)
-	cal, err := schoolCalendar(ctx, tx, r.InstallationID, r.From.AddDate(0, 0, -70), r.To.AddDate(0, 0, 70))
-	if err != nil {
-		return res, err
-	}
-	rules := settings.Rules()
-	code, err := receiptCode()
-	if err != nil {
-		return res, err
-	}
-	for _, child := range children {
-		var periods []struct {
-			From time.Time `db:"starts_on"`
-			To   time.Time `db:"ends_on"`
-		}
-		if err := tx.SelectContext(ctx, &periods, `SELECT starts_on, ends_on FROM enrollments
-			WHERE installation_id = $1 AND child_id = $2 AND service_id = $3 AND starts_on <= $5 AND ends_on >= $4`,
-			r.InstallationID, child, r.ServiceID, r.From, r.To); err != nil {
-			return res, err
-		}
-		enrolled := func(d time.Time) bool {
-			for _, p := range periods {
-				if !d.Before(calendar.DateOf(p.From)) && !d.After(calendar.DateOf(p.To)) {
-					return true
-				}
-			}
-			return false
-		}
-		states, err := currentStates(ctx, tx, r.InstallationID, child, r.ServiceID, r.From.AddDate(0, 0, -70), r.To.AddDate(0, 0, 70))
-		if err != nil {
-			return res, err
-		}
-		stateOf := func(d time.Time) string {
-			if m, ok := states[d]; ok {
-				return m.State
-			}
-			return settings.Default()
-		}
-		for d := r.From; !d.After(r.To); d = d.AddDate(0, 0, 1) {
-			if !cal.SchoolDay(d) || !enrolled(d) {
-				continue
-			}
-			cutoff := rules.Cutoff(cal, d)
-			refuse := func(reason string) error {
-				return &BookingRefusal{Reason: reason, ChildID: child, Day: d, Cutoff: cutoff, Opens: rules.Opens(cal, d),
-					Limit: settings.DaysAhead, Now: now}
-			}
-			late := false
-			switch {
-			case d.Before(today):
-				return res, refuse("past")
-			case d.After(today.AddDate(0, 0, settings.DaysAhead)):
-				return res, refuse("ahead")
-			}
-			switch rules.Check(cal, d, now) {
-			case booking.TooLate:
-				if r.Channel != ChannelOffice || r.Reason == "" {
-					return res, refuse(booking.TooLate)
-				}
-				late = true
-			case booking.TooEarly:
-				if r.Channel != ChannelOffice {
-					return res, refuse(booking.TooEarly)
-				}
-			}
-			prev := stateOf(d)
-			if prev == r.Target {
-				m := states[d]
-				m.ChildID, m.ServiceID, m.Day, m.State = child, r.ServiceID, d, prev
-				res.Unchanged = append(res.Unchanged, m)
-				continue
-			}
-			if r.Target == booking.Plain {
-				run := cal.PlainRun(d, func(o time.Time) bool { return stateOf(o) == booking.Plain })
-				if run > settings.PlainMaxDays {
-					e := refuse("plain_limit")
-					e.(*BookingRefusal).Limit = settings.PlainMaxDays
-					return res, e
-				}
-			}
-			var m MealChange
-			if err := tx.GetContext(ctx, &m, `
-				INSERT INTO meal_changes (installation_id, child_id, service_id, day, state, previous, accepted_at, cutoff_at,
-					late, account_id, actor_name, channel, receipt_code, request_key, reason)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, 0), $11, $12, $13, $14, $15)
-				RETURNING `+mealChangeCols,
-				r.InstallationID, child, r.ServiceID, d, r.Target, prev, now, cutoff, late, r.AccountID, r.ActorName,
-				r.Channel, code, mealKey(r, child, d), r.Reason); err != nil {
-				return res, err
-			}
-			states[d] = m
-			res.Changes = append(res.Changes, m)
-			if err := mirrorAttendance(ctx, tx, r, child, d, now); err != nil {
-				return res, err
-			}
-			if err := mealLedger(ctx, tx, r, settings, child, d, late, today, &res); err != nil {
-				return res, err
-			}
-		}
-	}
-	if len(res.Changes) == 0 && len(res.Unchanged) == 0 {
-		return res, ErrNoBookableDay
-	}
-	if len(res.Changes) > 0 {
-		res.Receipt = code
-		if r.Receipt != nil {
-			var to []int64
-			if err := tx.SelectContext(ctx, &to, `
-				SELECT b.account_id FROM booking_receipt_emails b
-				WHERE b.installation_id = $1 AND (b.account_id = $2 OR ($3 AND b.account_id IN (
-				      SELECT a.id FROM accounts a JOIN guardianships g ON g.installation_id = a.installation_id AND g.adult_id = a.adult_id
-				      WHERE a.installation_id = $1 AND g.child_id = ANY($4))))
-				ORDER BY 1`, r.InstallationID, r.AccountID, r.Channel == ChannelOffice, pq.Array(children)); err != nil {
-				return res, err
-			}
-			for _, acc := range to {
-				if err := r.Receipt(ctx, tx.Tx, acc, code); err != nil {
-					return res, err
-				}
-			}
-		}
-	}
-	return res, nil
-}
 
 // ReceiptLine is one day of a receipt, as the e-mail lists it.
 type ReceiptLine struct {
@@ -462,30 +313,6 @@ func (s *Store) MealReceipt(ctx context.Context, installationID int64, code stri
 		err = ErrNotFound
 	}
 	return out, wrap("meal receipt "+code, err)
-}
-
-// mirrorAttendance keeps the attendance record of the day in step, so the
-// calendar and the class register read the booking: a cancelled meal is an
-// absence notified, a booked or plain one is booked. A day the register has
-// already recorded (present, absent) is left as it is.
-func mirrorAttendance(ctx context.Context, tx *sqlx.Tx, r MealRequest, child int64, day, now time.Time) error {
-	status := calendar.Booked
-	if r.Target == booking.Cancelled {
-		status = calendar.AbsenceNotified
-	}
-	source, name := "parent", ""
-	if r.Channel == ChannelOffice {
-		source, name = "staff", r.ActorName
-	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO attendance (installation_id, child_id, service_id, day, status, source, recorded_by, recorded_by_name, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, 0), $8, $9)
-		ON CONFLICT (installation_id, child_id, service_id, day) DO UPDATE
-		SET status = EXCLUDED.status, source = EXCLUDED.source, recorded_by = EXCLUDED.recorded_by,
-		    recorded_by_name = EXCLUDED.recorded_by_name, recorded_at = EXCLUDED.recorded_at
-		WHERE attendance.status IN ('booked', 'absence_notified')`,
-		r.InstallationID, child, r.ServiceID, day, status, source, r.AccountID, name, now)
-	return err
 }
 
 // mealLedger: a cancelled day's live charge is refunded; a day booked (or

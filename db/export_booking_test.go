@@ -23,3 +23,8 @@ func init() {
 		ORDER BY child_id, accepted_at DESC, id DESC`
 	PlanQueries["meal days of a child"] = qMealDaysOfChild
 }
+
+func init() {
+	PageQueries["meal request"] = qMealRequestState
+	PlanQueries["meal request write"] = qMealRequestWrite
+}

@@ -125,3 +125,56 @@ func (q stmtQuerier) QueryRowxContext(ctx context.Context, query string, args ..
 	}
 	return st.QueryRowxContext(ctx, args...)
 }
+
+// txPrep runs statements in a transaction as the pool's cached prepared
+// statements: database/sql prepares one on the transaction's connection the
+// first time it runs there and reuses it after, so each run is one round
+// trip (the meal request's statements, booking_change.go). The zero value
+// runs them unprepared.
+type txPrep struct {
+	c  *stmtCache
+	db *sqlx.DB
+}
+
+func (s *Store) txPrep() txPrep { return txPrep{&s.stmts, s.db} }
+
+// warm prepares the statements on the pool before the transaction begins:
+// preparing one there the first time takes a second connection, which a
+// transaction holding its own must not wait for (a full pool of them would
+// wait for each other). An error is left for the statement to meet.
+func (p txPrep) warm(ctx context.Context, queries ...string) {
+	if p.c == nil || p.c.off.Load() {
+		return
+	}
+	for _, q := range queries {
+		_, _ = p.c.stmt(ctx, p.db, q)
+	}
+}
+
+func (p txPrep) queryRow(ctx context.Context, tx *sqlx.Tx, query string, args ...any) *sqlx.Row {
+	if p.c == nil || p.c.off.Load() {
+		return tx.QueryRowxContext(ctx, query, args...)
+	}
+	p.c.mu.Lock()
+	st, ok := p.c.m[stmtKey{p.db, query}]
+	p.c.mu.Unlock()
+	if !ok {
+		// not warmed (or its preparation failed): unprepared, on the
+		// transaction's own connection
+		return tx.QueryRowxContext(ctx, query, args...)
+	}
+	return tx.StmtxContext(ctx, st).QueryRowxContext(ctx, args...)
+}
+
+// execPrepared runs a write outside a transaction as a cached prepared
+// statement: one round trip (the session saved with a flash message).
+func (s *Store) execPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.stmts.off.Load() {
+		return s.db.ExecContext(ctx, query, args...)
+	}
+	st, err := s.stmts.stmt(ctx, s.db, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}

@@ -53,7 +53,7 @@ func seedDemoBooking(ctx context.Context, tx *sqlx.Tx, inst int64, today time.Ti
 		r := MealRequest{InstallationID: inst, ChildIDs: []int64{children[c.child]}, ServiceID: mensa,
 			From: days[c.from], To: days[c.to], Target: c.target, AccountID: accounts[c.account], ActorName: c.name,
 			Channel: ChannelParent, RequestKey: fmt.Sprintf("seed-%d", i), now: evening.Add(time.Duration(i) * time.Minute).Format(time.RFC3339Nano)}
-		if _, err := changeMealsTx(ctx, tx, r, r.ChildIDs); err != nil {
+		if _, err := changeMealsTx(ctx, txPrep{}, tx, r, r.ChildIDs); err != nil {
 			return fmt.Errorf("seed meal change %s: %w", c.child, err)
 		}
 	}

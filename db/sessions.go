@@ -24,7 +24,7 @@ type SessionRow struct {
 // SaveSession inserts or updates a session. installationID and accountID of 0
 // mean none.
 func (s *Store) SaveSession(ctx context.Context, row *SessionRow) error {
-	_, err := s.db.ExecContext(ctx, `
+	_, err := s.execPrepared(ctx, `
 		INSERT INTO sessions (token_hash, installation_id, account_id, data, user_agent, ip, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (token_hash) DO UPDATE SET

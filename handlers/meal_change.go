@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -56,32 +57,38 @@ func (h *Handler) mealChange(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
-	// one statement: the adult, the guardianship check, the enrollment (db/page_calendar.go)
 	dayPage := db.CalendarQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked,
 		ChildID: childID, ServiceID: serviceID, First: day, Last: day, Day: day}
-	pg, err := h.store.CalendarPage(ctx, dayPage)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	if !h.familyAdultOf(c, pg.Adult) {
-		return
-	}
-	if pg.Child == nil || pg.Enrollment == nil {
-		h.renderError(c, http.StatusNotFound, nil)
-		return
-	}
-	adult, child := pg.Adult, pg.Child
 	target, ok := mealTarget(c)
 	if !ok {
+		// the guardianship answers first, as it always has: 404, then 400
+		pg, err := h.store.CalendarPage(ctx, dayPage)
+		if err != nil {
+			h.renderError(c, http.StatusInternalServerError, err)
+			return
+		}
+		if !h.familyAdultOf(c, pg.Adult) {
+			return
+		}
+		if pg.Child == nil || pg.Enrollment == nil {
+			h.renderError(c, http.StatusNotFound, nil)
+			return
+		}
 		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
+	// the request's transaction checks the guardianship itself (the child
+	// reachable through the viewer's, enrolled in the service: as the
+	// calendar page) and writes the audit row (db/booking_change.go)
 	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
-		Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
+		Target: target, AccountID: acc.ID, Channel: db.ChannelParent, RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID),
+		Viewer: &db.MealViewer{AdultID: adultID, LinkedFiscalCode: linked, Enrolled: true}}
+	req.Audit = h.mealAudit(c, req)
 	res, err := h.store.ChangeMeals(ctx, req)
-	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
+	if !h.mealViewerOK(c, err) {
+		return
+	}
+	msg, refused, err := h.mealOutcome(c, req, []string{res.Names[childID]}, res, err)
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
@@ -94,9 +101,14 @@ func (h *Handler) mealChange(c *gin.Context) {
 		h.mealRedirect(c, msg, refused, back)
 		return
 	}
-	// the day as it is now, in one statement again
-	if pg, err = h.store.CalendarPage(ctx, dayPage); err != nil {
+	// the day as it is now: the page statement
+	pg, err := h.store.CalendarPage(ctx, dayPage)
+	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if pg.Child == nil || pg.Settings == nil {
+		h.renderError(c, http.StatusInternalServerError, fmt.Errorf("calendar page of child %d after a meal change: %w", childID, db.ErrNotFound))
 		return
 	}
 	v := h.mealDayOf(c, pg, day, c.PostForm("ritorno") == "calendario")
@@ -157,20 +169,47 @@ func mealRefusal(c *gin.Context) string {
 	return strings.Join(out, " ")
 }
 
-// mealOutcome audits a request and words its answer: the receipt, or why
-// it was refused. err is returned only for a failure of the server.
-func (h *Handler) mealOutcome(c *gin.Context, req db.MealRequest, names []string, res db.MealResult, err error) (string, bool, error) {
-	b := h.base(c)
+// mealAudit is the audit row of a request, its outcome (and receipt) to
+// be filled.
+func (h *Handler) mealAudit(c *gin.Context, req db.MealRequest) *db.AuditEvent {
 	detail := map[string]any{"children": req.ChildIDs, "service": req.ServiceID, "from": req.From.Format(time.DateOnly),
 		"to": req.To.Format(time.DateOnly), "state": req.Target, "channel": req.Channel}
 	if req.Reason != "" {
 		detail["reason"] = req.Reason
 	}
 	acc := currentAccount(c)
+	return &db.AuditEvent{InstallationID: req.InstallationID, AccountID: acc.ID, Actor: acc.Username,
+		Action: "meal_change", IP: c.ClientIP(), Detail: detail}
+}
+
+// mealViewerOK answers a request whose transaction found the viewer's link
+// stale (to the family home, as every family page) or the child not the
+// viewer's (404). It returns false when it answered.
+func (h *Handler) mealViewerOK(c *gin.Context, err error) bool {
+	switch {
+	case errors.Is(err, db.ErrStaleLink):
+		redirect(c, "/"+installation(c).Code+"/famiglia")
+		return false
+	case errors.Is(err, db.ErrNotFound):
+		h.renderError(c, http.StatusNotFound, nil)
+		return false
+	}
+	return true
+}
+
+// mealOutcome audits a request and words its answer: the receipt, or why
+// it was refused. err is returned only for a failure of the server.
+func (h *Handler) mealOutcome(c *gin.Context, req db.MealRequest, names []string, res db.MealResult, err error) (string, bool, error) {
+	b := h.base(c)
+	e := h.mealAudit(c, req)
+	detail := e.Detail
 	audit := func(outcome string) {
+		if req.Audit != nil {
+			return // written in the request's transaction, with its outcome
+		}
 		detail["receipt"] = res.Receipt
-		h.audit(c, db.AuditEvent{InstallationID: req.InstallationID, AccountID: acc.ID, Actor: acc.Username,
-			Action: "meal_change", Outcome: outcome, Detail: detail})
+		e.Outcome = outcome
+		h.audit(c, *e)
 	}
 	var refusal *db.BookingRefusal
 	switch {

@@ -3,10 +3,12 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/booking"
 	"portalegenitori/internal/calendar"
 )
 
@@ -15,8 +17,8 @@ import (
 // each (a week of illness, a family trip), in one transaction: all of it or
 // nothing. It answers like mealChange; with htmx the whole panel is swapped.
 func (h *Handler) mealRange(c *gin.Context) {
-	adult := h.familyAdult(c)
-	if adult == nil {
+	adultID, linked, ok := h.familyViewer(c)
+	if !ok {
 		return
 	}
 	inst := installation(c)
@@ -34,31 +36,19 @@ func (h *Handler) mealRange(c *gin.Context) {
 	if c.PostForm("al") == "" {
 		to, okTo = from, okFrom
 	}
-	settings, err := h.mealSettings(c)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	// "bambino" values are child:service pairs of the viewer's children.
+	// "bambino" values are child:service pairs of the viewer's children:
+	// each request's transaction checks the guardianship (a child of
+	// another family is 404) and the service's rules
 	byService := map[int64][]int64{}
-	var names []string
+	var order []int64 // the children in the form's order, for the answer
 	for _, v := range c.PostFormArray("bambino") {
 		childID, serviceID, ok := splitPair(v)
 		if !ok {
 			h.renderError(c, http.StatusNotFound, nil)
 			return
 		}
-		child, err := h.store.ChildOfAdult(ctx, inst.ID, adult.ID, childID)
-		if err != nil {
-			h.notFoundOr(c, err)
-			return
-		}
-		if _, ok := settings[serviceID]; !ok {
-			h.renderError(c, http.StatusNotFound, nil)
-			return
-		}
 		byService[serviceID] = append(byService[serviceID], childID)
-		names = append(names, child.FirstName)
+		order = append(order, childID)
 	}
 	var msg string
 	refused := true // bad input, until a request is decided
@@ -77,12 +67,34 @@ func (h *Handler) mealRange(c *gin.Context) {
 		key := formKey(c)
 		// one request per service (the mensa in practice): each is its own
 		// transaction with its own receipt
+		type done struct {
+			req db.MealRequest
+			res db.MealResult
+			err error
+		}
+		var all []done
+		names := map[int64]string{}
 		for serviceID, children := range byService {
 			req := db.MealRequest{InstallationID: inst.ID, ChildIDs: children, ServiceID: serviceID, From: from, To: to,
-				Target: target, AccountID: acc.ID, ActorName: adult.FirstName + " " + adult.LastName, Channel: db.ChannelParent,
-				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10), Receipt: h.mealReceipt(inst.ID)}
+				Target: target, AccountID: acc.ID, Channel: db.ChannelParent,
+				RequestKey: key + "-" + strconv.FormatInt(serviceID, 10), Receipt: h.mealReceipt(inst.ID),
+				Viewer: &db.MealViewer{AdultID: adultID, LinkedFiscalCode: linked, Bookable: true}}
+			req.Audit = h.mealAudit(c, req)
 			res, err := h.store.ChangeMeals(ctx, req)
-			m, no, err := h.mealOutcome(c, req, names, res, err)
+			if !h.mealViewerOK(c, err) {
+				return
+			}
+			for id, n := range res.Names {
+				names[id] = n
+			}
+			all = append(all, done{req, res, err})
+		}
+		var who []string
+		for _, id := range order {
+			who = append(who, names[id])
+		}
+		for _, d := range all {
+			m, no, err := h.mealOutcome(c, d.req, who, d.res, d.err)
 			refused = refused || no
 			if err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
@@ -98,14 +110,23 @@ func (h *Handler) mealRange(c *gin.Context) {
 		h.mealRedirect(c, msg, refused, back)
 		return
 	}
-	kids, err := h.familyChildren(c, adult, db.SchoolYearOf(today()), calendar.MonthOf(today()))
+	// the panel as it is now: the family home's statement
+	now := time.Now().In(calendar.Rome)
+	mealFrom := booking.Today(now)
+	month := calendar.MonthOf(today())
+	pg, err := h.store.FamilyPage(ctx, db.FamilyQuery{InstallationID: inst.ID, AdultID: adultID, AccountID: acc.ID,
+		LinkedFiscalCode: linked, SchoolYear: db.SchoolYearOf(today()), MonthFirst: month.First(), MonthLast: month.Last(),
+		MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays)})
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
 	}
-	p, err := h.mealPanel(c, kids)
-	if err != nil || p == nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	if !h.familyAdultOf(c, pg.Adult) {
+		return
+	}
+	p := h.mealPanelOf(c, pg, familyChildrenOf(c, pg, adultID), now, mealFrom)
+	if p == nil {
+		h.renderError(c, http.StatusInternalServerError, nil)
 		return
 	}
 	p.Flash = msg

@@ -13,6 +13,7 @@ import (
 
 	"portalegenitori/db/dbtest"
 	"portalegenitori/handlers"
+	"portalegenitori/internal/calendar"
 	"portalegenitori/internal/config"
 )
 
@@ -51,6 +52,26 @@ func TestPageRoundTrips(t *testing.T) {
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	htmx := []string{"HX-Request", "true", "HX-Target", "calendar"}
 	key := 0
+	nextKey := func() string { key++; return fmt.Sprintf("test-rt-%04d", key) }
+	// a school day beyond the 30 days ahead a parent may change
+	var farDay time.Time
+	for d := day.AddDate(0, 0, 31); farDay.IsZero() && d.Before(day.AddDate(0, 0, 90)); d = d.AddDate(0, 0, 1) {
+		var closed bool
+		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = (SELECT id FROM installations WHERE code = 'demo') AND day = $1)`, d)
+		if calendar.ServiceWeekday(d) && !closed {
+			farDay = d
+		}
+	}
+	// every meal request changes its days: the target alternates
+	last := "booked"
+	flip := func() string {
+		last = map[string]string{"booked": "cancelled", "cancelled": "booked"}[last]
+		return last
+	}
+	rangeForm := func() url.Values {
+		return url.Values{"bambino": {fmt.Sprintf("%d:%d", f.luca, f.mensa)}, "dal": {day.Format(time.DateOnly)},
+			"al": {day.AddDate(0, 0, 6).Format(time.DateOnly)}, "stato": {flip()}, "chiave": {nextKey()}}
+	}
 	monthTag := mario.get(f.cal(f.luca, f.mensa, "mese=2026-10"), htmx...).header.Get("ETag")
 	if monthTag == "" {
 		t.Fatal("the calendar month fragment has no ETag")
@@ -82,15 +103,30 @@ func TestPageRoundTrips(t *testing.T) {
 		{"calendar month, 304", 1, func() page {
 			return mario.get(f.cal(f.luca, f.mensa, "mese=2026-10"), append([]string{"If-None-Match", monthTag}, htmx...)...)
 		}, http.StatusNotModified},
-		{"meal change (htmx)", 20, func() page {
-			key++
-			return mario.post(mealURL(f.luca, f.mensa, day), url.Values{"stato": {[]string{"cancelled", "booked"}[key%2]},
-				"chiave": {fmt.Sprintf("test-rt-%04d", key)}, "ritorno": {"famiglia"}}, "HX-Request", "true")
+		// the meal change (db/booking_change.go): the session, BEGIN, the
+		// statement that checks the guardianship, locks the child and reads
+		// the clock and the day, the statement that writes the change, the
+		// attendance, the refund and the audit row, COMMIT; with htmx the
+		// day's box from the calendar page statement, without JavaScript
+		// the session saved with the receipt as its flash message
+		{"meal change (htmx)", 6, func() page {
+			return mario.post(mealURL(f.luca, f.mensa, day), url.Values{"stato": {flip()},
+				"chiave": {nextKey()}, "ritorno": {"famiglia"}}, "HX-Request", "true")
 		}, http.StatusOK},
-		{"meal change (no JS)", 29, func() page {
-			key++
-			return mario.post(mealURL(f.luca, f.mensa, day), mealForm([]string{"cancelled", "booked"}[key%2], fmt.Sprintf("test-rt-%04d", key)))
+		{"meal change (no JS)", 6, func() page {
+			return mario.post(mealURL(f.luca, f.mensa, day), mealForm(flip(), nextKey()))
 		}, http.StatusSeeOther},
+		// a week: the same two statements, whatever the number of days; with
+		// htmx the panel from the family home's statement
+		{"meal range (htmx)", 6, func() page {
+			return mario.post("/demo/pasti/periodo", rangeForm(), "HX-Request", "true")
+		}, http.StatusOK},
+		{"meal range (no JS)", 6, func() page { return mario.post("/demo/pasti/periodo", rangeForm()) }, http.StatusSeeOther},
+		// refused (beyond the days ahead): the audit row alone is written
+		{"meal change refused (htmx)", 6, func() page {
+			return mario.post(mealURL(f.luca, f.mensa, farDay), url.Values{"stato": {"cancelled"},
+				"chiave": {nextKey()}, "ritorno": {"famiglia"}}, "HX-Request", "true")
+		}, http.StatusOK},
 	}
 	for _, c := range cases {
 		// the least of three: the first use on a connection prepares the
@@ -110,6 +146,26 @@ func TestPageRoundTrips(t *testing.T) {
 		if best > c.max {
 			t.Errorf("%s: %d round trips, want at most %d; the last run sent:\n%s", c.name, best, c.max, strings.Join(texts, "\n"))
 		}
+	}
+	// each meal request measured changed its days (or was refused)
+	for outcome, want := range map[string]int{"success": 12, "unchanged": 0, "replay": 0, "refused": 3} {
+		if n := auditCount(t, e.store, "meal_change", outcome); n != want {
+			t.Errorf("%d meal requests audited %s, want %d", n, outcome, want)
+		}
+	}
+	// with the receipt by e-mail: River inserts its job in the transaction
+	e.store.DB().MustExec(`INSERT INTO booking_receipt_emails (installation_id, account_id)
+		SELECT installation_id, id FROM accounts WHERE username = 'mario.rossi'`)
+	bestMail := int64(1 << 62)
+	for range 3 {
+		rt.Texts()
+		t0 := rt.Trips()
+		wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm(flip(), nextKey())), http.StatusSeeOther)
+		bestMail = min(bestMail, rt.Trips()-t0)
+	}
+	t.Logf("%-26s %2d round trips", "meal change, e-mail receipt", bestMail)
+	if bestMail > 8 {
+		t.Errorf("meal change with the receipt by e-mail: %d round trips, want at most 8; the last run sent:\n%s", bestMail, strings.Join(rt.Texts(), "\n"))
 	}
 	// a Comune without tariffs by ISEE, enrolment windows or menus: the
 	// same session and statement, and no panel

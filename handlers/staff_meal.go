@@ -89,6 +89,7 @@ func (h *Handler) staffMealChange(c *gin.Context) {
 	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
 		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: reason,
 		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
+	req.Audit = h.mealAudit(c, req) // written in the change's transaction
 	res, err := h.store.ChangeMeals(ctx, req)
 	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
 	if err != nil {
