@@ -394,6 +394,32 @@ func childMenusSQL(children, from, to string) string {
 		ORDER BY d.day, c.id, mi.course, e.starts_on DESC, m.valid_from DESC`)
 }
 
+// childMenusPart is childMenusSQL as a page statement's part: a JSON list
+// whose allergens travel as one string (scanJSON fills no string arrays).
+func childMenusPart(children, from, to string) string {
+	return `(SELECT json_agg((to_jsonb(m) - 'allergens') || jsonb_build_object('allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
+		childMenusSQL(children, from, to) + `) m)`
+}
+
+// pageMenus is a childMenusPart as scanned.
+type pageMenus []struct {
+	ChildMenuCourse
+	Allergens string `db:"allergen_codes"` // "glutine,latte": codes are [a-z_]+
+}
+
+// courses are the menus as ChildMenus returns them.
+func (ms pageMenus) courses() []ChildMenuCourse {
+	var out []ChildMenuCourse
+	for _, m := range ms {
+		if m.Allergens != "" {
+			m.ChildMenuCourse.Allergens = strings.Split(m.Allergens, ",")
+		}
+		out = append(out, m.ChildMenuCourse)
+	}
+	sortChildMenus(out)
+	return out
+}
+
 // sortChildMenus orders the courses by day, child and the order they are
 // served.
 func sortChildMenus(out []ChildMenuCourse) {

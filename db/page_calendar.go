@@ -24,6 +24,7 @@ type CalendarPage struct {
 	DayRecord  *AttendanceDetail // the chosen day's record, if any
 	Settings   *BookingSettings  // the service's booking rules
 	History    []MealChange      // the chosen day's meal changes, oldest first
+	Menus      []ChildMenuCourse // the chosen day's menu (ChildMenus), for a mensa service
 	meal       mealInputs
 }
 
@@ -48,7 +49,7 @@ type CalendarQuery struct {
 // The guardianship check is the join ad → g → c: every part after it reads
 // through ch (the child reachable from the viewer) or en (its enrollment),
 // so another family's child yields nothing but the viewer's adult.
-const qCalendarPage = `
+var qCalendarPage = `
 WITH ad AS (
 	SELECT installation_id, id, fiscal_code, first_name, last_name, email, mobile
 	FROM adults WHERE installation_id = $1 AND id = $2
@@ -117,7 +118,8 @@ SELECT
 	(SELECT json_agg(x ORDER BY x.accepted_at, x.id) FROM (
 		SELECT ` + mealChangeCols + ` FROM meal_changes
 		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day = $7
-		  AND (SELECT enabled FROM bs)) x) AS history`
+		  AND (SELECT enabled FROM bs)) x) AS history,
+	` + childMenusPart("c.id = (SELECT child_id FROM en) AND (SELECT service_kind FROM en) = 'mensa'", "$7", "$7") + ` AS menus`
 
 // CalendarPage reads the calendar page in one statement.
 func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPage, error) {
@@ -129,11 +131,11 @@ func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPag
 		Adult, Child, Enrollment, Records, Closures, Entries []byte
 		Charged                                              int64
 		Others, DayRecord, Settings                          []byte
-		MealPeriods, MealStates, History                     []byte
+		MealPeriods, MealStates, History, Menus              []byte
 	}
 	err := s.pageDB(ctx).QueryRowxContext(ctx, qCalendarPage, q.InstallationID, q.AdultID, q.ChildID, q.ServiceID,
 		q.First, q.Last, day, q.LinkedFiscalCode).Scan(&raw.Adult, &raw.Child, &raw.Enrollment, &raw.Records, &raw.Closures,
-		&raw.Entries, &raw.Charged, &raw.Others, &raw.DayRecord, &raw.Settings, &raw.MealPeriods, &raw.MealStates, &raw.History)
+		&raw.Entries, &raw.Charged, &raw.Others, &raw.DayRecord, &raw.Settings, &raw.MealPeriods, &raw.MealStates, &raw.History, &raw.Menus)
 	if err != nil {
 		return nil, fmt.Errorf("calendar page of child %d: %w", q.ChildID, err)
 	}
@@ -162,6 +164,11 @@ func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPag
 			return nil, err
 		}
 	}
+	var menus pageMenus
+	if err := scanJSON(raw.Menus, &menus); err != nil {
+		return nil, err
+	}
+	p.Menus = menus.courses()
 	for _, c := range p.meal.closed {
 		if !c.Day.Before(q.First) {
 			p.Closures = append(p.Closures, c)

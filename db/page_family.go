@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -119,8 +118,7 @@ SELECT
 		WHERE r.installation_id = $1 AND r.id IN (
 			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
 			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,
-	(SELECT json_agg((to_jsonb(m) - 'allergens') || jsonb_build_object('allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
-	childMenusSQL("c.id IN (SELECT id FROM kids)", "$10", "$10") + `) m) AS menus,
+	` + childMenusPart("c.id IN (SELECT id FROM kids)", "$10", "$10") + ` AS menus,
 	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
 		WHERE ms.installation_id = $1 AND m.valid_from <= $7::date + 1 AND m.valid_to >= $7::date - 1
 		  AND ms.school_id IN (SELECT c.school_id FROM children c WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids))) AS panel_menus`
@@ -149,10 +147,7 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		return nil, err
 	}
 	var tariffs []tariffRow
-	var menus []struct {
-		ChildMenuCourse
-		Allergens string `db:"allergen_codes"` // "glutine,latte": codes are [a-z_]+
-	}
+	var menus pageMenus
 	var balances []struct {
 		ID     int64 `db:"id"`
 		Amount int64 `db:"amount_cents"`
@@ -170,13 +165,7 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 	if len(tariffs) > 0 {
 		p.Tariffs = tariffsOf(tariffs)
 	}
-	for _, m := range menus {
-		if m.Allergens != "" {
-			m.ChildMenuCourse.Allergens = strings.Split(m.Allergens, ",")
-		}
-		p.Menus = append(p.Menus, m.ChildMenuCourse)
-	}
-	sortChildMenus(p.Menus)
+	p.Menus = menus.courses()
 	p.Balances = make(map[int64]int64, len(balances))
 	for _, b := range balances {
 		p.Balances[b.ID] = b.Amount

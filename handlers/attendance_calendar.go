@@ -180,7 +180,7 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		}
 		v.Day = d
 		v.Meal = h.calendarMealDayOf(c, pg, day)
-		if v.Menu, err = h.calendarMenuDay(c, child, enr, day); err != nil {
+		if v.Menu, err = h.calendarMenuDay(c, child, enr, day, pg.Menus); err != nil {
 			h.renderError(c, http.StatusInternalServerError, err)
 			return
 		}

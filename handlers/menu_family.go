@@ -127,13 +127,9 @@ func (h *Handler) menuTodayOf(c *gin.Context, children []FamilyChild, rows []db.
 
 // calendarMenuDay is the chosen day's menu in the attendance calendar of
 // a mensa; nil for another service or a day without a menu.
-func (h *Handler) calendarMenuDay(c *gin.Context, child *db.ChildSummary, enr *db.Enrollment, day time.Time) (*MenuCourses, error) {
-	if enr.ServiceKind != "mensa" {
+func (h *Handler) calendarMenuDay(c *gin.Context, child *db.ChildSummary, enr *db.Enrollment, day time.Time, rows []db.ChildMenuCourse) (*MenuCourses, error) {
+	if enr.ServiceKind != "mensa" || len(rows) == 0 {
 		return nil, nil
-	}
-	rows, err := h.store.ChildMenus(c.Request.Context(), installation(c).ID, []int64{child.ID}, day, day)
-	if err != nil || len(rows) == 0 {
-		return nil, err
 	}
 	all, err := h.menuAllergens(c)
 	if err != nil {
