@@ -50,6 +50,12 @@ func (h *Handler) mealRange(c *gin.Context) {
 		byService[serviceID] = append(byService[serviceID], childID)
 		order = append(order, childID)
 	}
+	// Each service's request is its own transaction: with more than one,
+	// every pair is checked first, so a pair that must be refused (another
+	// family's child, a service without bookings) leaves nothing written.
+	if len(byService) > 1 && !h.mealPairsOK(c, adultID, byService) {
+		return
+	}
 	var msg string
 	refused := true // bad input, until a request is decided
 	switch {
@@ -116,7 +122,7 @@ func (h *Handler) mealRange(c *gin.Context) {
 	month := calendar.MonthOf(today())
 	pg, err := h.store.FamilyPage(ctx, db.FamilyQuery{InstallationID: inst.ID, AdultID: adultID, AccountID: acc.ID,
 		LinkedFiscalCode: linked, SchoolYear: db.SchoolYearOf(today()), MonthFirst: month.First(), MonthLast: month.Last(),
-		MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays)})
+		MealFrom: mealFrom, MealTo: mealFrom.AddDate(0, 0, mealPanelDays), Today: today()})
 	if err != nil {
 		h.renderError(c, http.StatusInternalServerError, err)
 		return
@@ -168,4 +174,27 @@ func (h *Handler) mealReceipts(c *gin.Context) {
 		key = "meal.receipts.on"
 	}
 	h.flashRedirect(c, tr(c, key), familyPrefix(c)+"/famiglia#meal-days")
+}
+
+// mealPairsOK answers 404 (false) unless every child is the viewer's and
+// every service takes bookings.
+func (h *Handler) mealPairsOK(c *gin.Context, adultID int64, byService map[int64][]int64) bool {
+	settings, err := h.mealSettings(c)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return false
+	}
+	for serviceID, children := range byService {
+		if _, ok := settings[serviceID]; !ok {
+			h.renderError(c, http.StatusNotFound, nil)
+			return false
+		}
+		for _, childID := range children {
+			if _, err := h.store.ChildOfAdult(c.Request.Context(), installation(c).ID, adultID, childID); err != nil {
+				h.notFoundOr(c, err)
+				return false
+			}
+		}
+	}
+	return true
 }

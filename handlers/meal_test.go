@@ -183,6 +183,12 @@ func TestMealRoutesAnswer404ToOtherFamiliesAndComuni(t *testing.T) {
 	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
 	range404.Set("bambino", fmt.Sprintf("%d:%d", f.elena, f.trasporto)) // a service without bookings
 	wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
+	// her own child's mensa with a pair to refuse in another service: each
+	// service is its own transaction, and nothing of either is written
+	for _, bad := range []string{fmt.Sprintf("%d:%d", f.elena, f.trasporto), fmt.Sprintf("%d:%d", f.luca, f.trasporto)} {
+		range404["bambino"] = []string{fmt.Sprintf("%d:%d", f.elena, f.mensa), bad}
+		wantStatus(t, giulia.post("/demo/pasti/periodo", range404), http.StatusNotFound)
+	}
 	var n int
 	mustGet(t, e.store.DB(), &n, `SELECT count(*) FROM meal_changes WHERE request_key LIKE 'test-%'`)
 	if n != 0 {
