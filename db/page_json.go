@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lib/pq"
 )
@@ -28,11 +29,10 @@ import (
 // scanJSON fills dest, a pointer to a struct or to a slice of structs. A
 // JSON null leaves it untouched (nil pointer or slice for the caller).
 func scanJSON(raw []byte, dest any) error {
-	p := jsonParser{b: raw}
-	p.space()
-	if p.i == len(p.b) || p.literal("null") {
+	if isJSONNull(raw) {
 		return nil
 	}
+	p := jsonParser{b: raw}
 	rv := reflect.ValueOf(dest).Elem()
 	var err error
 	if rv.Kind() == reflect.Slice {
@@ -64,11 +64,8 @@ func scanJSONOne[T any](raw []byte) (*T, error) {
 	return &t, nil
 }
 
-func isJSONNull(raw []byte) bool {
-	p := jsonParser{b: raw}
-	p.space()
-	return p.i == len(p.b) || p.literal("null")
-}
+// isJSONNull: SQL NULL (no bytes) or a JSON null, as PostgreSQL writes it.
+func isJSONNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
 
 type fieldKind uint8
 
@@ -397,13 +394,14 @@ func (p *jsonParser) str() (string, error) {
 	return unescape(raw)
 }
 
-// rawStr returns a JSON string as written, with its quotes when it has
-// escapes (for unescape), without them otherwise.
+// rawStr returns a JSON string as written, with its quotes when it needs
+// unescape, without them otherwise.
 func (p *jsonParser) rawStr() (raw []byte, escaped bool, err error) {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return nil, false, p.fail("not a string")
 	}
 	start := p.i
+	nonASCII := false
 	for j := start + 1; j < len(p.b); j++ {
 		switch c := p.b[j]; {
 		case c == '\\':
@@ -411,10 +409,13 @@ func (p *jsonParser) rawStr() (raw []byte, escaped bool, err error) {
 			j++
 		case c == '"':
 			p.i = j + 1
-			if escaped {
+			// invalid UTF-8 (PostgreSQL writes none) is replaced as encoding/json does
+			if escaped || nonASCII && !utf8.Valid(p.b[start+1:j]) {
 				return p.b[start : j+1], true, nil
 			}
 			return p.b[start+1 : j], false, nil
+		case c >= 0x80:
+			nonASCII = true
 		case c < 0x20:
 			return nil, false, p.fail("control character in string")
 		}
@@ -430,18 +431,25 @@ func unescape(quoted []byte) (string, error) {
 	return s, nil
 }
 
-// int reads a JSON number that must be an integer.
+// int reads a JSON number that must be an integer: -?(0|[1-9][0-9]*).
+// A JSON number with a fraction or an exponent is refused, as is what is
+// not a JSON number at all ("01", "+1").
 func (p *jsonParser) int() (int64, error) {
 	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		if (c < '0' || c > '9') && c != '-' && c != '+' && c != '.' && c != 'e' && c != 'E' {
-			break
-		}
+	if p.i < len(p.b) && p.b[p.i] == '-' {
 		p.i++
 	}
-	if start == p.i {
+	digits := p.i
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+	}
+	switch {
+	case p.i == digits:
 		return 0, p.fail("not a number")
+	case p.b[digits] == '0' && p.i-digits > 1:
+		return 0, p.fail("a number with a leading zero")
+	case p.i < len(p.b) && (p.b[p.i] == '.' || p.b[p.i] == 'e' || p.b[p.i] == 'E'):
+		return 0, fmt.Errorf("not an integer at offset %d", start)
 	}
 	n, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
 	if err != nil {

@@ -56,6 +56,9 @@ func TestScanJSONMatchesEncodingJSON(t *testing.T) {
 		`{"unknown":1}`,
 		`{"ids":[1,"2"]}`,
 		`{"id":99999999999999999999}`,
+		`{"id":01}`,
+		`{"id":+1}`,
+		`{"id":-}`,
 		`{"id":1`,
 		`{"id":1,}`,
 		`{"name":"a}`,
@@ -93,7 +96,7 @@ func TestScanJSONMatchesEncodingJSON(t *testing.T) {
 	if err := scanJSON([]byte(`{"id":1} {"id":2}`), &row); err == nil {
 		t.Fatal("two values: no error")
 	}
-	if r, err := scanJSONOne[jsonRow]([]byte(" null")); r != nil || err != nil {
+	if r, err := scanJSONOne[jsonRow]([]byte("null")); r != nil || err != nil {
 		t.Fatalf("null: got %v, %v; want nil, nil", r, err)
 	}
 }
@@ -252,6 +255,45 @@ func refJSONTime(v any) (time.Time, error) {
 		return pq.ParseTimestamp(nil, s)
 	}
 	return time.Parse(time.RFC3339Nano, s)
+}
+
+// FuzzScanJSON: on any input, scanJSON agrees with the encoding/json reader
+// it replaced (value for value when both read it), or refuses what that
+// reader took only where the JSON is not what PostgreSQL writes. `go test`
+// runs the seeds; `go test -fuzz FuzzScanJSON ./db/` explores.
+func FuzzScanJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":7,"name":"Luca \"Lu\" \u00e8 \ud83d\ude00","on":"2026-10-14","at":"2026-10-14T07:59:59.123456+02:00","done":true}`,
+		`[{"payer":12,"label":null,"until":"2026-12-31","ids":[1,-2,3]},{"count":-4,"opt":9,"note":"n"}]`,
+		`{"id":-9223372036854775808}`, `{"id":9223372036854775807}`, `{"ids":[]}`, `[]`, `null`, `{"label":"\t\n\\/"}`,
+	} {
+		f.Add(seed)
+	}
+	// the old reader panicked on some keys PostgreSQL never writes (""):
+	// that counts as a refusal
+	ref := func(raw []byte, dest any) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return refScanJSON(raw, dest)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if strings.HasPrefix(strings.TrimSpace(in), "[") {
+			var got, want []jsonRow
+			gotErr, wantErr := scanJSON([]byte(in), &got), ref([]byte(in), &want)
+			if gotErr == nil && (wantErr != nil || !reflect.DeepEqual(got, want)) {
+				t.Fatalf("%q: got %+v, the encoding/json reader %+v (%v)", in, got, want, wantErr)
+			}
+			return
+		}
+		var got, want jsonRow
+		gotErr, wantErr := scanJSON([]byte(in), &got), ref([]byte(in), &want)
+		if gotErr == nil && (wantErr != nil || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q: got %+v, the encoding/json reader %+v (%v)", in, got, want, wantErr)
+		}
+	})
 }
 
 func BenchmarkScanJSON(b *testing.B) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"maps"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
@@ -61,35 +62,40 @@ func encodeSessionValues(values map[any]any) ([]byte, error) {
 }
 
 // decodeSessionValues reads what encodeSessionValues wrote, or the gob
-// encoding sessions had before it.
+// encoding sessions had before it. values is changed only on success.
 func decodeSessionValues(data []byte, values map[any]any) error {
 	rest, ok := bytes.CutPrefix(data, []byte(sessionCodecPrefix))
 	if !ok {
-		return gob.NewDecoder(bytes.NewReader(data)).Decode(&values)
+		read := map[any]any{}
+		if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&read); err != nil {
+			return err
+		}
+		maps.Copy(values, read)
+		return nil
 	}
 	var list []sessionValue
 	if err := json.Unmarshal(rest, &list); err != nil {
 		return err
 	}
+	read := make(map[any]any, len(list))
 	for _, sv := range list {
 		switch {
 		case sv.S != nil:
-			values[sv.K] = *sv.S
+			read[sv.K] = *sv.S
 		case sv.I != nil:
-			values[sv.K] = *sv.I
+			read[sv.K] = *sv.I
 		case sv.U != nil:
-			values[sv.K] = *sv.U
+			read[sv.K] = *sv.U
 		case sv.B != nil:
-			values[sv.K] = *sv.B
-		case sv.F != nil:
+			read[sv.K] = *sv.B
+		default: // a flash list; an empty one is written without "f"
 			flashes := make([]any, len(sv.F))
 			for i, s := range sv.F {
 				flashes[i] = s
 			}
-			values[sv.K] = flashes
-		default:
-			return fmt.Errorf("session key %s: no value", sv.K)
+			read[sv.K] = flashes
 		}
 	}
+	maps.Copy(values, read)
 	return nil
 }
