@@ -59,7 +59,6 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 	}
 	defer store.Close()
 	store.SetPagePrepared(*prepared)
-	gcDefaults() // as the server has them (gc.go)
 	began := time.Now()
 	machine := machineInfo(ctx, store) // the load average before the run
 	code := fmt.Sprintf("citta-%d", *children)

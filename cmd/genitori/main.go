@@ -144,7 +144,6 @@ func seedCmd(ctx context.Context, cfg config.Config, args []string) error {
 }
 
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	gcDefaults() // gc.go
 	store, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
