@@ -72,6 +72,45 @@ func (d MealDayView) ID() string {
 	return fmt.Sprintf("meal-%d-%d-%s", d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
 }
 
+// MealBox is what a day's box shows, worked out once per box: the
+// template of the family home repeats it for two weeks of every child,
+// and calling the view's methods from it, each through reflection on a
+// copy of the view, was most of that page's CPU.
+type MealBox struct {
+	ID, ButtonID, LongDay, StateText string
+	Open, NotYet                     bool
+	Hint                             string // for an open box: until when; else why it is closed, or the office's late note
+	Reason                           bool   // the office, after the cut-off: a reason is asked
+	ReasonLabel                      string
+	Targets                          []MealTarget
+}
+
+// MealTarget is one of a box's buttons.
+type MealTarget struct{ State, Key, Label string }
+
+// Box works out the day's box.
+func (d MealDayView) Box() *MealBox {
+	b := &MealBox{ID: d.ID(), ButtonID: d.ButtonID(), LongDay: d.LongDate(d.Day), StateText: d.StateText(),
+		Open: d.Open(), NotYet: d.NotYet()}
+	switch {
+	case b.Open:
+		b.Hint = d.T("meal.until", d.CutoffText())
+	case b.NotYet:
+		b.Hint = d.T("meal.not_yet", d.OpensText())
+	case d.Office:
+		b.Hint = d.T("meal.office_late", d.CutoffText())
+		b.Reason, b.ReasonLabel = true, d.T("meal.office.reason")
+	default:
+		b.Hint = d.T("meal.closed", d.CutoffText())
+	}
+	if b.Open || d.Office {
+		for _, t := range d.Targets() {
+			b.Targets = append(b.Targets, MealTarget{t, d.FormKey(t), d.ActionLabel(t)})
+		}
+	}
+	return b
+}
+
 // ButtonID is shared by the first button of the box whatever the state,
 // so after a swap htmx puts the focus back on it.
 func (d MealDayView) ButtonID() string {
