@@ -58,6 +58,10 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// a city seeded by an older build gets the new migrations first
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
 	store.SetPagePrepared(*prepared)
 	began := time.Now()
 	machine := machineInfo(ctx, store) // the load average before the run

@@ -61,6 +61,10 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// a city seeded by an older build gets the new migrations first
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
 	var families int
 	if err := store.DB().GetContext(ctx, &families, `SELECT count(*) FROM accounts a JOIN installations i ON i.id = a.installation_id
 		WHERE i.code = $1 AND a.username LIKE 'gen%a'`, code); err != nil {

@@ -70,6 +70,10 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// a city seeded by an older build gets the new migrations first
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
 	inst, err := store.InstallationByCode(ctx, code)
 	if err != nil {
 		return fmt.Errorf("rush-meals: installation %q: %w (run genitori bench --children %d first)", code, err, *children)
