@@ -28,7 +28,9 @@ func BenchmarkCalendarRender(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes")
 	if out := os.Getenv("CALENDAR_RENDER_OUT"); out != "" {
-		os.WriteFile(out, buf.Bytes(), 0o644)
+		if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

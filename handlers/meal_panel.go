@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -208,49 +207,6 @@ func (h *Handler) mealSettings(c *gin.Context) (map[int64]db.BookingSettings, er
 		}
 	}
 	return out, nil
-}
-
-// mealPanel builds "Prossimi giorni" for the family home's children.
-func (h *Handler) mealPanel(c *gin.Context, children []FamilyChild) (*MealPanel, error) {
-	settings, err := h.mealSettings(c)
-	if err != nil || len(settings) == 0 {
-		return nil, err
-	}
-	ctx := c.Request.Context()
-	inst := installation(c)
-	now := time.Now().In(calendar.Rome)
-	from := booking.Today(now)
-	p := &MealPanel{Base: h.base(c), RangeKey: rand.Text(), RangeFrom: from.Format(time.DateOnly),
-		RangeAction: familyPrefix(c) + "/pasti/periodo", EmailAction: familyPrefix(c) + "/pasti/ricevute"}
-	p.RangeTo = p.RangeFrom
-	key := rand.Text()
-	for _, k := range children {
-		for _, s := range k.Services {
-			set, ok := settings[s.ServiceID]
-			if !ok {
-				continue
-			}
-			days, err := h.store.MealDays(ctx, inst.ID, k.ID, set, from, from.AddDate(0, 0, 14))
-			if err != nil {
-				return nil, err
-			}
-			mc := MealChild{ChildID: k.ID, FirstName: k.FirstName, ServiceID: s.ServiceID, ServiceName: s.ServiceName}
-			for i, d := range days {
-				if i == upcomingSchoolDays {
-					break
-				}
-				mc.Days = append(mc.Days, MealDayView{Base: p.Base, MealDay: d, FirstName: k.FirstName, ServiceName: s.ServiceName,
-					Settings: set, Action: mealAction(c, d), Return: "famiglia", Key: key, Now: now, StatusID: "meal-status"})
-			}
-			p.Children = append(p.Children, mc)
-		}
-	}
-	if len(p.Children) == 0 {
-		return nil, nil
-	}
-	p.offerRange(c)
-	p.ReceiptEmail, err = h.store.BookingReceiptEmail(ctx, inst.ID, currentAccount(c).ID)
-	return p, err
 }
 
 // offerRange fills what the panel offers beside its days: the range form

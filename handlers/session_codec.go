@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"bytes"
-	"maps"
 	"encoding/gob"
 	"encoding/json"
 	"fmt"
+	"maps"
 )
 
 // Session values are stored as a small typed JSON list: decoding gob's

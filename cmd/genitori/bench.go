@@ -227,7 +227,9 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		runtime.MemProfileRate = 4096
 		defer func() {
 			if f, err := os.Create(*memProfile); err == nil {
-				pprof.Lookup("allocs").WriteTo(f, 0)
+				if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+					fmt.Fprintln(os.Stderr, "bench: memory profile:", err)
+				}
 				f.Close()
 			}
 		}()
