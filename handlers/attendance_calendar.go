@@ -75,7 +75,6 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		return
 	}
 	inst := installation(c)
-	ctx := c.Request.Context()
 	childID, ok1 := idParam(c, "child")
 	serviceID, ok2 := idParam(c, "service")
 	if !ok1 || !ok2 {
@@ -109,17 +108,9 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 	}
 	first, last := month.First(), month.Last()
 	// one statement: the adult, the guardianship check and the page (db/page_calendar.go)
-	pg, err := h.store.CalendarPage(ctx, db.CalendarQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked,
+	pg, ok := h.calendarPageOf(c, db.CalendarQuery{InstallationID: inst.ID, AdultID: adultID, LinkedFiscalCode: linked,
 		ChildID: childID, ServiceID: serviceID, First: first, Last: last, Day: day})
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
-		return
-	}
-	if !h.familyAdultOf(c, pg.Adult) {
-		return
-	}
-	if pg.Child == nil || pg.Enrollment == nil {
-		h.renderError(c, http.StatusNotFound, nil)
+	if !ok {
 		return
 	}
 	if badQuery {
@@ -188,6 +179,25 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 
 	// month navigation and day details swap only the calendar region
 	h.renderFragment(c, http.StatusOK, "attendance", "calendar", v)
+}
+
+// calendarPageOf reads the calendar page statement; false when it has
+// answered: the error, the stale link, or 404 for a child or service that
+// is not the viewer's.
+func (h *Handler) calendarPageOf(c *gin.Context, q db.CalendarQuery) (*db.CalendarPage, bool) {
+	pg, err := h.store.CalendarPage(c.Request.Context(), q)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return nil, false
+	}
+	if !h.familyAdultOf(c, pg.Adult) {
+		return nil, false
+	}
+	if pg.Child == nil || pg.Enrollment == nil {
+		h.renderError(c, http.StatusNotFound, nil)
+		return nil, false
+	}
+	return pg, true
 }
 
 // fillGrid builds the month's grid and totals, with the chosen day marked.

@@ -62,19 +62,9 @@ func (h *Handler) mealChange(c *gin.Context) {
 	target, ok := mealTarget(c)
 	if !ok {
 		// the guardianship answers first, as it always has: 404, then 400
-		pg, err := h.store.CalendarPage(ctx, dayPage)
-		if err != nil {
-			h.renderError(c, http.StatusInternalServerError, err)
-			return
+		if _, ok := h.calendarPageOf(c, dayPage); ok {
+			h.renderError(c, http.StatusBadRequest, nil)
 		}
-		if !h.familyAdultOf(c, pg.Adult) {
-			return
-		}
-		if pg.Child == nil || pg.Enrollment == nil {
-			h.renderError(c, http.StatusNotFound, nil)
-			return
-		}
-		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
 	// the request's transaction checks the guardianship itself (the child
