@@ -230,52 +230,11 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 		if samples[i] == nil || ctx.Err() != nil {
 			continue
 		}
-		path := "/__bench/static/" + strconv.Itoa(i)
-		req, _ := http.NewRequest(http.MethodPut, base+path, bytes.NewReader(samples[i]))
-		req.Header.Set("Content-Type", ctypes[i])
-		req.Header.Set("X-Bench-Encoding", encs[i])
-		resp, err := cl.Do(req)
+		rps, p95, err := staticThroughput(ctx, cl, base, strconv.Itoa(i), samples[i], ctypes[i], encs[i], *conc, *staticDur)
 		if err != nil {
-			return err
+			return fmt.Errorf("rush: %w", err)
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent {
-			return fmt.Errorf("rush: static responder answered %d", resp.StatusCode)
-		}
-		var smu sync.Mutex
-		var all []time.Duration
-		stop := time.Now().Add(*staticDur)
-		var sw sync.WaitGroup
-		for w := 0; w < *conc; w++ {
-			sw.Add(1)
-			go func() {
-				defer sw.Done()
-				var local []time.Duration
-				for time.Now().Before(stop) {
-					req, _ := http.NewRequest(http.MethodGet, base+path, nil)
-					req.Header.Set("Accept-Encoding", "gzip")
-					t0 := time.Now()
-					resp, err := cl.Do(req)
-					if err != nil {
-						continue
-					}
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode == http.StatusOK {
-						local = append(local, time.Since(t0))
-					}
-				}
-				smu.Lock()
-				all = append(all, local...)
-				smu.Unlock()
-			}()
-		}
-		sw.Wait()
-		if len(all) > 0 {
-			slices.Sort(all)
-			staticRPS[i] = float64(len(all)) / staticDur.Seconds()
-			staticP95[i] = all[min(len(all)-1, len(all)*95/100)]
-		}
+		staticRPS[i], staticP95[i] = rps, p95
 	}
 
 	host, _ := os.Hostname()
