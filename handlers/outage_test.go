@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"portalegenitori/db"
 	"portalegenitori/db/dbtest"
 	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
@@ -22,18 +20,7 @@ import (
 func TestDatabaseOutage(t *testing.T) {
 	cluster := dbtest.NewCluster(t, "test-outage")
 	url := cluster.URL
-	ctx := context.Background()
-	store, err := db.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := cluster.DemoStore(t)
 	cfg, _ := config.FromEnv(func(k string) string {
 		if k == "DATABASE_URL" {
 			return url

@@ -30,17 +30,7 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	began := time.Now()
 	primary := dbtest.NewCluster(t, "test-repl")
 	ctx := context.Background()
-	store, err := db.Open(ctx, primary.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := primary.DemoStore(t)
 	t.Logf("%v: primary seeded", time.Since(began))
 	standby := primary.Standby(t, "test-repl-sb")
 	t.Logf("%v: standby up", time.Since(began))

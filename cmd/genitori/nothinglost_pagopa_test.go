@@ -34,17 +34,7 @@ func TestNothingLostPagoPA(t *testing.T) {
 	setupStart := time.Now()
 	cluster := dbtest.NewCluster(t, "test-nlp")
 	ctx := context.Background()
-	store, err := db.Open(ctx, cluster.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := cluster.DemoStore(t)
 	demo, err := store.InstallationByCode(ctx, "demo")
 	if err != nil {
 		t.Fatal(err)

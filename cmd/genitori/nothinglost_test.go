@@ -40,17 +40,7 @@ func TestNothingLost(t *testing.T) {
 	cluster := dbtest.NewCluster(t, "test-nl")
 	dbURL := cluster.URL
 	ctx := context.Background()
-	store, err := db.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := cluster.DemoStore(t)
 	store.DB().MustExec(`UPDATE installations SET delivery_channel = 'both' WHERE code = 'lago'`)
 	demo, err := store.InstallationByCode(ctx, "demo")
 	if err != nil {

@@ -1,12 +1,15 @@
 package dbtest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"portalegenitori/db"
 )
 
 // Cluster is a private PostgreSQL cluster (the project's .ci/pg script) for
@@ -37,6 +40,25 @@ func NewCluster(t testing.TB, prefix string) *Cluster {
 		}
 	})
 	return c
+}
+
+// DemoStore opens the cluster's database with the schema and the demo
+// data; the store is closed when the test ends.
+func (c *Cluster) DemoStore(t testing.TB) *db.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := db.Open(ctx, c.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 // Stop stops the database (fast shutdown).
