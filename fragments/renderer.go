@@ -71,7 +71,10 @@ func (r *Renderer) page(name string) (*template.Template, error) {
 	if _, ok := r.files[name]; !ok {
 		return nil, fmt.Errorf("render: unknown page %q", name)
 	}
-	v, _ := r.pages.LoadOrStore(name, &page{})
+	v, ok := r.pages.Load(name)
+	if !ok {
+		v, _ = r.pages.LoadOrStore(name, &page{})
+	}
 	p := v.(*page)
 	p.once.Do(func() { p.t, p.err = r.parse(name) })
 	return p.t, p.err

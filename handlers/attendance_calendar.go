@@ -67,7 +67,7 @@ var legendStates = []string{calendar.Present, calendar.Absent, calendar.AbsenceN
 	calendar.Unrecorded, calendar.StateClosed, calendar.StateNoService, calendar.StateNotEnroll}
 
 func (h *Handler) attendanceCalendar(c *gin.Context) {
-	if h.notModified(c, etagChild) { // page_etag.go
+	if h.notModified(c) { // page_etag.go
 		return
 	}
 	adultID, linked, ok := h.familyViewer(c)

@@ -30,7 +30,9 @@ const (
 	etagFamily                     // a page about the viewer's whole family (payments, statement)
 )
 
-// etagRoutes are the pages whose handlers call notModified, by route.
+// etagRoutes are the pages that answer 304, by route, and the versions
+// that make their ETag: notModified and versionsWithSession read them here
+// (the parents' routes only: staff reading as a family get no ETag).
 var etagRoutes = map[string]etagPage{
 	"/:inst/presenze/:child/:service": etagChild,
 	"/:inst/pagamenti":                etagFamily,
@@ -76,9 +78,10 @@ const revalidateVary = "HX-Request, HX-Boosted, HX-History-Restore-Request, Cook
 // renderBlock sends the ETag with it). Anything unusual is not cached:
 // staff reading as a family, a message waiting in the session to be shown,
 // a viewer who may not see the page (the handler answers the refusal).
-func (h *Handler) notModified(c *gin.Context, page etagPage) bool {
+func (h *Handler) notModified(c *gin.Context) bool {
+	page, ok := etagRoutes[c.FullPath()]
 	acc := currentAccount(c)
-	if c.Request.Method != http.MethodGet || acc == nil || acc.IsStaff() || !acc.AdultID.Valid || viewAsAdult(c) != nil {
+	if !ok || c.Request.Method != http.MethodGet || acc == nil || acc.IsStaff() || !acc.AdultID.Valid || viewAsAdult(c) != nil {
 		return false
 	}
 	sess, err := h.sessions.Get(c.Request, CookieName(h.cfg.CookieSecure))
@@ -95,7 +98,6 @@ func (h *Handler) notModified(c *gin.Context, page etagPage) bool {
 	now := time.Now().In(calendar.Rome)
 	clock := now.Format(time.DateOnly) // "today", the current school year, what is past
 	var versions string
-	var ok bool
 	read := sessionSlot(ctx)
 	switch page {
 	case etagChild:

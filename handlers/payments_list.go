@@ -234,7 +234,7 @@ func withQuery(path string, q url.Values) string {
 }
 
 func (h *Handler) paymentsList(c *gin.Context) {
-	if h.notModified(c, etagFamily) { // page_etag.go
+	if h.notModified(c) { // page_etag.go
 		return
 	}
 	q := h.paymentsRequest(c, paymentsRead{limit: paymentsPageSize, pagopa: true})

@@ -31,7 +31,7 @@ type StatementRow struct {
 }
 
 func (h *Handler) paymentsStatement(c *gin.Context) {
-	if h.notModified(c, etagFamily) { // page_etag.go
+	if h.notModified(c) { // page_etag.go
 		return
 	}
 	now := today()
