@@ -2,7 +2,8 @@ package db
 
 // PageQueries exposes the parent pages' statements (page_*.go) to the plan test.
 var PageQueries = map[string]string{
-	"calendar page": qCalendarPage,
-	"family page":   qFamilyPage,
-	"payments page": qPaymentsPage,
+	"calendar page":  qCalendarPage,
+	"calendar month": qCalendarMonth,
+	"family page":    qFamilyPage,
+	"payments page":  qPaymentsPage,
 }

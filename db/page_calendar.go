@@ -49,7 +49,29 @@ type CalendarQuery struct {
 // The guardianship check is the join ad → g → c: every part after it reads
 // through ch (the child reachable from the viewer) or en (its enrollment),
 // so another family's child yields nothing but the viewer's adult.
-var qCalendarPage = `
+//
+// A month without a chosen day runs qCalendarMonth: the same statement
+// without the day's parts ($8), whose subplans PostgreSQL would otherwise
+// set up on every run to find nothing (a third of the statement's cost is
+// that setup; docs/performance.md).
+var (
+	qCalendarPage  = calendarPageQuery(true)
+	qCalendarMonth = calendarPageQuery(false)
+)
+
+func calendarPageQuery(day bool) string {
+	dayParts := `
+	NULL::json AS day_record,
+	(SELECT row_to_json(bs) FROM bs) AS settings,` + mealPartsSQL + `,
+	NULL::json AS history,
+	NULL::json AS menus`
+	if day {
+		dayParts = dayPartsSQL
+	}
+	return calendarHead + dayParts
+}
+
+const calendarHead = `
 WITH ad AS (
 	SELECT installation_id, id, fiscal_code, first_name, last_name, email, mobile
 	FROM adults WHERE installation_id = $1 AND id = $2
@@ -62,7 +84,7 @@ WITH ad AS (
 	LEFT JOIN schools s ON s.installation_id = c.installation_id AND s.id = c.school_id
 	LEFT JOIN guardianships p ON p.installation_id = g.installation_id AND p.child_id = g.child_id AND p.role = 'payer'
 	LEFT JOIN adults pa ON pa.installation_id = p.installation_id AND pa.id = p.adult_id
-	WHERE $8::text IS NULL OR ad.fiscal_code = $8
+	WHERE $7::text IS NULL OR ad.fiscal_code = $7
 	LIMIT 1
 ), en AS (` + qEnrollments + `
 	WHERE e.installation_id = $1 AND e.child_id = (SELECT id FROM ch) AND e.service_id = $4 AND e.ends_on >= e.starts_on
@@ -97,35 +119,13 @@ SELECT
 	(SELECT json_agg(x ORDER BY x.child_id, x.service_id, x.starts_on) FROM (` + qEnrollments + `
 		WHERE e.installation_id = $1 AND e.child_id = (SELECT child_id FROM en)
 		  AND e.school_year = (SELECT school_year FROM en) AND e.ends_on >= e.starts_on) x) AS others,
-	(SELECT row_to_json(x) FROM (
-		SELECT a.day, a.status, a.source, a.recorded_at,
-		       coalesce(nullif(a.recorded_by_name, ''), nullif(acc.display_name, ''),
-		                rad.first_name || ' ' || rad.last_name, '') AS recorded_by
-		FROM attendance a
-		LEFT JOIN accounts acc ON acc.installation_id = a.installation_id AND acc.id = a.recorded_by
-		LEFT JOIN adults rad ON rad.installation_id = acc.installation_id AND rad.id = acc.adult_id
-		WHERE a.installation_id = $1 AND a.child_id = (SELECT child_id FROM en) AND a.service_id = $4 AND a.day = $7) x) AS day_record,
-	(SELECT row_to_json(bs) FROM bs) AS settings,
-	(SELECT json_agg(x) FROM (
-		SELECT starts_on, ends_on FROM enrollments
-		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4
-		  AND starts_on <= $6 AND ends_on >= $5 AND (SELECT enabled FROM bs)) x) AS meal_periods,
-	(SELECT json_agg(x) FROM (
-		SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
-		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day BETWEEN $5 AND $6
-		  AND (SELECT enabled FROM bs)
-		ORDER BY day, accepted_at DESC, id DESC) x) AS meal_states,
-	(SELECT json_agg(x ORDER BY x.accepted_at, x.id) FROM (
-		SELECT ` + mealChangeCols + ` FROM meal_changes
-		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day = $7
-		  AND (SELECT enabled FROM bs)) x) AS history,
-	` + childMenusPart("c.id = (SELECT child_id FROM en) AND (SELECT service_kind FROM en) = 'mensa'", "$7", "$7") + ` AS menus`
+`
 
 // CalendarPage reads the calendar page in one statement.
 func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPage, error) {
-	var day any
+	query, args := qCalendarMonth, []any{q.InstallationID, q.AdultID, q.ChildID, q.ServiceID, q.First, q.Last, q.LinkedFiscalCode}
 	if !q.Day.IsZero() {
-		day = q.Day
+		query, args = qCalendarPage, append(args, q.Day)
 	}
 	var raw struct {
 		Adult, Child, Enrollment, Records, Closures, Entries []byte
@@ -133,8 +133,7 @@ func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPag
 		Others, DayRecord, Settings                          []byte
 		MealPeriods, MealStates, History, Menus              []byte
 	}
-	err := s.pageDB(ctx).QueryRowxContext(ctx, qCalendarPage, q.InstallationID, q.AdultID, q.ChildID, q.ServiceID,
-		q.First, q.Last, day, q.LinkedFiscalCode).Scan(&raw.Adult, &raw.Child, &raw.Enrollment, &raw.Records, &raw.Closures,
+	err := s.pageDB(ctx).QueryRowxContext(ctx, query, args...).Scan(&raw.Adult, &raw.Child, &raw.Enrollment, &raw.Records, &raw.Closures,
 		&raw.Entries, &raw.Charged, &raw.Others, &raw.DayRecord, &raw.Settings, &raw.MealPeriods, &raw.MealStates, &raw.History, &raw.Menus)
 	if err != nil {
 		return nil, fmt.Errorf("calendar page of child %d: %w", q.ChildID, err)
@@ -217,3 +216,32 @@ func mealDaysOf(childID int64, settings BookingSettings, from, to time.Time, per
 	}
 	return out
 }
+
+// mealPartsSQL are the month's meal periods and states (MealDays).
+const mealPartsSQL = `
+	(SELECT json_agg(x) FROM (
+		SELECT starts_on, ends_on FROM enrollments
+		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4
+		  AND starts_on <= $6 AND ends_on >= $5 AND (SELECT enabled FROM bs)) x) AS meal_periods,
+	(SELECT json_agg(x) FROM (
+		SELECT DISTINCT ON (day) ` + mealChangeCols + ` FROM meal_changes
+		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day BETWEEN $5 AND $6
+		  AND (SELECT enabled FROM bs)
+		ORDER BY day, accepted_at DESC, id DESC) x) AS meal_states`
+
+// dayPartsSQL are the chosen day's parts ($8).
+var dayPartsSQL = `
+	(SELECT row_to_json(x) FROM (
+		SELECT a.day, a.status, a.source, a.recorded_at,
+		       coalesce(nullif(a.recorded_by_name, ''), nullif(acc.display_name, ''),
+		                rad.first_name || ' ' || rad.last_name, '') AS recorded_by
+		FROM attendance a
+		LEFT JOIN accounts acc ON acc.installation_id = a.installation_id AND acc.id = a.recorded_by
+		LEFT JOIN adults rad ON rad.installation_id = acc.installation_id AND rad.id = acc.adult_id
+		WHERE a.installation_id = $1 AND a.child_id = (SELECT child_id FROM en) AND a.service_id = $4 AND a.day = $8) x) AS day_record,
+	(SELECT row_to_json(bs) FROM bs) AS settings,` + mealPartsSQL + `,
+	(SELECT json_agg(x ORDER BY x.accepted_at, x.id) FROM (
+		SELECT ` + mealChangeCols + ` FROM meal_changes
+		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day = $8
+		  AND (SELECT enabled FROM bs)) x) AS history,
+	` + childMenusPart("c.id = (SELECT child_id FROM en) AND (SELECT service_kind FROM en) = 'mensa'", "$8", "$8") + ` AS menus`

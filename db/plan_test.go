@@ -149,9 +149,9 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		name, query string
 		args        []any
 	}{
-		{"calendar month", "calendar page", []any{inst, adult, child, service, nov1, nov30, null, null}},
-		{"calendar day", "calendar page", []any{inst, adult, child, service, nov1, nov30, nov12, null}},
-		{"meal change (the day)", "calendar page", []any{inst, adult, child, service, nov12, nov12, nov12, null}},
+		{"calendar month", "calendar month", []any{inst, adult, child, service, nov1, nov30, null}},
+		{"calendar day", "calendar page", []any{inst, adult, child, service, nov1, nov30, null, nov12}},
+		{"meal change (the day)", "calendar page", []any{inst, adult, child, service, nov12, nov12, null, nov12}},
 		// the meal request's first statement (db/booking_change.go): it
 		// locks the child and reads, in meal_request_state, its changes
 		{"meal request (a week)", "meal request", []any{inst, service, fmt.Sprintf("{%d}", child), nov30, dec14, adult, null, "{}"}},
