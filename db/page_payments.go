@@ -107,11 +107,10 @@ SELECT
 		SELECT l.id, l.adult_id, l.kind, l.amount_cents, l.entry_date, l.child_id, coalesce(c.first_name, '') AS child_name,
 		       l.service_id, coalesce(sv.kind, '') AS service_kind, coalesce(sv.name, '') AS service_name,
 		       l.attendance_day, l.channel, l.receipt_ref, l.reason, l.reverses_id, l.created_at
-		FROM sel l
+		FROM (SELECT * FROM sel ORDER BY entry_date DESC, id DESC
+		      LIMIT $11 OFFSET ((SELECT page FROM pg) - 1) * coalesce($11::int, 0)) l
 		LEFT JOIN children c ON c.installation_id = l.installation_id AND c.id = l.child_id
-		LEFT JOIN services sv ON sv.installation_id = l.installation_id AND sv.id = l.service_id
-		ORDER BY l.entry_date DESC, l.id DESC
-		LIMIT $11 OFFSET ((SELECT page FROM pg) - 1) * coalesce($11::int, 0)) x) AS entries,
+		LEFT JOIN services sv ON sv.installation_id = l.installation_id AND sv.id = l.service_id) x) AS entries,
 	(SELECT page FROM pg) AS page,
 	(SELECT coalesce(sum(l.amount_cents), 0) FROM ledger_entries l
 		WHERE $13::bool AND $6::date IS NOT NULL
