@@ -99,7 +99,9 @@ func TestParentQueryPlans(t *testing.T) {
 			"absence_notified", "parent", "", nov30, true, "Pasto disdetto", 0, "mario", "meal_change", "success", "", "{}", true,
 			pq.Array([]int64{child})}, "ledger_child_day"},
 	}
-	seedPlanPanels(t, s, inst)
+	if err := s.SeedSyntheticPanels(ctx, inst); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("page statements", func(t *testing.T) { pageStatementPlans(t, s, inst, adult, child, service) })
 	big := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts", "meal_changes"}
 	for i, c := range cases {
@@ -223,59 +225,6 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		if b := p.Plan.Hit + p.Plan.Read; c.query == "meal request" && b > 300 {
 			t.Errorf("%s: %d buffers, want at most 300", c.name, b)
 		}
-	}
-}
-
-// seedPlanPanels gives the synthetic city what the family home's panels
-// read (db/page_family.go): tariffs by ISEE for the canteen with a
-// declaration for most adults, an enrolment window open now with a request
-// for one child in four, a menu of four weeks with a diet's variants for
-// every school.
-func seedPlanPanels(t *testing.T, s *db.Store, inst int64) {
-	t.Helper()
-	q := s.DB()
-	for _, stmt := range []string{
-		`INSERT INTO tariff_rules (installation_id, service_id, max_cents, nonresident_cents, sibling_percent)
-		 SELECT $1, id, 480, 550, 20 FROM services WHERE installation_id = $1 AND kind = 'mensa'`,
-		`INSERT INTO tariff_bands (installation_id, service_id, band, isee_from_cents, isee_to_cents, amount_cents)
-		 SELECT $1, sv.id, b.band, b.f, b.t, b.a FROM services sv,
-		        (VALUES (1, 0, 600000, 150), (2, 600001, 1200000, 320), (3, 1200001, 2000000, 400)) b (band, f, t, a)
-		 WHERE sv.installation_id = $1 AND sv.kind = 'mensa'`,
-		`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on, status, applies_from, decided_at)
-		 SELECT $1, id, id * 7919 % 2500000, 'INPS-ISEE-2026-000000001-00', '2027-12-31', 'confermata', '2026-09-01', now()
-		 FROM adults WHERE installation_id = $1 AND id % 3 <> 0`,
-		`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
-		 SELECT $1, id, 900000, 'INPS-ISEE-2026-000000002-00', '2027-12-31' FROM adults WHERE installation_id = $1 AND id % 5 = 0`,
-		`INSERT INTO enrolment_windows (installation_id, service_id, school_year, title, opens_at, closes_at, starts_on, ends_on)
-		 SELECT $1, id, 2027, 'Mensa 2027/2028', now() - interval '1 day', now() + interval '30 days', '2027-09-06', '2028-06-30'
-		 FROM services WHERE installation_id = $1 AND kind = 'mensa'`,
-		`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name, birth_date, school_id, entered_by)
-		 SELECT $1, w.id, g.adult_id, c.id, c.fiscal_code, c.first_name, c.last_name, c.birth_date, c.school_id, 0
-		 FROM children c JOIN guardianships g ON g.installation_id = c.installation_id AND g.child_id = c.id AND g.role = 'payer'
-		 JOIN enrolment_windows w ON w.installation_id = c.installation_id
-		 WHERE c.installation_id = $1 AND c.id % 4 = 0 AND c.school_id IS NOT NULL`,
-		`INSERT INTO dishes (installation_id, name) SELECT $1, 'Piatto ' || n FROM generate_series(1, 12) n`,
-		`INSERT INTO dish_allergens (installation_id, dish_id, allergen) SELECT $1, id, 'glutine' FROM dishes WHERE installation_id = $1 AND id % 2 = 0`,
-		`INSERT INTO menus (installation_id, name, valid_from, valid_to, weeks, rotation_start) VALUES ($1, 'Menù', '2026-09-07', '2027-06-30', 4, '2026-09-07')`,
-		`INSERT INTO menu_schools (installation_id, menu_id, school_id) SELECT $1, m.id, sc.id FROM menus m JOIN schools sc ON sc.installation_id = m.installation_id
-		 WHERE m.installation_id = $1`,
-		`INSERT INTO menu_items (installation_id, menu_id, week, weekday, course, dish_id)
-		 SELECT $1, m.id, w, d, c, (SELECT min(id) FROM dishes WHERE installation_id = $1) + (w + d + length(c)) % 12
-		 FROM menus m, generate_series(1, 4) w, generate_series(1, 5) d, unnest(ARRAY['primo', 'secondo', 'contorno', 'frutta']) c
-		 WHERE m.installation_id = $1`,
-		`INSERT INTO menu_variants (installation_id, menu_id, week, weekday, course, diet_id, dish_id)
-		 SELECT mi.installation_id, mi.menu_id, mi.week, mi.weekday, mi.course, dt.id, mi.dish_id + 1 - mi.dish_id % 2
-		 FROM menu_items mi JOIN diets dt ON dt.installation_id = mi.installation_id
-		 JOIN dishes d ON d.installation_id = mi.installation_id AND d.id = mi.dish_id AND d.id % 2 = 0
-		 WHERE mi.installation_id = $1`,
-	} {
-		if _, err := q.Exec(stmt, inst); err != nil {
-			t.Fatalf("panels of the synthetic city: %v\n%s", err, stmt)
-		}
-	}
-	for _, table := range []string{"tariff_rules", "tariff_bands", "isee_declarations", "enrolment_windows", "enrolment_requests",
-		"dishes", "dish_allergens", "menus", "menu_schools", "menu_items", "menu_variants"} {
-		q.MustExec("ANALYZE " + table)
 	}
 }
 
