@@ -397,7 +397,8 @@ func childMenusSQL(children, from, to string) string {
 // childMenusPart is childMenusSQL as a page statement's part: a JSON list
 // whose allergens travel as one string (scanJSON fills no string arrays).
 func childMenusPart(children, from, to string) string {
-	return `(SELECT json_agg((to_jsonb(m) - 'allergens') || jsonb_build_object('allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
+	return `(SELECT json_agg(json_build_object('day', m.day, 'child_id', m.child_id, 'menu_name', m.menu_name, 'week', m.week,
+		'course', m.course, 'dish', m.dish, 'variant', m.variant, 'diet', m.diet, 'allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
 		childMenusSQL(children, from, to) + `) m)`
 }
 
