@@ -71,11 +71,10 @@ func (b Base) LayoutBody() template.HTML {
 		t("site.portal")
 	}
 	w.WriteString("</span>\n    </div>\n    ")
-	if b.Account != nil {
-		code := ""
-		if b.Inst != nil {
-			code = urlEscape(b.Inst.Code, true)
-		}
+	// the template stopped with an error on an account without an
+	// installation; here there is no navigation rather than links to "//…"
+	if b.Account != nil && b.Inst != nil {
+		code := urlEscape(b.Inst.Code, true)
 		item := func(path, nav, key string) {
 			w.WriteString(`<li><a href="/`)
 			esc(code)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"html/template"
 	"os"
+	"strings"
 	"testing"
 
 	"portalegenitori/db"
@@ -125,5 +126,10 @@ func TestLayoutChromeMatchesTemplate(t *testing.T) {
 		if got.String() != want.String() {
 			t.Errorf("view %d (%+v):\n got %s\nwant %s", i, v, got.String(), want.String())
 		}
+	}
+	// where the template stopped with an error (an account without an
+	// installation), no link may point to another host ("//famiglia")
+	if body := string(Base{Lang: "it", Account: parent, Path: "/"}.LayoutBody()); strings.Contains(body, `"//`) {
+		t.Errorf("account without installation: %s", body)
 	}
 }

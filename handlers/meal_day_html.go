@@ -38,9 +38,14 @@ func (d MealDayView) HTML() template.HTML {
 		w.WriteString(`<p class="form-hint">`)
 		esc(b.Hint)
 		w.WriteString("</p>\n<div class=\"form-actions meal-actions\">\n")
+		// html/template filtered the action as a URL: only a path of ours
+		action := "#ZgotmplZ"
+		if strings.HasPrefix(d.Action, "/") {
+			action = urlEscape(d.Action, true)
+		}
 		for i, t := range b.Targets {
 			w.WriteString(`<form method="post" action="`)
-			esc(d.Action)
+			esc(action)
 			w.WriteString(`" hx-post="`)
 			esc(d.Action)
 			w.WriteString(`" hx-target="#`)

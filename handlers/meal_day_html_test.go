@@ -51,6 +51,10 @@ func TestMealDayHTMLMatchesTemplate(t *testing.T) {
 			MealDay: db.MealDay{State: booking.Plain, Cutoff: cutoff, Opens: opens, Last: &late}, History: []db.MealChange{change, late}},
 		"office, open, english": {Base: Base{Lang: "en"}, Now: cutoff.Add(-time.Hour), Office: true,
 			MealDay: db.MealDay{State: booking.None, Cutoff: cutoff, Opens: opens}},
+		"an action to normalize": {Now: cutoff.Add(-time.Hour), Action: "/demo/pasti/7 2/città?x=%zz%41",
+			MealDay: db.MealDay{State: booking.Booked, Cutoff: cutoff, Opens: opens}},
+		"an action that is not ours": {Now: cutoff.Add(-time.Hour), Action: "javascript:alert(1) <x>",
+			MealDay: db.MealDay{State: booking.Booked, Cutoff: cutoff, Opens: opens}},
 	}
 	for name, v := range views {
 		if v.Lang == "" {
@@ -58,7 +62,10 @@ func TestMealDayHTMLMatchesTemplate(t *testing.T) {
 		}
 		v.ChildID, v.ServiceID, v.Day = 7, 2, day
 		v.FirstName, v.ServiceName = "Zoë D'Amico+", "Mensa <scolastica> & più"
-		v.Action, v.Return, v.Key = "/demo/pasti/7/2/2026-12-03?a=1&b=2+3", "famiglia", "k'1"
+		if v.Action == "" {
+			v.Action = "/demo/pasti/7/2/2026-12-03?a=1&b=2+3"
+		}
+		v.Return, v.Key = "famiglia", "k'1"
 		var want bytes.Buffer
 		if err := tmpl.ExecuteTemplate(&want, "meal-day", v); err != nil {
 			t.Fatal(name, err)
