@@ -403,15 +403,15 @@ func synRegistry(ctx context.Context, tx *sqlx.Tx, o SyntheticOptions, year int,
 
 // SeedSyntheticPanels gives a synthetic city what the family home's panels
 // read (db/page_family.go): tariffs by ISEE for the canteen with a
-// declaration for most adults, an enrolment window open from now for 30
-// days with a request for one child in four, a menu of four weeks with a
-// diet's variants for every school. Once: a city that has tariff rules is
-// left as it is. The plan test and `genitori bench` use it, so the family
+// declaration for most adults, an enrolment window open from now to the end
+// of July 2027 with a request for one child in four, a menu of four weeks
+// with a diet's variants for every school. Once: a city that has the menu
+// is left as it is. The plan test and `genitori bench` use it, so the family
 // home is measured with its panels.
 func (s *Store) SeedSyntheticPanels(ctx context.Context, inst int64) error {
 	return s.WithTx(ctx, func(tx *sqlx.Tx) error {
 		var done bool
-		if err := tx.GetContext(ctx, &done, `SELECT EXISTS (SELECT FROM tariff_rules WHERE installation_id = $1)`, inst); err != nil {
+		if err := tx.GetContext(ctx, &done, `SELECT EXISTS (SELECT FROM menus WHERE installation_id = $1 AND name = 'Menù')`, inst); err != nil {
 			return fmt.Errorf("synthetic panels: %w", err)
 		}
 		if done {
@@ -430,7 +430,7 @@ func (s *Store) SeedSyntheticPanels(ctx context.Context, inst int64) error {
 			`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
 		 SELECT $1, id, 900000, 'INPS-ISEE-2026-000000002-00', '2027-12-31' FROM adults WHERE installation_id = $1 AND id % 5 = 0`,
 			`INSERT INTO enrolment_windows (installation_id, service_id, school_year, title, opens_at, closes_at, starts_on, ends_on)
-		 SELECT $1, id, 2027, 'Mensa 2027/2028', now() - interval '1 day', now() + interval '30 days', '2027-09-06', '2028-06-30'
+		 SELECT $1, id, 2027, 'Mensa 2027/2028', now() - interval '1 day', '2027-07-31', '2027-09-06', '2028-06-30'
 		 FROM services WHERE installation_id = $1 AND kind = 'mensa'`,
 			`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name, birth_date, school_id, entered_by)
 		 SELECT $1, w.id, g.adult_id, c.id, c.fiscal_code, c.first_name, c.last_name, c.birth_date, c.school_id, 0

@@ -92,12 +92,14 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		}
 		families = res.Families
 	}
-	var instID int64
-	if err := store.DB().GetContext(ctx, &instID, `SELECT id FROM installations WHERE code = $1`, code); err != nil {
-		return fmt.Errorf("bench: installation %q: %w", code, err)
-	}
-	if err := store.SeedSyntheticPanels(ctx, instID); err != nil { // once; a city seeded before them gets them now
-		return err
+	if *instCode == "" { // the synthetic city only: never another installation
+		var instID int64
+		if err := store.DB().GetContext(ctx, &instID, `SELECT id FROM installations WHERE code = $1`, code); err != nil {
+			return fmt.Errorf("bench: installation %q: %w", code, err)
+		}
+		if err := store.SeedSyntheticPanels(ctx, instID); err != nil { // once; a city seeded before them gets them now
+			return err
+		}
 	}
 	var attRows, ledgerRows int64
 	if err := store.DB().GetContext(ctx, &attRows, `SELECT reltuples::bigint FROM pg_class WHERE relname = 'attendance'`); err != nil {
