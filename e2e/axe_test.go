@@ -67,6 +67,10 @@ func axeCheck(p *Page, label string) {
 	if err != nil {
 		p.t.Fatal(err)
 	}
+	// The page at rest: while an htmx request is in flight a table is dimmed
+	// (.htmx-request, app.css), which axe reports as low contrast. A fast
+	// browser checked a swapped calendar before htmx had cleared the class.
+	p.waitFor("no htmx request in flight before axe", `!document.querySelector('.htmx-request')`)
 	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
 	defer cancel()
 	if p.noJS {

@@ -2,7 +2,8 @@
 // journeys in Chromium, axe-core accessibility checks on every page reached,
 // transfer-size budgets on first loads, and reflow checks on narrow screens.
 //
-// Run them with a throwaway PostgreSQL and Debian's chromium:
+// Run them with a throwaway PostgreSQL and Debian's chromium-headless-shell
+// (or chromium; see browserNames):
 //
 //	export TEST_DATABASE_URL=$(.ci/pg start test)
 //	go test -count=1 ./e2e/ -v

@@ -34,7 +34,8 @@ import (
 //     sentence are exempt),
 //   - text overlaps other text or a control,
 //   - two landmarks of the same kind have the same name.
-// A screenshot of each page state goes to e2e/artifacts/layout/.
+// A screenshot of each page state with problems goes to
+// e2e/artifacts/layout/ (of every state with E2E_SCREENSHOTS=1).
 
 // layoutMode is one screen: a viewport width and a text size.
 type layoutMode struct {
@@ -246,6 +247,10 @@ type layoutRun struct {
 
 var unsafeName = regexp.MustCompile(`[^a-z0-9]+`)
 
+// allScreenshots: E2E_SCREENSHOTS=1 saves a screenshot of every page state,
+// not only of those with layout problems.
+var allScreenshots = os.Getenv("E2E_SCREENSHOTS") == "1"
+
 // check lays out the page on screen in the current mode, saves its
 // screenshot and reports every problem as a test error.
 func (r *layoutRun) check(name string) {
@@ -259,8 +264,15 @@ func (r *layoutRun) check(name string) {
 		p.waitFor("root font size", fmt.Sprintf(`parseFloat(getComputedStyle(document.documentElement).fontSize) === %v`, want))
 	}
 	rep := evalJS[LayoutReport](p, layoutJS)
-	for _, pr := range rep.problems() {
+	problems := rep.problems()
+	for _, pr := range problems {
 		p.t.Errorf("%s [%s] (%s): %s", name, r.mode.name, p.path(), pr)
+	}
+	// A stitched screenshot cost more than the checks themselves (some 60%
+	// of the walks' time): taken for a state with problems, or for every
+	// state when E2E_SCREENSHOTS=1.
+	if len(problems) == 0 && !allScreenshots {
+		return
 	}
 	img, err := p.screenshot()
 	if err != nil {
@@ -295,11 +307,13 @@ func (p *Page) screenshot() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		yes := true
+		shot, err := chromedp.Call(ctx, page.CaptureScreenshot, page.CaptureScreenshotParams{
+			Format: page.CaptureScreenshotFormatPng, FromSurface: &yes, OptimizeForSpeed: &yes})
 		if err != nil {
 			return nil, err
 		}
-		part, err := png.Decode(bytes.NewReader(shot))
+		part, err := png.Decode(bytes.NewReader(shot.Data))
 		if err != nil {
 			return nil, err
 		}

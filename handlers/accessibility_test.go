@@ -9,6 +9,7 @@ import (
 // sections of AgID's model in both languages, and the footer links to it
 // with AgID's wording.
 func TestAccessibilityStatementFollowsAgIDModel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/accessibilita")

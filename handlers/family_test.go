@@ -299,6 +299,7 @@ func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
 }
 
 func TestCalendarMonthlyPassInMonthTotal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")

@@ -14,6 +14,7 @@ import (
 // through the one safeNext; the hostile review's /%09/ and its relatives end
 // on the fallback, never off-site.
 func TestOpenRedirectRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	hostile := []string{"/%09/evil.example/", "/%0A/evil.example", "/%0D/evil.example", "//evil.example", "/%5Cevil.example",
 		"%5C%5Cevil.example", "https://evil.example", "/%20/evil.example", "/%2509/evil.example", "/%252f%252fevil.example"}
@@ -48,6 +49,7 @@ func TestOpenRedirectRefused(t *testing.T) {
 // TestInstallationCodeInRouter: a path segment that cannot be an
 // installation code is a 404 before any query, whatever its bytes.
 func TestInstallationCodeInRouter(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	for _, seg := range []string{"%ff", "%00", "%c3%28", "DEMO", "-demo", "d", "demo%20", strings.Repeat("a", 41), "de.mo", "%e2%80%ae"} {
@@ -73,6 +75,7 @@ func TestInstallationCodeInRouter(t *testing.T) {
 // not exist, and the SAML parameters of a query string are logged redacted;
 // harmless query values are kept.
 func TestRequestLogRedactsSecrets(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	token := "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -111,6 +114,7 @@ func TestRequestLogRedactsSecrets(t *testing.T) {
 // TestCNSNothingSecretLogged: a CNS sign-in through the card listener and
 // through a proxy header logs neither the session nor the certificate.
 func TestCNSNothingSecretLogged(t *testing.T) {
+	t.Parallel()
 	for _, o := range []cnsOpts{{listener: true}, {proxy: true, trusted: "127.0.0.1/32"}} {
 		e := newCNSEnv(t, o)
 		card := e.card(cnsca.Card{FiscalCode: marioCF})

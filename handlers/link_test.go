@@ -155,6 +155,7 @@ func noFamilyData(t *testing.T, e *env, b *browser, paths, secrets []string) {
 // profile sees no family data, and no secret (password, link code) goes to
 // a contact the registry does not hold for Anna.
 func TestLinkReproductionEveryInstallationSetting(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	e.store.DB().MustExec(`UPDATE installations SET captcha = false WHERE code = 'demo'`)
@@ -245,6 +246,7 @@ func TestLinkReproductionEveryInstallationSetting(t *testing.T) {
 // for the code and where it went, mistypes it once, enters it, and sees
 // Marco; the code is single use, hashed at rest and nowhere in clear.
 func TestLinkCodeJourney(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()
@@ -329,6 +331,7 @@ func TestLinkCodeJourney(t *testing.T) {
 // TestLinkCodeResend: a new code replaces the old one; the requests per
 // profile are limited.
 func TestLinkCodeResend(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	e.store.DB().MustExec(`UPDATE installations SET captcha = false, delivery_channel = 'email' WHERE code = 'demo'`)
@@ -365,6 +368,7 @@ func TestLinkCodeResend(t *testing.T) {
 // TestLinkCodeParallelGuesses: guesses sent at once are counted before they
 // are checked, so no more than five are ever checked.
 func TestLinkCodeParallelGuesses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	e.store.DB().MustExec(`UPDATE installations SET captcha = false WHERE code = 'demo'`)
@@ -402,6 +406,7 @@ func TestLinkCodeParallelGuesses(t *testing.T) {
 // queue shows what the parent typed, when and from where; Link and Refuse
 // are audited.
 func TestLinkOfficeQueue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	e.store.DB().MustExec(`UPDATE installations SET captcha = false, lock_registry_contacts = false, allow_unlinked_accounts = true WHERE code = 'demo'`)
@@ -482,6 +487,7 @@ func TestLinkOfficeQueue(t *testing.T) {
 // the identity account is linked with its method, and a pending request on
 // the same adult can no longer succeed.
 func TestLinkIdentityClosesRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	startDelivery(t, e)
 	e.store.DB().MustExec(`UPDATE installations SET captcha = false WHERE code = 'demo'`)
@@ -502,6 +508,7 @@ func TestLinkIdentityClosesRequests(t *testing.T) {
 // fiscale and their own mobile gets nothing; the temporary password and the
 // code go to Carla's registry mobile only, and the account has no family.
 func TestLinkReproductionLago(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := e.browser()

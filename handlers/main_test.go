@@ -3,12 +3,14 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +21,26 @@ import (
 	"portalegenitori/handlers"
 	"portalegenitori/internal/config"
 )
+
+// testParallel is how many parallel tests run at once unless -parallel is
+// given. The default, GOMAXPROCS (2 on the CI machine), left these tests
+// waiting on PostgreSQL and the network most of the time: with 8, a third
+// of the tests took 12 s instead of 24 s (2026-11-30, load 6-7), and the
+// package peaked at about 70 connections to PostgreSQL (max_connections is
+// 200 in .ci/pg, shared with the other packages): 6 keeps a margin.
+const testParallel = "6"
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		if err := flag.Set("test.parallel", testParallel); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
+}
 
 // env is a running portal over real HTTPS and a fresh database.
 type env struct {

@@ -8,6 +8,7 @@ import (
 // TestPrivacyPlaceOfProcessing: the notice says where the data are
 // processed, as the manual's notice does, in both languages.
 func TestPrivacyPlaceOfProcessing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	p := b.get("/demo/privacy")

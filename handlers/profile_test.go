@@ -18,6 +18,7 @@ var (
 )
 
 func TestProfilePageFromEveryPage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	for _, path := range []string{"/demo/famiglia", "/demo/pagamenti", "/demo/sessioni"} {
@@ -49,6 +50,7 @@ func TestProfilePageFromEveryPage(t *testing.T) {
 }
 
 func TestProfileLanguageOnAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	p := b.post("/demo/profilo/lingua", url.Values{"lang": {"en"}})
@@ -75,6 +77,7 @@ func TestProfileLanguageOnAccount(t *testing.T) {
 }
 
 func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
@@ -142,6 +145,7 @@ func TestProfileEmailChangeNeedsTheLink(t *testing.T) {
 }
 
 func TestProfileMobileChangeNeedsTheCode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	d := startDelivery(t, e)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
@@ -180,6 +184,7 @@ func TestProfileMobileChangeNeedsTheCode(t *testing.T) {
 }
 
 func TestProfileContactChangeRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
 	for i := range 5 {
@@ -220,6 +225,7 @@ func readZip(t *testing.T, body string) map[string]string {
 }
 
 func TestProfileDataExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, who := range [][2]string{{"mario.rossi", "Mensa-Scuola-2026"}, {"laura.rossi", "Diario-Scuola-2026"}} {
 		b := signedIn(t, e, who[0], who[1])
@@ -255,6 +261,7 @@ func TestProfileDataExport(t *testing.T) {
 }
 
 func TestProfileClosureConfirmedByOffice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
 	p := b.post("/demo/profilo/chiusura", url.Values{"reason": {"Non uso più il portale"}})

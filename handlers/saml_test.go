@@ -621,6 +621,7 @@ func bindingCookies(b *browser) map[string]string {
 // request open for the right browser, which signs in, also with a second
 // sign-in started in another tab.
 func TestSAMLResponseBoundToBrowser(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	victim := se.browser()
 	list := victim.get("/demo/spid")
@@ -724,6 +725,7 @@ func TestSAMLResponseBoundToBrowser(t *testing.T) {
 // TestCSTSignInValleFamily: the demo's CST Comune has a family whose adult
 // is one of the demo IdP's identities; the CST sign-in ends in that family.
 func TestCSTSignInValleFamily(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	if err := saml.WriteKeyPair(filepath.Join(se.cfg.SAML.KeyDir, "valle"), se.spKey, false); err != nil {
 		t.Fatal(err)

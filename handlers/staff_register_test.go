@@ -55,6 +55,7 @@ func registerForm(body string, school, service int64, day string) url.Values {
 // it; rows the clerk did not change are not written, even when someone
 // else changed them meanwhile; a changed row is.
 func TestStaffRegisterRules(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	b := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")

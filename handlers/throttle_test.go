@@ -142,6 +142,7 @@ func TestParallelPasswordGuesses(t *testing.T) {
 // TestParallelStaffCodes: 99 wrong TOTP codes at once get 5 checks; the
 // right code after them is refused.
 func TestParallelStaffCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantStatus(t, b.login("demo", "operatore", "Ufficio-Scuola-2026"), http.StatusSeeOther)
@@ -209,6 +210,7 @@ func TestParallelRecoveryAnswers(t *testing.T) {
 // username do not lock the same profile's codice fiscale or e-mail (which
 // would tell that they belong together).
 func TestRecoveryAnswerLockPerTypedValue(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	for i := range 5 {
@@ -277,6 +279,7 @@ func breakThrottles(t *testing.T, s *db.Store) {
 // 20 checks; a valid card after them is refused; and a card that cannot be
 // counted is not checked.
 func TestParallelCNSRefusals(t *testing.T) {
+	t.Parallel()
 	e := newCNSEnv(t, cnsOpts{proxy: true, trusted: "127.0.0.1/32, ::1"})
 	entra := e.srv.URL + "/demo/cns/entra"
 	cl := e.fromAddr("127.0.0.1")
@@ -358,6 +361,7 @@ func TestSignInSameWorkEveryPath(t *testing.T) {
 // temporary password and leaves the forced change ("Esci") can come back
 // with it until it expires, as the change page says; the change voids it.
 func TestTempPasswordValidAfterLeaving(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	hash, _ := password.Hash("Temporanea-Prova-1")
 	e.store.DB().MustExec(`UPDATE accounts SET temp_password_hash = $1, temp_password_expires_at = now() + interval '20 hours'
@@ -405,6 +409,7 @@ func useRecoveryLink(t *testing.T, e *env, b *browser, username string) {
 // TestRecoveryLinkChangePageSaysNow: after a recovery link, the change page
 // says the link is spent and the password must be chosen now.
 func TestRecoveryLinkChangePageSaysNow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	useRecoveryLink(t, e, b, "mario.rossi")
@@ -418,6 +423,7 @@ func TestRecoveryLinkChangePageSaysNow(t *testing.T) {
 // proven identity needs no local password change. A password sign-in
 // still asks for it.
 func TestIdentitySignInAfterRecoveryLink(t *testing.T) {
+	t.Parallel()
 	se := newSAMLEnv(t)
 	useRecoveryLink(t, se.env, se.browser(), "mario.rossi")
 	b := se.browser()
