@@ -370,28 +370,37 @@ func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs [
 // children c, from and to the days' parameters; $1 is the installation.
 // The family home carries it (page_family.go).
 func childMenusSQL(children, from, to string) string {
+	// k, the child's days with their menu, week and diet, is fenced
+	// (OFFSET 0) so that it is planned on its own, from the child: as one
+	// join of eleven tables, the generic plan of the page statements put the
+	// child last or read every item of the menu. Its few rows then find
+	// their items by the whole primary key.
 	return strings.NewReplacer(":children", children, ":from", from, ":to", to).Replace(`
-		SELECT DISTINCT ON (d.day, c.id, mi.course)
-		       d.day, c.id AS child_id, m.name AS menu_name, mi.week, mi.course,
-		       coalesce(vd.name, bd.name) AS dish, mv.dish_id IS NOT NULL AS variant, coalesce(dt.name, '') AS diet,
+		SELECT DISTINCT ON (k.day, k.child_id, mi.course)
+		       k.day, k.child_id, k.menu_name, mi.week, mi.course,
+		       coalesce(vd.name, bd.name) AS dish, mv.dish_id IS NOT NULL AS variant, k.diet,
 		       ARRAY(SELECT da.allergen FROM dish_allergens da JOIN allergens a ON a.code = da.allergen
-		             WHERE da.installation_id = c.installation_id AND da.dish_id = coalesce(mv.dish_id, mi.dish_id) ORDER BY a.position) AS allergens
-		FROM (SELECT g::date AS day FROM generate_series(:from::date, :to::date, interval '1 day') g) d
-		JOIN children c ON c.installation_id = $1 AND :children
-		JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND d.day BETWEEN e.starts_on AND e.ends_on
-		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
-		LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
-		JOIN menu_schools ms ON ms.installation_id = c.installation_id AND ms.school_id = c.school_id
-		JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id AND d.day BETWEEN m.valid_from AND m.valid_to
-		JOIN menu_items mi ON mi.installation_id = m.installation_id AND mi.menu_id = m.id
-		 AND mi.week = menu_week(m.rotation_start, m.weeks, d.day) AND mi.weekday = extract(isodow FROM d.day)
+		             WHERE da.installation_id = k.installation_id AND da.dish_id = coalesce(mv.dish_id, mi.dish_id) ORDER BY a.position) AS allergens
+		FROM (
+			SELECT d.day, c.id AS child_id, c.installation_id, e.diet_id, e.starts_on, coalesce(dt.name, '') AS diet,
+			       m.id AS menu_id, m.name AS menu_name, m.valid_from,
+			       menu_week(m.rotation_start, m.weeks, d.day) AS week, extract(isodow FROM d.day)::int AS weekday
+			FROM (SELECT g::date AS day FROM generate_series(:from::date, :to::date, interval '1 day') g) d
+			JOIN children c ON c.installation_id = $1 AND :children
+			JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND d.day BETWEEN e.starts_on AND e.ends_on
+			JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
+			LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
+			JOIN menu_schools ms ON ms.installation_id = c.installation_id AND ms.school_id = c.school_id
+			JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id AND d.day BETWEEN m.valid_from AND m.valid_to
+			WHERE extract(isodow FROM d.day) < 6
+			  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = d.day)
+			OFFSET 0) k
+		JOIN menu_items mi ON mi.installation_id = k.installation_id AND mi.menu_id = k.menu_id AND mi.week = k.week AND mi.weekday = k.weekday
 		JOIN dishes bd ON bd.installation_id = mi.installation_id AND bd.id = mi.dish_id
 		LEFT JOIN menu_variants mv ON mv.installation_id = mi.installation_id AND mv.menu_id = mi.menu_id AND mv.week = mi.week
-		 AND mv.weekday = mi.weekday AND mv.course = mi.course AND mv.diet_id = e.diet_id
+		 AND mv.weekday = mi.weekday AND mv.course = mi.course AND mv.diet_id = k.diet_id
 		LEFT JOIN dishes vd ON vd.installation_id = mv.installation_id AND vd.id = mv.dish_id
-		WHERE extract(isodow FROM d.day) < 6
-		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = d.day)
-		ORDER BY d.day, c.id, mi.course, e.starts_on DESC, m.valid_from DESC`)
+		ORDER BY k.day, k.child_id, mi.course, k.starts_on DESC, k.valid_from DESC`)
 }
 
 // childMenusPart is childMenusSQL as a page statement's part: a JSON list
@@ -482,7 +491,7 @@ const qMenuConflicts = `
 	JOIN menu_schools ms ON ms.installation_id = $1 AND ms.school_id = k.school_id
 	JOIN menus m ON m.installation_id = $1 AND m.id = ms.menu_id AND k.day BETWEEN m.valid_from AND m.valid_to
 	JOIN menu_items mi ON mi.installation_id = $1 AND mi.menu_id = m.id
-	 AND mi.week = menu_week(m.rotation_start, m.weeks, k.day) AND mi.weekday = extract(isodow FROM k.day)
+	 AND mi.week = menu_week(m.rotation_start, m.weeks, k.day) AND mi.weekday = extract(isodow FROM k.day)::int
 	LEFT JOIN menu_variants mv ON mv.installation_id = $1 AND mv.menu_id = mi.menu_id AND mv.week = mi.week
 	 AND mv.weekday = mi.weekday AND mv.course = mi.course AND mv.diet_id = k.diet_id
 	JOIN dishes di ON di.installation_id = $1 AND di.id = coalesce(mv.dish_id, mi.dish_id)
