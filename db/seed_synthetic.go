@@ -340,6 +340,7 @@ func synRegistry(ctx context.Context, tx *sqlx.Tx, o SyntheticOptions, year int,
 			if school == 0 {
 				school = 3
 			}
+			school = min(school, nSchools-1) // a small city: every child in a school that exists
 			kids = append(kids, []any{children, fam, cf(last, first, birth, female), first, last, birth, age, school, class})
 		}
 	}
