@@ -93,11 +93,11 @@ func benchCmd(ctx context.Context, cfg config.Config, args []string) error {
 		families = res.Families
 	}
 	if *instCode == "" { // the synthetic city only: never another installation
-		var instID int64
-		if err := store.DB().GetContext(ctx, &instID, `SELECT id FROM installations WHERE code = $1`, code); err != nil {
+		inst, err := store.InstallationByCode(ctx, code)
+		if err != nil {
 			return fmt.Errorf("bench: installation %q: %w", code, err)
 		}
-		if err := store.SeedSyntheticPanels(ctx, instID); err != nil { // once; a city seeded before them gets them now
+		if err := store.SeedSyntheticPanels(ctx, inst.ID); err != nil { // once; a city seeded before them gets them now
 			return err
 		}
 	}
