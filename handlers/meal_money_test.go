@@ -11,20 +11,6 @@ import (
 	"portalegenitori/internal/calendar"
 )
 
-// schoolDayOnOrAfter is the first school day of the demo's mensa from d on.
-func schoolDayOnOrAfter(t *testing.T, e *env, d time.Time) time.Time {
-	t.Helper()
-	for i := 0; i < 60; i, d = i+1, d.AddDate(0, 0, 1) {
-		var closed bool
-		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = (SELECT id FROM installations WHERE code = 'demo') AND day = $1)`, d)
-		if calendar.ServiceWeekday(d) && !closed {
-			return d
-		}
-	}
-	t.Fatal("no school day in 60 days")
-	return d
-}
-
 // TestMealChangeMoneyAuditAndReceipt: what a parent's meal change leaves
 // behind, written in the change's one transaction: the refund of a day
 // already charged (once), the attendance, the audit row with its outcome

@@ -15,16 +15,20 @@ import (
 // (Italian time): with the default rules (same day, 9:30) it is open now.
 func nextSchoolDay(t *testing.T, e *env) time.Time {
 	t.Helper()
-	d := calendar.DateOf(time.Now().In(calendar.Rome))
-	for i := 0; i < 30; i++ {
-		d = d.AddDate(0, 0, 1)
+	return schoolDayOnOrAfter(t, e, calendar.DateOf(time.Now().In(calendar.Rome)).AddDate(0, 0, 1))
+}
+
+// schoolDayOnOrAfter is the first school day of the demo's mensa from d on.
+func schoolDayOnOrAfter(t *testing.T, e *env, d time.Time) time.Time {
+	t.Helper()
+	for i := 0; i < 60; i, d = i+1, d.AddDate(0, 0, 1) {
 		var closed bool
 		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE installation_id = (SELECT id FROM installations WHERE code = 'demo') AND day = $1)`, d)
 		if calendar.ServiceWeekday(d) && !closed {
 			return d
 		}
 	}
-	t.Fatal("no school day in the next 30 days")
+	t.Fatal("no school day in 60 days")
 	return d
 }
 
