@@ -25,14 +25,21 @@ type AttendanceDetail struct {
 	RecordedAt time.Time `db:"recorded_at"`
 }
 
-const qAttendanceDay = `
+var qAttendanceDay = attendanceDaySQL("$2", "$3", "$4")
+
+// attendanceDaySQL reads a day's record with who recorded it, for the
+// child, service and day given as SQL expressions ($1 is the
+// installation); the calendar page statement carries it too.
+func attendanceDaySQL(child, service, day string) string {
+	return `
 	SELECT a.day, a.status, a.source, a.recorded_at,
 	       coalesce(nullif(a.recorded_by_name, ''), nullif(acc.display_name, ''),
-	                ad.first_name || ' ' || ad.last_name, '') AS recorded_by
+	                rad.first_name || ' ' || rad.last_name, '') AS recorded_by
 	FROM attendance a
 	LEFT JOIN accounts acc ON acc.installation_id = a.installation_id AND acc.id = a.recorded_by
-	LEFT JOIN adults ad ON ad.installation_id = acc.installation_id AND ad.id = acc.adult_id
-	WHERE a.installation_id = $1 AND a.child_id = $2 AND a.service_id = $3 AND a.day = $4`
+	LEFT JOIN adults rad ON rad.installation_id = acc.installation_id AND rad.id = acc.adult_id
+	WHERE a.installation_id = $1 AND a.child_id = ` + child + ` AND a.service_id = ` + service + ` AND a.day = ` + day
+}
 
 // AttendanceOn loads the record of a day, or ErrNotFound.
 func (s *Store) AttendanceOn(ctx context.Context, installationID, childID, serviceID int64, day time.Time) (*AttendanceDetail, error) {

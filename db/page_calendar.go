@@ -231,14 +231,7 @@ const mealPartsSQL = `
 
 // dayPartsSQL are the chosen day's parts ($8).
 var dayPartsSQL = `
-	(SELECT row_to_json(x) FROM (
-		SELECT a.day, a.status, a.source, a.recorded_at,
-		       coalesce(nullif(a.recorded_by_name, ''), nullif(acc.display_name, ''),
-		                rad.first_name || ' ' || rad.last_name, '') AS recorded_by
-		FROM attendance a
-		LEFT JOIN accounts acc ON acc.installation_id = a.installation_id AND acc.id = a.recorded_by
-		LEFT JOIN adults rad ON rad.installation_id = acc.installation_id AND rad.id = acc.adult_id
-		WHERE a.installation_id = $1 AND a.child_id = (SELECT child_id FROM en) AND a.service_id = $4 AND a.day = $8) x) AS day_record,
+	(SELECT row_to_json(x) FROM (` + attendanceDaySQL("(SELECT child_id FROM en)", "$4", "$8") + `) x) AS day_record,
 	(SELECT row_to_json(bs) FROM bs) AS settings,` + mealPartsSQL + `,
 	(SELECT json_agg(x ORDER BY x.accepted_at, x.id) FROM (
 		SELECT ` + mealChangeCols + ` FROM meal_changes
