@@ -11,7 +11,7 @@ MAILPIT_VERSION ?= v1.33.1
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)
 
-.PHONY: build run test test-go vet lint fmt bench bench-compare bench-plan bench-rush bench-broadcast bench-rush-meals bench-faults db-stop db-destroy clean
+.PHONY: build run test test-go vet lint fmt bench bench-ab bench-compare bench-plan bench-rush bench-broadcast bench-rush-meals bench-faults db-stop db-destroy clean
 
 build:
 	$(GO) build -o bin/genitori ./cmd/genitori
@@ -113,6 +113,23 @@ bench: build
 ## `make bench` saved (var/bench/*.json): make bench-compare OLD=a.json NEW=b.json
 bench-compare: build
 	bin/genitori bench-compare "$(OLD)" "$(NEW)"
+
+## bench-ab: the bench of a base commit and of this tree in turns, on the same
+## city and machine (BENCH_AB_ROUNDS rounds, BENCH_AB_DURATION per endpoint and
+## run), with this tree's throughput as a multiple of the base's. The default
+## base is the last commit before issue 21's first change (docs/performance.md,
+## "Against a base commit"). The base is built from `git archive` in var/ab/.
+BENCH_BASE ?= ab8ae04
+BENCH_AB_ROUNDS ?= 2
+BENCH_AB_DURATION ?= 10s
+bench-ab: build
+	rm -rf var/ab && mkdir -p var/ab/src
+	git archive $(BENCH_BASE) | tar -x -C var/ab/src
+	cd var/ab/src && go build -o ../genitori-base ./cmd/genitori
+	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
+	bin/genitori migrate && \
+	bin/genitori bench-ab --base var/ab/genitori-base --base-label $(BENCH_BASE) --children $(BENCH_CHILDREN) \
+		--rounds $(BENCH_AB_ROUNDS) --duration $(BENCH_AB_DURATION)
 
 ## bench-plan: the plan test (EXPLAIN ANALYZE, BUFFERS of every parent page's
 ## statement) on a city of BENCH_CHILDREN children instead of 3,000 (~5 min to seed).

@@ -38,6 +38,8 @@ Usage:
                      make the SPID/CIE key and self-signed certificate of an installation
   genitori spid-refresh-idps
                      download the SPID identity providers from the registry into GENITORI_SPID_IDP_DIR
+  genitori bench-ab --base BIN
+                     the bench of a base build and of this one in turns on the same city (make bench-ab)
   genitori bench-compare OLD.json NEW.json
                      the differences per endpoint and metric of two saved bench runs (var/bench/)
   genitori cns-demo  write a demo CA, server and CNS card certificate under var/cns (make run)
@@ -82,6 +84,8 @@ func main() {
 		err = seedCmd(ctx, cfg, os.Args[2:])
 	case "bench":
 		err = benchCmd(ctx, cfg, os.Args[2:])
+	case "bench-ab":
+		err = benchABCmd(ctx, cfg, os.Args[2:]) // bench_ab.go
 	case "rush":
 		err = rushCmd(ctx, cfg, os.Args[2:])
 	case "bench-broadcast":
