@@ -33,10 +33,12 @@ type Params struct {
 // Default is used for every new hash.
 var Default = Params{Memory: 19 * 1024, Time: 2, Threads: 1, KeyLen: 32, SaltLen: 16}
 
-// slots bounds the argon2id computations running at once to the number of
-// CPUs: each takes Default.Memory (19 MiB), so a morning rush of sign-ins
-// would otherwise grow memory with the queue, for no extra throughput.
-var slots = make(chan struct{}, runtime.NumCPU())
+// slots bounds the argon2id computations running at once to half the CPUs
+// (at least one). Each takes Default.Memory (19 MiB), still in use when the
+// collector sets its next target, so every one in flight adds about twice
+// that to the peak; and a morning rush of sign-ins keeps the other half of
+// the CPUs for the pages and PostgreSQL (docs/deployment.md, Memory).
+var slots = make(chan struct{}, max(1, runtime.NumCPU()/2))
 
 func idKey(secret, salt []byte, p Params, keyLen uint32) []byte {
 	slots <- struct{}{}
