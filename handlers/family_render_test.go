@@ -25,8 +25,8 @@ func BenchmarkFamilyRender(b *testing.B) {
 	for _, block := range []string{"layout", "content"} {
 		b.Run(block, func(b *testing.B) {
 			var buf bytes.Buffer
+			v := benchFamilyView(familyOpts{}) // rendering does not change it
 			for b.Loop() {
-				v := benchFamilyView(familyOpts{})
 				buf.Reset()
 				if err := parsed.pages.Render(&buf, "family", block, v); err != nil {
 					b.Fatal(err)
