@@ -27,6 +27,18 @@ func (w *htmlWriter) esc(s string) { _, _ = htmlEsc.WriteString(&w.Builder, s) }
 // t writes the catalogue's text for key, escaped.
 func (w *htmlWriter) t(key string, args ...any) { w.esc(w.base.T(key, args...)) }
 
+// url writes a text that starts a URL attribute's value (href, action) as
+// html/template does: a scheme other than http, https or mailto becomes
+// "#ZgotmplZ", the rest is normalized (urlEscape) and escaped.
+func (w *htmlWriter) url(s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		w.WriteString("#ZgotmplZ")
+		return
+	}
+	w.esc(urlEscape(s, true))
+}
+
 // HTML is what was written.
 func (w *htmlWriter) HTML() template.HTML {
 	return template.HTML(w.String()) //nolint:gosec // every text went through esc
