@@ -15,7 +15,13 @@ import (
 
 // LinkedHTML is the family home's content for a linked family.
 func (v FamilyView) LinkedHTML() template.HTML {
-	w := newHTMLWriter(v.Base, 8000+2500*len(v.Children))
+	size := 5000 + 2500*len(v.Children) // grown once, not doubled along the way
+	if v.Meals != nil {
+		for _, k := range v.Meals.Children {
+			size += 300 + 1400*len(k.Days)
+		}
+	}
+	w := newHTMLWriter(v.Base, size)
 	code := urlEscape(v.Inst.Code, true)
 	// the links to the messages and the 730 certificates
 	w.WriteString("<ul class=\"actions-list\" id=\"family-documents\">\n  <li><a class=\"action-link\" href=\"")
@@ -274,7 +280,11 @@ func (p *MealPanel) writePanel(w *htmlWriter) {
 // BodyHTML is the panel's body: the days of every child and the forms
 // (also the answer of a range's change with htmx, "meal-panel-swap").
 func (p *MealPanel) BodyHTML() template.HTML {
-	w := newHTMLWriter(p.Base, 4000+6000*len(p.Children))
+	size := 2000
+	for _, k := range p.Children {
+		size += 300 + 1400*len(k.Days)
+	}
+	w := newHTMLWriter(p.Base, size)
 	p.writeBody(w)
 	return w.HTML()
 }
@@ -448,7 +458,7 @@ func (m *MenuToday) write(w *htmlWriter) {
 				w.esc(k.T("menu.diet_note", k.Diet))
 				w.WriteString("</p>")
 			}
-			k.MenuCourses.write(w)
+			k.write(w)
 			w.WriteString("\n  ")
 		} else {
 			w.WriteString("<p>")

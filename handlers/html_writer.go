@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 )
@@ -53,7 +52,7 @@ var htmlEsc = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", 
 // %-escapes; !norm (in the query) escapes all but the unreserved ones.
 // Its output goes through htmlEsc like any attribute's.
 func urlEscape(s string, norm bool) string {
-	var b strings.Builder
+	var b []byte // nil, and no allocation, while nothing is escaped
 	written := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -70,16 +69,20 @@ func urlEscape(s string, norm bool) string {
 				continue
 			}
 		}
-		b.WriteString(s[written:i])
-		fmt.Fprintf(&b, "%%%02x", c)
+		if b == nil {
+			b = make([]byte, 0, len(s)+16)
+		}
+		b = append(b, s[written:i]...)
+		b = append(b, '%', lowerHex[c>>4], lowerHex[c&15])
 		written = i + 1
 	}
-	if written == 0 {
+	if b == nil {
 		return s
 	}
-	b.WriteString(s[written:])
-	return b.String()
+	return string(append(b, s[written:]...))
 }
+
+const lowerHex = "0123456789abcdef"
 
 func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
