@@ -181,7 +181,7 @@ func TestFamilyHTMLMatchesTemplate(t *testing.T) {
 		{name: "ISEE declared", o: familyOpts{latest: &db.ISEEDeclaration{ISEECents: 0, Status: "dichiarata", ExpiresOn: day.AddDate(1, 0, 0)}}},
 		{name: "ISEE without tariffs", tweak: func(v *FamilyView) { v.ISEE.Tariffs = nil }},
 		{name: "no account", tweak: func(v *FamilyView) { v.Account = nil }},
-		{name: "a menu without courses, a child without a menu", o: familyOpts{hostile: true}, tweak: func(v *FamilyView) {
+		{name: "a course without allergens, no diet note", o: familyOpts{hostile: true}, tweak: func(v *FamilyView) {
 			v.Menu.Children[0].Courses[1].Allergens = nil
 			v.Menu.Children[0].Diet = ""
 		}},
