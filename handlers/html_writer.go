@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"html/template"
 	"strings"
 )
@@ -27,6 +26,18 @@ func (w *htmlWriter) esc(s string) { _, _ = htmlEsc.WriteString(&w.Builder, s) }
 // t writes the catalogue's text for key, escaped.
 func (w *htmlWriter) t(key string, args ...any) { w.esc(w.base.T(key, args...)) }
 
+// url writes a text that starts a URL attribute's value (href, action) as
+// html/template does: a scheme other than http, https or mailto becomes
+// "#ZgotmplZ", the rest is normalized (urlEscape) and escaped.
+func (w *htmlWriter) url(s string) {
+	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
+		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+		w.WriteString("#ZgotmplZ")
+		return
+	}
+	w.esc(urlEscape(s, true))
+}
+
 // HTML is what was written.
 func (w *htmlWriter) HTML() template.HTML {
 	return template.HTML(w.String()) //nolint:gosec // every text went through esc
@@ -41,7 +52,7 @@ var htmlEsc = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", 
 // %-escapes; !norm (in the query) escapes all but the unreserved ones.
 // Its output goes through htmlEsc like any attribute's.
 func urlEscape(s string, norm bool) string {
-	var b strings.Builder
+	var b []byte // nil, and no allocation, while nothing is escaped
 	written := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -58,16 +69,20 @@ func urlEscape(s string, norm bool) string {
 				continue
 			}
 		}
-		b.WriteString(s[written:i])
-		fmt.Fprintf(&b, "%%%02x", c)
+		if b == nil {
+			b = make([]byte, 0, len(s)+16)
+		}
+		b = append(b, s[written:i]...)
+		b = append(b, '%', lowerHex[c>>4], lowerHex[c&15])
 		written = i + 1
 	}
-	if written == 0 {
+	if b == nil {
 		return s
 	}
-	b.WriteString(s[written:])
-	return b.String()
+	return string(append(b, s[written:]...))
 }
+
+const lowerHex = "0123456789abcdef"
 
 func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'

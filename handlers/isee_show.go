@@ -34,9 +34,9 @@ type ISEETariffLine struct {
 	Why            string // translated; "" when the office set the tariff by hand
 }
 
-// ISEEPanel is the family home's box of the tariffs by ISEE (partial
-// "isee-family"); nil when no enrollment is in a service with tariffs by
-// ISEE.
+// ISEEPanel is the family home's box of the tariffs by ISEE (written in
+// Go: handlers/family_html.go); nil when no enrollment is in a service
+// with tariffs by ISEE.
 type ISEEPanel struct {
 	Base
 	Tariffs []ISEETariffLine

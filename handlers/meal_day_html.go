@@ -10,8 +10,15 @@ import (
 // the template, was a reflective lookup or call: most of that page's
 // CPU). MealDayHTMLMatchesTemplate holds it to the template it replaced.
 func (d MealDayView) HTML() template.HTML {
+	w := newHTMLWriter(d.Base, 3000)
+	d.write(w)
+	return w.HTML()
+}
+
+// write writes the day's box into w (the family home's panel writes all
+// its boxes into one writer); its texts are in d's language.
+func (d MealDayView) write(w *htmlWriter) {
 	b := d.Box()
-	w := newHTMLWriter(d.Base, 1200+900*len(b.Targets))
 	w.WriteString(`<div id="`)
 	w.esc(b.ID)
 	w.WriteString(`" class="meal-day meal-`)
@@ -103,19 +110,18 @@ func (d MealDayView) HTML() template.HTML {
 	w.WriteString("\n")
 	if len(d.History) > 0 {
 		w.WriteString(`<details class="meal-history"><summary>`)
-		w.t("meal.history")
+		w.esc(d.T("meal.history"))
 		w.WriteString("</summary><ul>")
 		for _, m := range d.History {
 			w.WriteString("<li>")
 			w.esc(d.ChangeText(m))
 			if m.Late {
 				w.WriteString(" ")
-				w.t("meal.late_reason", m.Reason)
+				w.esc(d.T("meal.late_reason", m.Reason))
 			}
 			w.WriteString("</li>")
 		}
 		w.WriteString("</ul></details>")
 	}
 	w.WriteString("\n</div>")
-	return w.HTML()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -67,8 +68,16 @@ type MealDayView struct {
 }
 
 // ID is the element id of the day's box, the target of its forms.
-func (d MealDayView) ID() string {
-	return fmt.Sprintf("meal-%d-%d-%s", d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
+func (d MealDayView) ID() string { return "meal-" + d.idTail() }
+
+// idTail ends the ids of the day's box and button: "7-2-2026-12-03".
+func (d MealDayView) idTail() string {
+	var buf [48]byte
+	b := strconv.AppendInt(buf[:0], d.ChildID, 10)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, d.ServiceID, 10)
+	b = append(b, '-')
+	return string(d.Day.AppendFormat(b, time.DateOnly))
 }
 
 // MealBox is what a day's box shows, worked out once per box: the
@@ -89,7 +98,8 @@ type MealTarget struct{ State, Key, Label string }
 
 // Box works out the day's box.
 func (d MealDayView) Box() *MealBox {
-	b := &MealBox{ID: d.ID(), ButtonID: d.ButtonID(), LongDay: d.LongDate(d.Day), StateText: d.StateText(),
+	tail := d.idTail()
+	b := &MealBox{ID: "meal-" + tail, ButtonID: "mb-" + tail, LongDay: d.LongDate(d.Day), StateText: d.StateText(),
 		Open: d.Open(), NotYet: d.NotYet()}
 	switch {
 	case b.Open:
@@ -112,9 +122,7 @@ func (d MealDayView) Box() *MealBox {
 
 // ButtonID is shared by the first button of the box whatever the state,
 // so after a swap htmx puts the focus back on it.
-func (d MealDayView) ButtonID() string {
-	return fmt.Sprintf("mb-%d-%d-%s", d.ChildID, d.ServiceID, d.Day.Format(time.DateOnly))
-}
+func (d MealDayView) ButtonID() string { return "mb-" + d.idTail() }
 
 // Open: the day can still change now (the database clock decides when the
 // parent acts); the office may always correct, with a reason after the

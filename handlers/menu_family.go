@@ -14,7 +14,7 @@ import (
 )
 
 // Menus for the family (docs/menus.md): today's menu of each child on the
-// family home (partial menu_today.html), the day's menu in the attendance
+// family home (written in Go: handlers/family_html.go), the day's menu in the attendance
 // calendar (partial menu_day.html), and the week's menu of a child
 // (/{inst}/menu/:child). Each shows the variant of the diet of the child's
 // mensa enrollment on the day; nothing for a day without one.
