@@ -23,8 +23,9 @@ type FamilyPage struct {
 	Tariffs    []EnrollmentTariff
 	LatestISEE *ISEEDeclaration
 	// the enrolment windows open now and the requests the viewer may read
-	// (EnrolmentWindows, EnrolmentRequestsOfAdult), without the questions,
-	// documents, answers, schools and request counts the panel does not show
+	// (EnrolmentWindows, EnrolmentRequestsOfAdult), with only what the panel
+	// shows: the request's window, service, child, status and dates (not its
+	// answers, documents, school, adult, clerks or known child)
 	Windows  []EnrolmentWindow
 	Requests []EnrolmentRequest
 	// today's menu of the children (ChildMenus on Today), when a menu is in
@@ -114,7 +115,12 @@ SELECT
 		FROM enrolment_windows w
 		JOIN services sv ON sv.installation_id = w.installation_id AND sv.id = w.service_id
 		WHERE w.installation_id = $1 AND now() >= w.opens_at AND now() < w.closes_at AND EXISTS (SELECT FROM viewer)) w) AS windows,
-	(SELECT json_agg(to_jsonb(r) - 'answers' - 'documents' ORDER BY r.submitted_at DESC, r.id DESC) FROM (` + qRequests + `
+	(SELECT json_agg(r ORDER BY r.submitted_at DESC, r.id DESC) FROM (
+		SELECT r.id, r.window_id, w.title AS window_title, w.service_id, sv.name AS service_name, w.school_year, w.starts_on, w.ends_on,
+		       r.adult_id, r.child_id, r.first_name, r.last_name, r.submitted_at, r.status
+		FROM enrolment_requests r
+		JOIN enrolment_windows w ON w.installation_id = r.installation_id AND w.id = r.window_id
+		JOIN services sv ON sv.installation_id = w.installation_id AND sv.id = w.service_id
 		WHERE r.installation_id = $1 AND r.id IN (
 			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
 			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,

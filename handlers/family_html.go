@@ -25,7 +25,8 @@ func (v FamilyView) LinkedHTML() template.HTML {
 	code := urlEscape(v.Inst.Code, true)
 	// the links to the messages and the 730 certificates
 	w.WriteString("<ul class=\"actions-list\" id=\"family-documents\">\n  <li><a class=\"action-link\" href=\"")
-	w.url(v.FamilyPrefix + "/messaggi")
+	w.url(v.FamilyPrefix) // html/template filtered the value, then wrote the tail
+	w.WriteString("/messaggi")
 	w.WriteString(`">`)
 	w.t("messages.title")
 	if v.Docs.Unread != 0 {
@@ -34,7 +35,8 @@ func (v FamilyView) LinkedHTML() template.HTML {
 		w.WriteString("</span>")
 	}
 	w.WriteString("</a></li>\n  <li><a class=\"action-link\" href=\"")
-	w.url(v.FamilyPrefix + "/attestazioni")
+	w.url(v.FamilyPrefix)
+	w.WriteString("/attestazioni")
 	w.WriteString(`">`)
 	w.t("certificate.list.title")
 	w.WriteString("</a></li>\n</ul>\n")
@@ -81,7 +83,8 @@ func (v FamilyView) LinkedHTML() template.HTML {
 		w.WriteString("</strong></p>\n")
 	}
 	w.WriteString(`<p><a class="action-link" href="`)
-	w.url(v.FamilyPrefix + "/pagamenti")
+	w.url(v.FamilyPrefix)
+	w.WriteString("/pagamenti")
 	w.WriteString(`">`)
 	w.t("family.payments_link")
 	w.WriteString("</a></p>\n")

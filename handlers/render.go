@@ -174,8 +174,8 @@ func (h *Handler) renderBlock(c *gin.Context, status int, page, block string, da
 		defer bufPool.Put(gz)
 		zw := gzipPool.Get().(*gzip.Writer)
 		zw.Reset(gz)
-		zw.Write(body)
-		zw.Close()
+		_, _ = zw.Write(body) // into a bytes.Buffer: cannot fail
+		_ = zw.Close()
 		gzipPool.Put(zw)
 		hd.Set("Content-Encoding", "gzip")
 		hd.Add("Vary", "Accept-Encoding")
