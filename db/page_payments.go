@@ -14,11 +14,11 @@ type PaymentsPage struct {
 	Adult     *Adult
 	Payers    []Payer
 	Payer     *Payer         // nil: the viewer's children have no paying adult, or PayerID is not one of them
-	Children  []ChildSummary // the viewer's children
-	Services  []Enrollment   // the enrollments of the payer's children (the viewer's) in the school year
+	Children  []ChildSummary // the viewer's children: ID and first name
+	Services  []Enrollment   // the enrollments of the payer's children (the viewer's) in the school year: child, service and its name, start
 	Totals    LedgerTotals
 	Balance   int64
-	Entries   []LedgerEntry // newest first
+	Entries   []LedgerEntry // newest first; without AdultID, ServiceKind, ReversesID, CreatedAt
 	Page      int           // the page shown: the one asked for, within the pages the totals make
 	Opening   int64         // the net of the entries before From (Opening asked)
 	PagoPA    *PagoPASettings
@@ -40,6 +40,10 @@ type PaymentsQuery struct {
 	PagoPA                  bool // the pagoPA settings and the payer's pending notices
 }
 
+// Each part reads only the columns the pages show (the filter's lists, the
+// table): every column of every row is a value converted to JSON on each
+// request (docs/performance.md).
+//
 // The payers are reached through the viewer's guardianships only; a
 // guardian who does not pay sees the entries about their own children and
 // those about no child, never another family's (restrict), and a child or
@@ -52,14 +56,9 @@ WITH ad AS (
 	SELECT g.installation_id, g.child_id, g.role FROM ad JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id
 	WHERE $3::text IS NULL OR ad.fiscal_code = $3
 ), kids AS (
-	SELECT c.id, c.first_name, c.last_name, g.role, coalesce(s.name, '') AS school, c.class_name,
-	       p.adult_id AS payer_id, coalesce(pa.first_name || ' ' || pa.last_name, '') AS payer_name,
-	       row_number() OVER (ORDER BY c.birth_date, c.first_name, c.id) AS ord
+	SELECT c.id, c.first_name, row_number() OVER (ORDER BY c.birth_date, c.first_name, c.id) AS ord
 	FROM vg g
 	JOIN children c ON c.installation_id = g.installation_id AND c.id = g.child_id
-	LEFT JOIN schools s ON s.installation_id = c.installation_id AND s.id = c.school_id
-	LEFT JOIN guardianships p ON p.installation_id = g.installation_id AND p.child_id = g.child_id AND p.role = 'payer'
-	LEFT JOIN adults pa ON pa.installation_id = p.installation_id AND pa.id = p.adult_id
 ), payers AS (
 	SELECT p.adult_id, a.first_name || ' ' || a.last_name AS name, array_agg(g.child_id ORDER BY g.child_id) AS children,
 	       row_number() OVER (ORDER BY p.adult_id = $2 DESC, a.last_name, a.first_name, p.adult_id) AS ord
@@ -70,7 +69,10 @@ WITH ad AS (
 ), payer AS (
 	SELECT adult_id, name, children, CASE WHEN adult_id = $2 THEN NULL ELSE children END AS restrict
 	FROM payers WHERE $4::bigint IS NULL OR adult_id = $4 ORDER BY ord LIMIT 1
-), svc AS (` + qEnrollments + `
+), svc AS (
+	SELECT e.child_id, e.service_id, sv.name AS service_name, e.starts_on
+	FROM enrollments e
+	JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id
 	WHERE e.installation_id = $1 AND e.child_id = ANY((SELECT children FROM payer)::bigint[]) AND e.school_year = $5
 	  AND e.ends_on >= e.starts_on
 ), sel AS (
@@ -104,9 +106,9 @@ SELECT
 	(SELECT coalesce(sum(amount_cents), 0) FROM ledger_entries
 		WHERE installation_id = $1 AND adult_id = (SELECT adult_id FROM payer)) AS balance,
 	(SELECT json_agg(x ORDER BY x.entry_date DESC, x.id DESC) FROM (
-		SELECT l.id, l.adult_id, l.kind, l.amount_cents, l.entry_date, l.child_id, coalesce(c.first_name, '') AS child_name,
-		       l.service_id, coalesce(sv.kind, '') AS service_kind, coalesce(sv.name, '') AS service_name,
-		       l.attendance_day, l.channel, l.receipt_ref, l.reason, l.reverses_id, l.created_at
+		SELECT l.id, l.kind, l.amount_cents, l.entry_date, l.child_id, coalesce(c.first_name, '') AS child_name,
+		       l.service_id, coalesce(sv.name, '') AS service_name,
+		       l.attendance_day, l.channel, l.receipt_ref, l.reason
 		FROM (SELECT * FROM sel ORDER BY entry_date DESC, id DESC
 		      LIMIT $11 OFFSET ((SELECT page FROM pg) - 1) * coalesce($11::int, 0)) l
 		LEFT JOIN children c ON c.installation_id = l.installation_id AND c.id = l.child_id

@@ -46,7 +46,7 @@ var parsedAssetsAndPages = sync.OnceValues(func() (parsedFiles, error) {
 	if err != nil {
 		return parsedFiles{}, err
 	}
-	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "pagopaForms": pagopaForms, "mealField": mealField})
+	pages, err := fragments.New(template.FuncMap{"asset": assets.URL, "fieldArgs": fieldArgs, "officeName": officeOf, "mealField": mealField})
 	return parsedFiles{assets, pages}, err
 })
 

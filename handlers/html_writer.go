@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"html/template"
+	"strconv"
 	"strings"
 )
 
@@ -26,12 +27,18 @@ func (w *htmlWriter) esc(s string) { _, _ = htmlEsc.WriteString(&w.Builder, s) }
 // t writes the catalogue's text for key, escaped.
 func (w *htmlWriter) t(key string, args ...any) { w.esc(w.base.T(key, args...)) }
 
-// url writes a text that starts a URL attribute's value (href, action) as
-// html/template does: a scheme other than http, https or mailto becomes
-// "#ZgotmplZ", the rest is normalized (urlEscape) and escaped.
+// int writes a number.
+func (w *htmlWriter) int(n int64) {
+	var b [20]byte
+	w.Write(strconv.AppendInt(b[:0], n, 10))
+}
+
+// url writes the value of a URL attribute that starts with the text, as
+// html/template does: a scheme other than http, https or mailto is
+// refused ("#ZgotmplZ"), the rest normalized and escaped.
 func (w *htmlWriter) url(s string) {
-	if scheme, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(scheme, "/") &&
-		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
+	if protocol, _, ok := strings.Cut(s, ":"); ok && !strings.Contains(protocol, "/") &&
+		!strings.EqualFold(protocol, "http") && !strings.EqualFold(protocol, "https") && !strings.EqualFold(protocol, "mailto") {
 		w.WriteString("#ZgotmplZ")
 		return
 	}

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"portalegenitori/db"
@@ -13,6 +15,24 @@ import (
 type installationCache struct {
 	mu      sync.Mutex
 	entries map[string]installationEntry
+	printed atomic.Pointer[printedInstallation] // the last installation an ETag printed
+}
+
+type printedInstallation struct {
+	inst *db.Installation
+	text string
+}
+
+// print is fmt.Sprint(*inst) for the ETags (page_etag.go), printed once
+// per cached installation rather than by reflection on every request: the
+// cache hands out the same pointer, never modified, until it refetches.
+func (ic *installationCache) print(inst *db.Installation) string {
+	if p := ic.printed.Load(); p != nil && p.inst == inst {
+		return p.text
+	}
+	text := fmt.Sprint(*inst)
+	ic.printed.Store(&printedInstallation{inst, text})
+	return text
 }
 
 type installationEntry struct {

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -133,7 +132,7 @@ func (h *Handler) notModified(c *gin.Context) bool {
 		strconv.FormatInt(acc.ID, 10), acc.Role, strconv.FormatBool(acc.MustChangePassword), strconv.FormatBool(acc.PasswordHash.Valid),
 		strconv.FormatInt(acc.AdultID.Int64, 10), acc.LinkedFiscalCode.String, acc.DisplayName, acc.Email, acc.Mobile,
 		strconv.FormatBool(acc.FitTables), acc.Lang, strconv.FormatBool(acc.LangChosen),
-		fmt.Sprint(*inst), // as this server has it cached (installation_cache.go), which may lag the table
+		h.instCache.print(inst), // as this server has it cached (installation_cache.go), which may lag the table
 		sess.ID, langOf(c), strconv.FormatBool(wantsFragment(c.Request)), c.Request.URL.RequestURI(), clock, versions} {
 		sum.Write([]byte(part))
 		sum.Write([]byte{0})

@@ -112,7 +112,3 @@ func (h *Handler) pagopaProblem(c *gin.Context, err error) {
 	}
 	h.render(c, status, "pagopa_problem", v)
 }
-
-// pagopaForms is the data of the "pagopa-forms" partial: the page's view
-// (for T, Money, Inst) and the block.
-func pagopaForms(page any, b *PagoPABlock) map[string]any { return map[string]any{"B": page, "P": b} }

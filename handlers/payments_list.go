@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -278,15 +279,13 @@ func (h *Handler) paymentsList(c *gin.Context) {
 // EntryDetail describes what an entry concerns: "Luca – Mensa scolastica,
 // 3 novembre", "pagoPA, ricevuta RF18...", a reason.
 func (b Base) EntryDetail(e db.LedgerEntry) string {
-	s := ""
+	var parts [6]string
+	n := 0
 	add := func(part string) {
-		if part == "" {
-			return
+		if part != "" {
+			parts[n] = part
+			n++
 		}
-		if s != "" {
-			s += " – "
-		}
-		s += part
 	}
 	add(e.ChildName)
 	add(e.ServiceName)
@@ -300,7 +299,7 @@ func (b Base) EntryDetail(e db.LedgerEntry) string {
 		add(b.T("ledger.receipt", e.ReceiptRef))
 	}
 	add(e.Reason)
-	return s
+	return strings.Join(parts[:n], " – ")
 }
 
 // Channel names a payment channel.

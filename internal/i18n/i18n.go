@@ -63,6 +63,14 @@ func T(lang, key string, args ...any) string {
 			return key
 		}
 	}
+	if len(args) == 1 {
+		// the common "giorno %s": what Sprintf would write, without it
+		if a, ok := args[0].(string); ok {
+			if i := strings.IndexByte(msg, '%'); i >= 0 && i+1 < len(msg) && msg[i+1] == 's' && strings.IndexByte(msg[i+2:], '%') < 0 {
+				return msg[:i] + a + msg[i+2:]
+			}
+		}
+	}
 	if len(args) > 0 {
 		return fmt.Sprintf(msg, args...)
 	}
