@@ -28,7 +28,8 @@ type FamilyPage struct {
 	// answers, documents, school, adult, clerks or known child)
 	Windows  []EnrolmentWindow
 	Requests []EnrolmentRequest
-	// today's menu of the children (ChildMenus on Today), when a menu is in
+	// today's menu of the children (ChildMenus on Today, from the
+	// installation's menus kept in memory: menu_book.go), when a menu is in
 	// force for a school of the children
 	Menus  []ChildMenuCourse
 	Panels struct{ Menus bool }
@@ -124,7 +125,15 @@ SELECT
 		WHERE r.installation_id = $1 AND r.id IN (
 			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
 			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,
-	` + childMenusPart("c.id IN (SELECT id FROM kids)", "$10", "$10") + ` AS menus,
+	(SELECT json_agg(x) FROM (
+		SELECT c.id AS child_id, c.school_id, coalesce(e.diet_id, 0) AS diet_id, coalesce(dt.name, '') AS diet, e.starts_on
+		FROM children c
+		JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND $10::date BETWEEN e.starts_on AND e.ends_on
+		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
+		LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
+		WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids)
+		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $10::date)) x) AS menu_kids,
+	coalesce((SELECT version FROM data_versions WHERE installation_id = $1 AND scope = 'i' AND id = 0), 0) AS menu_version,
 	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
 		WHERE ms.installation_id = $1 AND m.valid_from <= $7::date + 1 AND m.valid_to >= $7::date - 1
 		  AND ms.school_id IN (SELECT c.school_id FROM children c WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids))) AS panel_menus`
@@ -135,13 +144,14 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		Adult, Children, Enrollments, Presences, Balances []byte
 		Unread                                            int
 		Settings, MealPeriods, MealClosed, MealStates     []byte
-		Tariffs, LatestISEE, Windows, Requests, Menus     []byte
+		Tariffs, LatestISEE, Windows, Requests, MenuKids  []byte
+		MenuVersion                                       int64
 	}
 	p := &FamilyPage{}
 	err := s.pageDB(ctx).QueryRowxContext(ctx, qFamilyPage, q.InstallationID, q.AdultID, q.LinkedFiscalCode, q.SchoolYear,
 		q.MonthFirst, q.MonthLast, q.MealFrom, q.MealTo, q.AccountID, q.Today).Scan(&raw.Adult, &raw.Children, &raw.Enrollments,
 		&raw.Presences, &raw.Balances, &raw.Unread, &raw.Settings, &raw.MealPeriods, &raw.MealClosed, &raw.MealStates, &p.ReceiptMail,
-		&raw.Tariffs, &raw.LatestISEE, &raw.Windows, &raw.Requests, &raw.Menus, &p.Panels.Menus)
+		&raw.Tariffs, &raw.LatestISEE, &raw.Windows, &raw.Requests, &raw.MenuKids, &raw.MenuVersion, &p.Panels.Menus)
 	if err != nil {
 		return nil, fmt.Errorf("family page of adult %d: %w", q.AdultID, err)
 	}
@@ -153,7 +163,7 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		return nil, err
 	}
 	var tariffs []tariffRow
-	var menus pageMenus
+	var menuKids []menuBookInput
 	var balances []struct {
 		ID     int64 `db:"id"`
 		Amount int64 `db:"amount_cents"`
@@ -163,7 +173,7 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		dest any
 	}{{raw.Children, &p.Children}, {raw.Enrollments, &p.Enrollments}, {raw.Presences, &p.Presences}, {raw.Balances, &balances},
 		{raw.Settings, &p.Settings}, {raw.MealPeriods, &p.meal.periods}, {raw.MealClosed, &p.meal.closed}, {raw.MealStates, &p.meal.states},
-		{raw.Tariffs, &tariffs}, {raw.Windows, &p.Windows}, {raw.Requests, &p.Requests}, {raw.Menus, &menus}} {
+		{raw.Tariffs, &tariffs}, {raw.Windows, &p.Windows}, {raw.Requests, &p.Requests}, {raw.MenuKids, &menuKids}} {
 		if err := scanJSON(l.raw, l.dest); err != nil {
 			return nil, err
 		}
@@ -171,7 +181,13 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 	if len(tariffs) > 0 {
 		p.Tariffs = tariffsOf(tariffs)
 	}
-	p.Menus = menus.courses()
+	if len(menuKids) > 0 {
+		book, err := s.menuBook(ctx, q.InstallationID, raw.MenuVersion)
+		if err != nil {
+			return nil, err
+		}
+		p.Menus = book.courses(menuKids, q.Today)
+	}
 	p.Balances = make(map[int64]int64, len(balances))
 	for _, b := range balances {
 		p.Balances[b.ID] = b.Amount

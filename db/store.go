@@ -31,6 +31,8 @@ type Store struct {
 	stmts   stmtCache // page reads, prepared once per connection (page.go)
 	// the 14 allergens, fixed by their migration (menus.go)
 	allergens allergenCache
+	// the installations' menus by their data version (menu_book.go)
+	books menuBooks
 }
 
 // Open connects and checks the connection.
