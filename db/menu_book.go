@@ -72,6 +72,37 @@ type menuBookInput struct {
 	StartsOn time.Time `db:"starts_on"`
 }
 
+// menuInputsPart is a page statement's two columns for the menu of day:
+// menu_kids, the mensa enrollments of the children (a condition on the
+// children c; $1 is the installation) covering the day when it is not a
+// closure, as ChildMenus joins them, and menu_version, the installation's
+// data version, with which the book is read.
+func menuInputsPart(children, day string) string {
+	return strings.NewReplacer(":children", children, ":day", day).Replace(`
+	(SELECT json_agg(x) FROM (
+		SELECT c.id AS child_id, c.school_id, coalesce(e.diet_id, 0) AS diet_id, coalesce(dt.name, '') AS diet, e.starts_on
+		FROM children c
+		JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND :day::date BETWEEN e.starts_on AND e.ends_on
+		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
+		LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
+		WHERE c.installation_id = $1 AND :children
+		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = :day::date)) x) AS menu_kids,
+	coalesce((SELECT version FROM data_versions WHERE installation_id = $1 AND scope = 'i' AND id = 0), 0) AS menu_version`)
+}
+
+// menusOn is the page's menu of day from its menu_kids and menu_version.
+func (s *Store) menusOn(ctx context.Context, inst int64, kids []byte, version int64, day time.Time) ([]ChildMenuCourse, error) {
+	var inputs []menuBookInput
+	if err := scanJSON(kids, &inputs); err != nil || len(inputs) == 0 {
+		return nil, err
+	}
+	book, err := s.menuBook(ctx, inst, version)
+	if err != nil {
+		return nil, err
+	}
+	return book.courses(inputs, day), nil
+}
+
 // menuBooks keeps the books of the installations the server has shown,
 // each until its installation's version changes.
 type menuBooks struct {

@@ -63,6 +63,16 @@ func TestMenuBookMatchesChildMenus(t *testing.T) {
 		}
 		return b.String()
 	}
+	var lucaAdult, mensa int64
+	dbtestGet := func(dest any, q string, args ...any) {
+		t.Helper()
+		if err := f.s.DB().Get(dest, q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dbtestGet(&lucaAdult, `SELECT min(adult_id) FROM guardianships WHERE installation_id = $1 AND child_id = $2`, f.inst, f.luca)
+	dbtestGet(&mensa, `SELECT e.service_id FROM enrollments e JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id
+		WHERE e.installation_id = $1 AND e.child_id = $2 AND sv.kind = 'mensa' ORDER BY e.starts_on DESC LIMIT 1`, f.inst, f.luca)
 	served := 0
 	for d := day("2026-10-01"); !d.After(day("2026-12-31")); d = d.AddDate(0, 0, 1) {
 		for _, fam := range families {
@@ -85,6 +95,25 @@ func TestMenuBookMatchesChildMenus(t *testing.T) {
 				t.Fatalf("%s, adult %d: the family home's menu\n%s\nChildMenus\n%s", d.Format(time.DateOnly), fam.Adult, text(got), text(want))
 			}
 			served += len(got)
+		}
+		// the calendar's day shows the same menu for the child
+		want, err := f.s.ChildMenus(ctx, f.inst, []int64{f.luca}, d, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if len(want[i].Allergens) == 0 {
+				want[i].Allergens = nil
+			}
+		}
+		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+		cp, err := f.s.CalendarPage(ctx, db.CalendarQuery{InstallationID: f.inst, AdultID: lucaAdult, ChildID: f.luca, ServiceID: mensa,
+			First: first, Last: first.AddDate(0, 1, -1), Day: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text(cp.Menus) != text(want) {
+			t.Fatalf("%s: the calendar day's menu\n%s\nChildMenus\n%s", d.Format(time.DateOnly), text(cp.Menus), text(want))
 		}
 	}
 	if served < 100 {

@@ -368,7 +368,8 @@ func (s *Store) ChildMenus(ctx context.Context, installationID int64, childIDs [
 
 // childMenusSQL is ChildMenus' statement: children is the condition on the
 // children c, from and to the days' parameters; $1 is the installation.
-// The family home carries it (page_family.go).
+// The page statements work it out in Go instead (menu_book.go), held to
+// it by TestMenuBookMatchesChildMenus.
 func childMenusSQL(children, from, to string) string {
 	// k, the child's days with their menu, week and diet, is fenced
 	// (OFFSET 0) so that it is planned on its own, from the child: as one
@@ -401,33 +402,6 @@ func childMenusSQL(children, from, to string) string {
 		 AND mv.weekday = mi.weekday AND mv.course = mi.course AND mv.diet_id = k.diet_id
 		LEFT JOIN dishes vd ON vd.installation_id = mv.installation_id AND vd.id = mv.dish_id
 		ORDER BY k.day, k.child_id, mi.course, k.starts_on DESC, k.valid_from DESC`)
-}
-
-// childMenusPart is childMenusSQL as a page statement's part: a JSON list
-// whose allergens travel as one string (scanJSON fills no string arrays).
-func childMenusPart(children, from, to string) string {
-	return `(SELECT json_agg(json_build_object('day', m.day, 'child_id', m.child_id, 'menu_name', m.menu_name, 'week', m.week,
-		'course', m.course, 'dish', m.dish, 'variant', m.variant, 'diet', m.diet, 'allergen_codes', array_to_string(m.allergens, ','))) FROM (` +
-		childMenusSQL(children, from, to) + `) m)`
-}
-
-// pageMenus is a childMenusPart as scanned.
-type pageMenus []struct {
-	ChildMenuCourse
-	Allergens string `db:"allergen_codes"` // "glutine,latte": codes are [a-z_]+
-}
-
-// courses are the menus as ChildMenus returns them.
-func (ms pageMenus) courses() []ChildMenuCourse {
-	var out []ChildMenuCourse
-	for _, m := range ms {
-		if m.Allergens != "" {
-			m.ChildMenuCourse.Allergens = strings.Split(m.Allergens, ",")
-		}
-		out = append(out, m.ChildMenuCourse)
-	}
-	sortChildMenus(out)
-	return out
 }
 
 // sortChildMenus orders the courses by day, child and the order they are

@@ -64,7 +64,7 @@ func calendarPageQuery(day bool) string {
 	NULL::json AS day_record,
 	(SELECT row_to_json(bs) FROM bs) AS settings,` + mealPartsSQL + `,
 	NULL::json AS history,
-	NULL::json AS menus`
+	NULL::json AS menu_kids, 0::bigint AS menu_version`
 	if day {
 		dayParts = dayPartsSQL
 	}
@@ -131,10 +131,11 @@ func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPag
 		Adult, Child, Enrollment, Records, Closures, Entries []byte
 		Charged                                              int64
 		Others, DayRecord, Settings                          []byte
-		MealPeriods, MealStates, History, Menus              []byte
+		MealPeriods, MealStates, History, MenuKids           []byte
+		MenuVersion                                          int64
 	}
 	err := s.pageDB(ctx).QueryRowxContext(ctx, query, args...).Scan(&raw.Adult, &raw.Child, &raw.Enrollment, &raw.Records, &raw.Closures,
-		&raw.Entries, &raw.Charged, &raw.Others, &raw.DayRecord, &raw.Settings, &raw.MealPeriods, &raw.MealStates, &raw.History, &raw.Menus)
+		&raw.Entries, &raw.Charged, &raw.Others, &raw.DayRecord, &raw.Settings, &raw.MealPeriods, &raw.MealStates, &raw.History, &raw.MenuKids, &raw.MenuVersion)
 	if err != nil {
 		return nil, fmt.Errorf("calendar page of child %d: %w", q.ChildID, err)
 	}
@@ -163,11 +164,11 @@ func (s *Store) CalendarPage(ctx context.Context, q CalendarQuery) (*CalendarPag
 			return nil, err
 		}
 	}
-	var menus pageMenus
-	if err := scanJSON(raw.Menus, &menus); err != nil {
-		return nil, err
+	if !q.Day.IsZero() {
+		if p.Menus, err = s.menusOn(ctx, q.InstallationID, raw.MenuKids, raw.MenuVersion, q.Day); err != nil {
+			return nil, err
+		}
 	}
-	p.Menus = menus.courses()
 	for _, c := range p.meal.closed {
 		if !c.Day.Before(q.First) {
 			p.Closures = append(p.Closures, c)
@@ -237,4 +238,4 @@ var dayPartsSQL = `
 		SELECT ` + mealChangeCols + ` FROM meal_changes
 		WHERE installation_id = $1 AND child_id = (SELECT child_id FROM en) AND service_id = $4 AND day = $8
 		  AND (SELECT enabled FROM bs)) x) AS history,
-	` + childMenusPart("c.id = (SELECT child_id FROM en) AND (SELECT service_kind FROM en) = 'mensa'", "$8", "$8") + ` AS menus`
+	` + menuInputsPart("c.id = (SELECT child_id FROM en) AND (SELECT service_kind FROM en) = 'mensa'", "$8")

@@ -125,15 +125,7 @@ SELECT
 		WHERE r.installation_id = $1 AND r.id IN (
 			SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.adult_id = (SELECT id FROM viewer)
 			UNION SELECT x.id FROM enrolment_requests x WHERE x.installation_id = $1 AND x.child_id IN (SELECT id FROM kids))) r) AS requests,
-	(SELECT json_agg(x) FROM (
-		SELECT c.id AS child_id, c.school_id, coalesce(e.diet_id, 0) AS diet_id, coalesce(dt.name, '') AS diet, e.starts_on
-		FROM children c
-		JOIN enrollments e ON e.installation_id = c.installation_id AND e.child_id = c.id AND $10::date BETWEEN e.starts_on AND e.ends_on
-		JOIN services sv ON sv.installation_id = e.installation_id AND sv.id = e.service_id AND sv.kind = 'mensa'
-		LEFT JOIN diets dt ON dt.installation_id = e.installation_id AND dt.id = e.diet_id
-		WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids)
-		  AND NOT EXISTS (SELECT 1 FROM closures cl WHERE cl.installation_id = $1 AND cl.day = $10::date)) x) AS menu_kids,
-	coalesce((SELECT version FROM data_versions WHERE installation_id = $1 AND scope = 'i' AND id = 0), 0) AS menu_version,
+	` + menuInputsPart("c.id IN (SELECT id FROM kids)", "$10") + `,
 	EXISTS (SELECT 1 FROM menu_schools ms JOIN menus m ON m.installation_id = ms.installation_id AND m.id = ms.menu_id
 		WHERE ms.installation_id = $1 AND m.valid_from <= $7::date + 1 AND m.valid_to >= $7::date - 1
 		  AND ms.school_id IN (SELECT c.school_id FROM children c WHERE c.installation_id = $1 AND c.id IN (SELECT id FROM kids))) AS panel_menus`
@@ -163,7 +155,6 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		return nil, err
 	}
 	var tariffs []tariffRow
-	var menuKids []menuBookInput
 	var balances []struct {
 		ID     int64 `db:"id"`
 		Amount int64 `db:"amount_cents"`
@@ -173,7 +164,7 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 		dest any
 	}{{raw.Children, &p.Children}, {raw.Enrollments, &p.Enrollments}, {raw.Presences, &p.Presences}, {raw.Balances, &balances},
 		{raw.Settings, &p.Settings}, {raw.MealPeriods, &p.meal.periods}, {raw.MealClosed, &p.meal.closed}, {raw.MealStates, &p.meal.states},
-		{raw.Tariffs, &tariffs}, {raw.Windows, &p.Windows}, {raw.Requests, &p.Requests}, {raw.MenuKids, &menuKids}} {
+		{raw.Tariffs, &tariffs}, {raw.Windows, &p.Windows}, {raw.Requests, &p.Requests}} {
 		if err := scanJSON(l.raw, l.dest); err != nil {
 			return nil, err
 		}
@@ -181,12 +172,8 @@ func (s *Store) FamilyPage(ctx context.Context, q FamilyQuery) (*FamilyPage, err
 	if len(tariffs) > 0 {
 		p.Tariffs = tariffsOf(tariffs)
 	}
-	if len(menuKids) > 0 {
-		book, err := s.menuBook(ctx, q.InstallationID, raw.MenuVersion)
-		if err != nil {
-			return nil, err
-		}
-		p.Menus = book.courses(menuKids, q.Today)
+	if p.Menus, err = s.menusOn(ctx, q.InstallationID, raw.MenuKids, raw.MenuVersion, q.Today); err != nil {
+		return nil, err
 	}
 	p.Balances = make(map[int64]int64, len(balances))
 	for _, b := range balances {
