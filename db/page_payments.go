@@ -14,7 +14,7 @@ type PaymentsPage struct {
 	Adult     *Adult
 	Payers    []Payer
 	Payer     *Payer         // nil: the viewer's children have no paying adult, or PayerID is not one of them
-	Children  []ChildSummary // the viewer's children: ID and first name
+	Children  []ChildSummary // the viewer's children: ID, first and last name
 	Services  []Enrollment   // the enrollments of the payer's children (the viewer's) in the school year: child, service and its name, start
 	Totals    LedgerTotals
 	Balance   int64
@@ -56,7 +56,7 @@ WITH ad AS (
 	SELECT g.installation_id, g.child_id, g.role FROM ad JOIN guardianships g ON g.installation_id = ad.installation_id AND g.adult_id = ad.id
 	WHERE $3::text IS NULL OR ad.fiscal_code = $3
 ), kids AS (
-	SELECT c.id, c.first_name, row_number() OVER (ORDER BY c.birth_date, c.first_name, c.id) AS ord
+	SELECT c.id, c.first_name, c.last_name, row_number() OVER (ORDER BY c.birth_date, c.first_name, c.id) AS ord
 	FROM vg g
 	JOIN children c ON c.installation_id = g.installation_id AND c.id = g.child_id
 ), payers AS (

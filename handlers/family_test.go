@@ -268,6 +268,7 @@ func TestPaymentsCSVAndStatement(t *testing.T) {
 	mustContain(t, st, "dal 01/10/2026 al 31/10/2026", "Saldo finale al 31/10/2026")
 	st = b.get(fmt.Sprintf("/demo/pagamenti/estratto?bambino=%d", f.luca))
 	mustNotContain(t, st, "Saldo dopo il movimento", "Sofia –")
+	mustContain(t, st, "<dd>Luca Rossi</dd>") // the chosen child, by full name
 }
 
 func TestGuardianSeesOnlyTheirChildrensEntries(t *testing.T) {
