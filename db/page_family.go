@@ -19,7 +19,8 @@ type FamilyPage struct {
 	ReceiptMail bool              // the account wants meal receipts by e-mail
 	// the tariffs by ISEE on Today of the enrollments covering it, in a
 	// service with tariffs by ISEE (TariffsOn), and then the viewer's latest
-	// declaration (ISEEDeclarationsOf's first)
+	// declaration (ISEEDeclarationsOf's first, without the adult's name and
+	// who decided)
 	Tariffs    []EnrollmentTariff
 	LatestISEE *ISEEDeclaration
 	// the enrolment windows open now and the requests the viewer may read
@@ -107,7 +108,11 @@ SELECT
 	EXISTS (SELECT 1 FROM booking_receipt_emails WHERE installation_id = $1 AND account_id = $9
 		AND EXISTS (SELECT FROM bookable)) AS receipt_mail,
 	(SELECT json_agg(tf ORDER BY child_id, service_id) FROM tf) AS tariffs,
-	(SELECT row_to_json(x) FROM (` + qISEEDeclarations + `
+	(SELECT row_to_json(x) FROM (
+		-- what the panel shows: the value, its state and why it was refused
+		SELECT d.id, d.installation_id, d.adult_id, d.isee_cents, d.dsu_protocol, d.expires_on, d.status, d.declared_at,
+		       d.decided_at, d.applies_from, d.reason
+		FROM isee_declarations d
 		WHERE d.installation_id = $1 AND d.adult_id = (SELECT id FROM viewer) AND d.status <> 'sostituita' AND EXISTS (SELECT FROM tf)
 		ORDER BY d.declared_at DESC, d.id DESC LIMIT 1) x) AS latest_isee,
 	(SELECT json_agg(w ORDER BY w.opens_at DESC, w.id DESC) FROM (
