@@ -395,27 +395,9 @@ func (p *PagoPABlock) formsHTML(w *htmlWriter) {
 	w.esc(code)
 	w.WriteString("/pagamenti/ricarica\" novalidate>\n    <input type=\"hidden\" name=\"tentativo\" value=\"")
 	w.WriteString(token)
-	w.WriteString("\">\n    <div class=\"form-group\">\n      <label for=\"importo\">")
-	w.t("pagopa.topup.other")
-	w.WriteString("</label>\n      <p class=\"form-hint\" id=\"importo-hint\">")
-	w.WriteString(hint)
-	w.WriteString("</p>\n      <input type=\"text\" id=\"importo\" name=\"importo\" inputmode=\"decimal\" maxlength=\"20\" autocomplete=\"off\" value=\"")
-	w.esc(p.Amount)
-	w.WriteString("\"\n        aria-describedby=\"importo-hint")
-	if amountErr != "" {
-		w.WriteString(` importo-error" class="is-invalid" aria-invalid="true" autofocus`)
-	} else {
-		w.WriteString(`"`)
-	}
-	w.WriteString(">\n      ")
-	if amountErr != "" {
-		w.WriteString(`<p class="field-error" id="importo-error">`)
-		w.t("common.error_prefix")
-		w.WriteString(" ")
-		w.esc(amountErr)
-		w.WriteString("</p>")
-	}
-	w.WriteString("\n    </div>\n    <div class=\"form-actions mt-0\"><button type=\"submit\" class=\"btn btn-primary\">")
+	w.WriteString("\">")
+	w.amountField("    ", "importo", w.base.T("pagopa.topup.other"), hint, p.Amount, amountErr)
+	w.WriteString("\n    <div class=\"form-actions mt-0\"><button type=\"submit\" class=\"btn btn-primary\">")
 	w.t("pagopa.topup.submit")
 	w.WriteString("</button></div>\n  </form>\n</section>\n<form method=\"post\" action=\"/")
 	w.esc(code)
@@ -425,27 +407,37 @@ func (p *PagoPABlock) formsHTML(w *htmlWriter) {
 	w.t("pagopa.notice.hint")
 	w.WriteString("</p>\n  <input type=\"hidden\" name=\"tentativo\" value=\"")
 	w.WriteString(token)
-	w.WriteString("\">\n  <div class=\"form-group\">\n    <label for=\"importo_avviso\">")
-	w.t("pagopa.notice.amount")
-	w.WriteString("</label>\n    <p class=\"form-hint\" id=\"importo_avviso-hint\">")
+	w.WriteString("\">")
+	w.amountField("  ", "importo_avviso", w.base.T("pagopa.notice.amount"), hint, p.Notice, noticeErr)
+	w.WriteString("\n  <div class=\"form-actions mt-0\"><button type=\"submit\" class=\"btn btn-secondary\">")
+	w.t("pagopa.notice.submit")
+	w.WriteString("</button></div>\n</form>\n")
+}
+
+// amountField writes an amount's form group (the top-up's and the notice's)
+// at the form's indent: its label, the range hint (already escaped), the
+// input with what was typed, and the field's error next to it.
+func (w *htmlWriter) amountField(indent, name, label, hint, value, err string) {
+	w.WriteString("\n" + indent + "<div class=\"form-group\">\n" + indent + "  <label for=\"" + name + "\">")
+	w.esc(label)
+	w.WriteString("</label>\n" + indent + "  <p class=\"form-hint\" id=\"" + name + "-hint\">")
 	w.WriteString(hint)
-	w.WriteString("</p>\n    <input type=\"text\" id=\"importo_avviso\" name=\"importo_avviso\" inputmode=\"decimal\" maxlength=\"20\" autocomplete=\"off\" value=\"")
-	w.esc(p.Notice)
-	w.WriteString("\"\n      aria-describedby=\"importo_avviso-hint")
-	if noticeErr != "" {
-		w.WriteString(` importo_avviso-error" class="is-invalid" aria-invalid="true" autofocus`)
+	w.WriteString("</p>\n" + indent + "  <input type=\"text\" id=\"" + name + "\" name=\"" + name +
+		"\" inputmode=\"decimal\" maxlength=\"20\" autocomplete=\"off\" value=\"")
+	w.esc(value)
+	w.WriteString("\"\n" + indent + "    aria-describedby=\"" + name + "-hint")
+	if err != "" {
+		w.WriteString(" " + name + `-error" class="is-invalid" aria-invalid="true" autofocus`)
 	} else {
 		w.WriteString(`"`)
 	}
-	w.WriteString(">\n    ")
-	if noticeErr != "" {
-		w.WriteString(`<p class="field-error" id="importo_avviso-error">`)
+	w.WriteString(">\n" + indent + "  ")
+	if err != "" {
+		w.WriteString(`<p class="field-error" id="` + name + `-error">`)
 		w.t("common.error_prefix")
 		w.WriteString(" ")
-		w.esc(noticeErr)
+		w.esc(err)
 		w.WriteString("</p>")
 	}
-	w.WriteString("\n  </div>\n  <div class=\"form-actions mt-0\"><button type=\"submit\" class=\"btn btn-secondary\">")
-	w.t("pagopa.notice.submit")
-	w.WriteString("</button></div>\n</form>\n")
+	w.WriteString("\n" + indent + "</div>")
 }
