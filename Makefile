@@ -119,7 +119,10 @@ bench-compare: build
 ## run), with this tree's throughput as a multiple of the base's. The default
 ## base is the last commit before issue 21's first change (docs/performance.md,
 ## "Against a base commit"). The base is built from `git archive` in var/ab/.
+## BENCH_ONLY="family home" measures only the endpoints whose name has it in
+## this tree (the base measures all).
 BENCH_BASE ?= ab8ae04
+BENCH_ONLY ?=
 BENCH_AB_ROUNDS ?= 2
 BENCH_AB_DURATION ?= 10s
 bench-ab: build
@@ -129,7 +132,7 @@ bench-ab: build
 	@export DATABASE_URL=$${BENCH_DATABASE_URL:-$$(.ci/pg start testbench)}; \
 	bin/genitori migrate && \
 	bin/genitori bench-ab --base var/ab/genitori-base --base-label $(BENCH_BASE) --children $(BENCH_CHILDREN) \
-		--rounds $(BENCH_AB_ROUNDS) --duration $(BENCH_AB_DURATION)
+		--rounds $(BENCH_AB_ROUNDS) --duration $(BENCH_AB_DURATION) --only "$(BENCH_ONLY)"
 
 ## bench-plan: the plan test (EXPLAIN ANALYZE, BUFFERS of every parent page's
 ## statement) on a city of BENCH_CHILDREN children instead of 3,000 (~5 min to seed).

@@ -36,6 +36,8 @@ func benchABCmd(ctx context.Context, cfg config.Config, args []string) error {
 	children := fs.Int("children", 100000, "children of the synthetic city")
 	duration := fs.Duration("duration", 10*time.Second, "measuring time per endpoint, each run")
 	results := fs.String("results", "var/bench", "directory where the comparison is saved as JSON (empty: not saved)")
+	only := fs.String("only", "", "this build measures only the endpoints whose name contains this text; "+
+		"the base (which may predate --only) measures all, and its other rows are left out")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,6 +61,9 @@ func benchABCmd(ctx context.Context, cfg config.Config, args []string) error {
 			argv := common
 			if side.name == "new" {
 				argv = append(slices.Clone(common), "--results", "")
+				if *only != "" {
+					argv = append(argv, "--only", *only)
+				}
 			}
 			fmt.Fprintf(os.Stderr, "bench-ab: round %d/%d, %s build...\n", round, *rounds, side.name)
 			cmd := exec.CommandContext(ctx, side.bin, argv...)
