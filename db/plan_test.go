@@ -167,6 +167,9 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		{"payments, filtered", "payments page", []any{inst, adult, null, adult, 2026, calendar.Day(2026, 10, 1), calendar.Day(2026, 10, 31), child, service, "charge", 25, 2, false, true}},
 		{"statement", "payments page", []any{inst, adult, null, null, 2026, sep1, calendar.Day(2026, 11, 26), null, null, null, null, 1, true, false}},
 	}
+	// indexes a statement must read index-only: the payers' balances have
+	// the amount in the index (migration 00037)
+	indexOnlyOf := map[string]string{"family home": "ledger_adult_date"}
 	grows := []string{"attendance", "ledger_entries", "guardianships", "enrollments", "children", "adults", "accounts",
 		"meal_changes", "broadcast_recipients", "pagopa_positions", "isee_declarations", "enrolment_requests"}
 	ctx := context.Background()
@@ -207,7 +210,9 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		}
 		p := plans[0]
 		var seq, small []string
+		indexOnly := false
 		p.Plan.walk(func(n planNode) {
+			indexOnly = indexOnly || (n.NodeType == "Index Only Scan" && n.Index == indexOnlyOf[c.name])
 			if n.NodeType == "Seq Scan" {
 				if slices.Contains(grows, n.Relation) {
 					seq = append(seq, n.Relation)
@@ -222,6 +227,9 @@ func pageStatementPlans(t *testing.T, s *db.Store, inst, adult, child, service i
 		}
 		if b := p.Plan.Hit + p.Plan.Read; b > maxBuffers {
 			t.Errorf("%s: %d buffers, want at most %d", c.name, b, maxBuffers)
+		}
+		if indexOnlyOf[c.name] != "" && !indexOnly {
+			t.Errorf("%s: no index-only scan of %s; plan:\n%s", c.name, indexOnlyOf[c.name], raw)
 		}
 		// the meal request's reads in meal_request_state do not show in the
 		// plan, only in its buffers: one child's days are a few dozen (a
