@@ -122,15 +122,33 @@ func (s *Store) DropRunItem(ctx context.Context, installationID, runID, adultID 
 	return nil
 }
 
-// RunCertificates are the certificates the run issued or found current,
-// in number order, for the ZIP.
-func (s *Store) RunCertificates(ctx context.Context, installationID, runID int64) ([]Certificate, error) {
-	var out []Certificate
-	err := s.db.SelectContext(ctx, &out, `SELECT `+certificateColumns+` FROM certificate_run_items i
-		JOIN certificates c ON c.installation_id = i.installation_id AND c.id = i.certificate_id
-		WHERE i.installation_id = $1 AND i.run_id = $2 ORDER BY c.number`, installationID, runID)
-	if err != nil {
-		return nil, fmt.Errorf("certificates of run %d: %w", runID, err)
+// EachRunCertificate calls fn with each certificate the run issued or
+// found current, by paying adult, reading them pageSize at a time along the
+// run's primary key: the ZIP of a large city's run (a certificate with its
+// content per paying adult) is never held whole in memory. An error of fn
+// stops the walk and is returned as is.
+func (s *Store) EachRunCertificate(ctx context.Context, installationID, runID int64, pageSize int, fn func(Certificate) error) error {
+	var after int64 // adult IDs are positive
+	for {
+		var page []struct {
+			Certificate
+			ItemAdult int64 `db:"item_adult_id"`
+		}
+		err := s.db.SelectContext(ctx, &page, `SELECT i.adult_id AS item_adult_id, `+certificateColumns+` FROM certificate_run_items i
+			JOIN certificates c ON c.installation_id = i.installation_id AND c.id = i.certificate_id
+			WHERE i.installation_id = $1 AND i.run_id = $2 AND i.adult_id > $3
+			ORDER BY i.adult_id LIMIT $4`, installationID, runID, after, pageSize)
+		if err != nil {
+			return fmt.Errorf("certificates of run %d: %w", runID, err)
+		}
+		for _, c := range page {
+			if err := fn(c.Certificate); err != nil {
+				return err
+			}
+		}
+		if len(page) < pageSize {
+			return nil
+		}
+		after = page[len(page)-1].ItemAdult
 	}
-	return out, nil
 }

@@ -198,9 +198,22 @@ func TestCertificateRunResumes(t *testing.T) {
 		t.Fatalf("pending after one: %v", rest)
 	}
 	issue(rest[0])
-	certs, err := s.RunCertificates(ctx, d.inst, run)
-	if err != nil || len(certs) != 2 || (certs[0].ID != first && certs[1].ID != first) {
-		t.Fatalf("run certificates: %v %d", err, len(certs))
+	// the ZIP's walk, a page at a time: each certificate once, whatever the
+	// page size (one per page, a full page then an empty one, one short page)
+	for _, size := range []int{1, 2, 10} {
+		var certs []db.Certificate
+		err := s.EachRunCertificate(ctx, d.inst, run, size, func(c db.Certificate) error {
+			certs = append(certs, c)
+			return nil
+		})
+		if err != nil || len(certs) != 2 || certs[0].ID == certs[1].ID || (certs[0].ID != first && certs[1].ID != first) {
+			t.Fatalf("run certificates, %d a page: %v %d", size, err, len(certs))
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	if err := s.EachRunCertificate(ctx, d.inst, run, 1, func(db.Certificate) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("an error of fn: %v after %d calls", err, calls)
 	}
 	var versions int
 	if err := s.DB().Get(&versions, `SELECT count(*) FROM certificates WHERE installation_id = $1 AND year = 2025`, d.inst); err != nil || versions != 2 {

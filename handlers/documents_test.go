@@ -338,6 +338,13 @@ func TestCertificateOfficeRun(t *testing.T) {
 			t.Fatalf("%s lacks the Comune's fiscal code or the signatory", f.Name)
 		}
 	}
+	// the audit row says how many went out (read a page at a time)
+	var zipped int
+	mustGet(t, e.store.DB(), &zipped, `SELECT (detail->>'count')::int FROM audit_log
+		WHERE action = 'certificate_zip' AND outcome = 'success' ORDER BY id DESC LIMIT 1`)
+	if zipped != len(pending) {
+		t.Fatalf("audit: %d certificates zipped, want %d", zipped, len(pending))
+	}
 	// a run id that is not the installation's is 404
 	wantStatus(t, staff.get(fmt.Sprintf("/demo/operatori/attestazioni/elaborazioni/%d", run+1000)), http.StatusNotFound)
 }
