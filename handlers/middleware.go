@@ -43,7 +43,19 @@ func (h *Handler) securityHeaders(c *gin.Context) {
 // requestContext bounds every request in time, limits form sizes and records
 // the client address (gin's ClientIP honours only the trusted proxies).
 func (h *Handler) requestContext(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), h.cfg.RequestTimeout)
+	timeout := h.cfg.RequestTimeout
+	if longRequest(c.Request) {
+		// Past the server's read and write timeouts (cmd/genitori), which
+		// stay short for everything else: the connection closes at the
+		// deadline all the same.
+		deadline := time.Now().Add(longRequestTime)
+		rc := http.NewResponseController(c.Writer)
+		if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
+			h.log.Warn("long request: deadlines not extended", "err", err)
+		}
+		timeout = longRequestTime
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
 	ctx = context.WithValue(ctx, ctxClientIP{}, c.ClientIP())
 	c.Request = c.Request.WithContext(ctx)
@@ -58,6 +70,19 @@ func (h *Handler) requestContext(c *gin.Context) {
 	}
 	c.Set(ctxLang, pickLang(c))
 	c.Next()
+}
+
+// longRequestTime bounds the requests that may take minutes: a 5 MB
+// certificate sent from a phone on a slow line (at 256 kbit/s, almost three
+// minutes), a registry CSV, the ZIP of a run's thousands of PDFs.
+const longRequestTime = 10 * time.Minute
+
+// longRequest tells the requests longRequestTime is for.
+func longRequest(r *http.Request) bool {
+	if r.Method == http.MethodGet {
+		return strings.HasSuffix(r.URL.Path, "/attestazioni.zip") && strings.Contains(r.URL.Path, "/operatori/attestazioni/elaborazioni/")
+	}
+	return dietUploadPath(r) || (r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/operatori/importa"))
 }
 
 func pickLang(c *gin.Context) string {
