@@ -3,6 +3,7 @@ package handlers
 import (
 	"archive/zip"
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -72,6 +73,68 @@ type exportEntry struct {
 	Cents   int64  `json:"amount_cents"`
 }
 
+// exportEnrolment, exportDiet and exportISEE are the requests the family
+// pages show the adult: online enrolments, special diets, ISEE
+// declarations, with what those pages show of them (not the clerks' names).
+type exportEnrolment struct {
+	Protocol    string               `json:"protocol"`
+	Window      string               `json:"window"`
+	Service     string               `json:"service"`
+	SchoolYear  int                  `json:"school_year"`
+	From        string               `json:"from"`
+	To          string               `json:"to"`
+	SentByYou   bool                 `json:"sent_by_you"`
+	ByOffice    bool                 `json:"entered_by_office"`
+	FiscalCode  string               `json:"child_fiscal_code"`
+	FirstName   string               `json:"child_first_name"`
+	LastName    string               `json:"child_last_name"`
+	BirthDate   string               `json:"child_birth_date"`
+	School      string               `json:"school"`
+	Class       string               `json:"class,omitempty"`
+	Answers     []db.EnrolmentAnswer `json:"answers"`
+	SubmittedAt time.Time            `json:"submitted_at"`
+	Late        bool                 `json:"late"`
+	Status      string               `json:"status"`
+	DecidedAt   *time.Time           `json:"decided_at,omitempty"`
+	Reason      string               `json:"reason,omitempty"`
+}
+
+type exportDiet struct {
+	Child        string     `json:"child"`
+	Kind         string     `json:"kind"`
+	Restriction  string     `json:"restriction"`
+	SelfDeclared bool       `json:"self_declared"`
+	RequestedAt  time.Time  `json:"requested_at"`
+	Status       string     `json:"status"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+	Note         string     `json:"note,omitempty"`
+	Diet         string     `json:"diet,omitempty"`
+	ValidFrom    string     `json:"valid_from,omitempty"`
+	ValidTo      string     `json:"valid_to,omitempty"`
+	Certificate  string     `json:"certificate,omitempty"` // its type and size; the file is on the diets page
+}
+
+type exportISEE struct {
+	ISEECents   int64      `json:"isee_cents"`
+	DSUProtocol string     `json:"dsu_protocol"`
+	ExpiresOn   string     `json:"expires_on"`
+	DeclaredAt  time.Time  `json:"declared_at"`
+	Status      string     `json:"status"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	AppliesFrom string     `json:"applies_from,omitempty"`
+	Retroactive bool       `json:"retroactive,omitempty"`
+	Reason      string     `json:"reason,omitempty"`
+}
+
+// familyExport is exportFamily's answer.
+type familyExport struct {
+	children   []exportChild
+	entries    []exportEntry
+	enrolments []exportEnrolment
+	diets      []exportDiet
+	isee       []exportISEE
+}
+
 // profileExport downloads the account's data as JSON and CSV in a ZIP
 // (GDPR art. 15 and 20): the account, the registry adult, the children the
 // account sees with their services, the payments it may see, the sign-ins.
@@ -90,8 +153,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 		a.LastLoginAt = &acc.LastLoginAt.Time
 	}
 	var adult *exportAdult
-	var children []exportChild
-	var entries []exportEntry
+	var fam familyExport
 	if acc.AdultID.Valid {
 		ad, err := h.store.AdultByID(ctx, inst.ID, acc.AdultID.Int64)
 		if err != nil {
@@ -100,7 +162,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 		}
 		if !staleLink(acc, ad) {
 			adult = &exportAdult{FiscalCode: ad.FiscalCode, FirstName: ad.FirstName, LastName: ad.LastName, Email: ad.Email, Mobile: ad.Mobile}
-			if children, entries, err = h.exportFamily(c, ad.ID); err != nil {
+			if fam, err = h.exportFamily(c, ad.ID); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}
@@ -148,7 +210,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 		}
 	}
 	var childRows, entryRows, signRows [][]string
-	for _, k := range children {
+	for _, k := range fam.children {
 		if len(k.Enrollment) == 0 {
 			childRows = append(childRows, []string{k.FirstName, k.LastName, k.School, k.Class, k.YourRole, k.Payer, "", "", "", "", "", ""})
 		}
@@ -157,7 +219,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 				s.Service, s.From, s.To, s.Diet, s.Tariff, strconv.FormatInt(s.Cents, 10)})
 		}
 	}
-	for _, e := range entries {
+	for _, e := range fam.entries {
 		entryRows = append(entryRows, []string{e.Payer, e.Date, e.Kind, e.Child, e.Service, e.Day, e.Channel, e.Receipt, e.Reason, strconv.FormatInt(e.Cents, 10)})
 	}
 	for _, s := range signins {
@@ -169,12 +231,15 @@ func (h *Handler) profileExport(c *gin.Context) {
 	}{
 		{"profilo.json", asJSON(a)},
 		{"anagrafica.json", asJSON(adult)},
-		{"bambini.json", asJSON(children)},
+		{"bambini.json", asJSON(fam.children)},
 		{"bambini.csv", asCSV([]string{"first_name", "last_name", "school", "class", "your_role", "paying_adult",
 			"service", "from", "to", "diet", "tariff", "tariff_cents"}, childRows)},
-		{"movimenti.json", asJSON(entries)},
+		{"movimenti.json", asJSON(fam.entries)},
 		{"movimenti.csv", asCSV([]string{"paying_adult", "date", "kind", "child", "service", "service_day", "channel",
 			"receipt", "reason", "amount_cents"}, entryRows)},
+		{"iscrizioni.json", asJSON(fam.enrolments)},
+		{"diete.json", asJSON(fam.diets)},
+		{"isee.json", asJSON(fam.isee)},
 		{"accessi.json", asJSON(signins)},
 		{"accessi.csv", asCSV([]string{"at", "event", "method", "ip"}, signRows)},
 	}
@@ -195,14 +260,17 @@ func (h *Handler) profileExport(c *gin.Context) {
 }
 
 // exportFamily is what the family pages show the adult: their children with
-// this school year's services, and the payments of each paying adult of
-// those children as the payments page filters them.
-func (h *Handler) exportFamily(c *gin.Context, adultID int64) ([]exportChild, []exportEntry, error) {
+// this school year's services, the payments of each paying adult of those
+// children as the payments page filters them, the enrolment requests the
+// adult may read, the children's diet requests and the adult's ISEE
+// declarations.
+func (h *Handler) exportFamily(c *gin.Context, adultID int64) (familyExport, error) {
+	var out familyExport
 	ctx := c.Request.Context()
 	inst := installation(c)
 	kids, err := h.store.ChildrenOfAdult(ctx, inst.ID, adultID)
 	if err != nil {
-		return nil, nil, err
+		return out, err
 	}
 	ids := make([]int64, len(kids))
 	for i, k := range kids {
@@ -210,9 +278,8 @@ func (h *Handler) exportFamily(c *gin.Context, adultID int64) ([]exportChild, []
 	}
 	enr, err := h.store.EnrollmentsOfChildren(ctx, inst.ID, ids, calendar.SchoolYear(today()))
 	if err != nil {
-		return nil, nil, err
+		return out, err
 	}
-	var children []exportChild
 	for _, k := range kids {
 		ec := exportChild{FirstName: k.FirstName, LastName: k.LastName, School: k.School, Class: k.ClassName, YourRole: k.Role, Payer: k.PayerName,
 			Enrollment: []exportService{}}
@@ -222,13 +289,12 @@ func (h *Handler) exportFamily(c *gin.Context, adultID int64) ([]exportChild, []
 					To: e.EndsOn.Format(time.DateOnly), Diet: e.Diet, Tariff: e.TariffName, Cents: e.TariffCents, Billing: e.Billing})
 			}
 		}
-		children = append(children, ec)
+		out.children = append(out.children, ec)
 	}
 	payers, err := h.store.PayersFor(ctx, inst.ID, adultID)
 	if err != nil {
-		return nil, nil, err
+		return out, err
 	}
-	var entries []exportEntry
 	for _, p := range payers {
 		f := db.LedgerFilter{AdultID: p.AdultID}
 		if p.AdultID != adultID {
@@ -236,7 +302,7 @@ func (h *Handler) exportFamily(c *gin.Context, adultID int64) ([]exportChild, []
 		}
 		list, err := h.store.LedgerPage(ctx, inst.ID, f, 0, 0)
 		if err != nil {
-			return nil, nil, err
+			return out, err
 		}
 		for _, e := range list {
 			x := exportEntry{Payer: p.Name, Date: e.EntryDate.Format(time.DateOnly), Kind: e.Kind, Child: e.ChildName, Service: e.ServiceName,
@@ -244,8 +310,54 @@ func (h *Handler) exportFamily(c *gin.Context, adultID int64) ([]exportChild, []
 			if e.AttendanceDay.Valid {
 				x.Day = e.AttendanceDay.Time.Format(time.DateOnly)
 			}
-			entries = append(entries, x)
+			out.entries = append(out.entries, x)
 		}
 	}
-	return children, entries, nil
+	requests, err := h.store.EnrolmentRequestsOfAdult(ctx, inst.ID, adultID)
+	if err != nil {
+		return out, err
+	}
+	for _, r := range requests {
+		out.enrolments = append(out.enrolments, exportEnrolment{Protocol: r.Protocol(), Window: r.WindowTitle, Service: r.ServiceName,
+			SchoolYear: r.SchoolYear, From: r.StartsOn.Format(time.DateOnly), To: r.EndsOn.Format(time.DateOnly), SentByYou: r.AdultID == adultID,
+			ByOffice: r.ByOffice, FiscalCode: r.FiscalCode, FirstName: r.FirstName, LastName: r.LastName, BirthDate: r.BirthDate.Format(time.DateOnly),
+			School: r.SchoolName, Class: r.ClassName, Answers: r.Answers, SubmittedAt: r.SubmittedAt, Late: r.Late, Status: r.Status,
+			DecidedAt: timeOrNil(r.DecidedAt), Reason: r.Reason})
+	}
+	diets, err := h.store.DietRequestsOfChildren(ctx, inst.ID, ids)
+	if err != nil {
+		return out, err
+	}
+	for _, d := range diets {
+		x := exportDiet{Child: d.ChildName, Kind: d.Kind, Restriction: d.Restriction, SelfDeclared: d.SelfDeclared, RequestedAt: d.RequestedAt,
+			Status: d.Status, DecidedAt: timeOrNil(d.DecidedAt), Note: d.Note, Diet: d.Diet, ValidFrom: dayOrEmpty(d.ValidFrom), ValidTo: dayOrEmpty(d.ValidTo)}
+		if d.CertType != "" && !d.CertDeletedAt.Valid {
+			x.Certificate = fmt.Sprintf("%s, %d bytes", d.CertType, d.CertSize)
+		}
+		out.diets = append(out.diets, x)
+	}
+	decls, err := h.store.ISEEDeclarationsOf(ctx, inst.ID, adultID)
+	if err != nil {
+		return out, err
+	}
+	for _, d := range decls {
+		out.isee = append(out.isee, exportISEE{ISEECents: d.ISEECents, DSUProtocol: d.DSUProtocol, ExpiresOn: d.ExpiresOn.Format(time.DateOnly),
+			DeclaredAt: d.DeclaredAt, Status: d.Status, DecidedAt: timeOrNil(d.DecidedAt), AppliesFrom: dayOrEmpty(d.AppliesFrom),
+			Retroactive: d.Retroactive, Reason: d.Reason})
+	}
+	return out, nil
+}
+
+func timeOrNil(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+func dayOrEmpty(t sql.NullTime) string {
+	if !t.Valid {
+		return ""
+	}
+	return t.Time.Format(time.DateOnly)
 }

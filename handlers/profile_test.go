@@ -227,6 +227,20 @@ func readZip(t *testing.T, body string) map[string]string {
 func TestProfileDataExport(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	// Mario's ISEE declaration, his enrolment request for Luca and a diet
+	// request for Luca: Laura, Luca's other guardian, reads the last two
+	// in the portal, not the first
+	f := demoFamily(t, e)
+	q := e.store.DB()
+	q.MustExec(`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
+		SELECT installation_id, id, 1234500, 'INPS-ISEE-2026-EXPORT-01', DATE '2026-12-31' FROM adults WHERE id = $1`, f.mario)
+	q.MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
+			birth_date, school_id, class_name, answers, documents_ack, entered_by)
+		SELECT c.installation_id, w.id, $2, c.id, c.fiscal_code, c.first_name, c.last_name, c.birth_date, c.school_id, c.class_name,
+		       '[{"question": "Domanda di prova", "kind": "text", "answer": "Risposta di Mario"}]', true,
+		       (SELECT a.id FROM accounts a WHERE a.installation_id = c.installation_id AND a.username = 'mario.rossi')
+		FROM children c JOIN enrolment_windows w ON w.installation_id = c.installation_id WHERE c.id = $1`, f.luca, f.mario)
+	dietRequestBy(t, e, signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026"), f.luca, "Senza lattosio", []byte("%PDF-1.4\n%%EOF\n"))
 	for _, who := range [][2]string{{"mario.rossi", "Mensa-Scuola-2026"}, {"laura.rossi", "Diario-Scuola-2026"}} {
 		b := signedIn(t, e, who[0], who[1])
 		p := b.get("/demo/profilo/dati.zip")
@@ -236,17 +250,26 @@ func TestProfileDataExport(t *testing.T) {
 		}
 		files := readZip(t, p.body)
 		for _, name := range []string{"profilo.json", "anagrafica.json", "bambini.json", "bambini.csv", "movimenti.json",
-			"movimenti.csv", "accessi.json", "accessi.csv"} {
+			"movimenti.csv", "iscrizioni.json", "diete.json", "isee.json", "accessi.json", "accessi.csv"} {
 			if _, ok := files[name]; !ok {
 				t.Fatalf("%s: no %s in the ZIP", who[0], name)
 			}
 		}
-		all := strings.Join([]string{files["profilo.json"], files["anagrafica.json"], files["bambini.json"], files["bambini.csv"],
-			files["movimenti.json"], files["movimenti.csv"], files["accessi.json"], files["accessi.csv"]}, "\n")
-		for _, want := range []string{who[0], `"first_name": "Luca"`, "Sofia", "Senza glutine", "Mensa scolastica", "login:success"} {
+		var parts []string
+		for _, part := range files {
+			parts = append(parts, part)
+		}
+		all := strings.Join(parts, "\n")
+		for _, want := range []string{who[0], `"first_name": "Luca"`, "Sofia", "Senza glutine", "Mensa scolastica", "login:success",
+			`"restriction": "Senza lattosio"`, `"child_first_name": "Luca"`, "Risposta di Mario"} {
 			if !strings.Contains(all, want) {
 				t.Fatalf("%s: export lacks %q", who[0], want)
 			}
+		}
+		// the ISEE declaration is its declarant's alone
+		if isMario := who[0] == "mario.rossi"; strings.Contains(files["isee.json"], "INPS-ISEE-2026-EXPORT-01") != isMario ||
+			strings.Contains(files["iscrizioni.json"], `"sent_by_you": true`) != isMario {
+			t.Fatalf("%s: isee.json %s, iscrizioni.json %s", who[0], files["isee.json"], files["iscrizioni.json"])
 		}
 		// another family's children and payments never appear
 		for _, never := range []string{"Elena", "Marco", "Pietro", "Bianchi", "Verdi", "Neri", "CRO 0123456789", "password_hash", "$argon2"} {
