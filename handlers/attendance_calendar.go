@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -134,6 +135,13 @@ func (h *Handler) attendanceCalendar(c *gin.Context) {
 		opts.Records[calendar.DateOf(r.Day)] = r.Status
 	}
 	explicitMealDaysOf(pg, first, last, opts.Records) // family_page.go
+	for _, st := range opts.Records {
+		if st == notBooked {
+			// explained only where meals are booked explicitly: elsewhere no day is "NP"
+			v.Legend = append(slices.Clip(v.Legend), LegendItem{notBooked, v.T("att.code." + notBooked), v.State(notBooked)})
+			break
+		}
+	}
 	v.Closures = closures
 	v.Charged = pg.Charged
 	v.fillGrid(month, opts, day)

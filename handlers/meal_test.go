@@ -305,12 +305,15 @@ func TestMealExplicitBooking(t *testing.T) {
 	e := newEnv(t)
 	f := demoFamily(t, e)
 	day := nextSchoolDay(t, e)
-	e.store.DB().MustExec(`UPDATE booking_settings SET mode = 'explicit' WHERE service_id = $1`, f.mensa)
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	cal := fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.sofia, f.mensa, day.Format(time.DateOnly))
+	// the legend explains "NP" only where a day of the month has it
+	legendNP := `<dt class="cal-not_booked">NP</dt><dd>Pasto non prenotato</dd>`
+	mustNotContain(t, mario.get(cal), legendNP)
+	e.store.DB().MustExec(`UPDATE booking_settings SET mode = 'explicit' WHERE service_id = $1`, f.mensa)
 	box := fmt.Sprintf(`id="meal-%d-%d-%s"`, f.sofia, f.mensa, day.Format(time.DateOnly))
 	mustContain(t, mario.get("/demo/famiglia"), box, "Nessun pasto prenotato", "Prenota il pasto")
-	cal := fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.sofia, f.mensa, day.Format(time.DateOnly))
-	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Pasto non prenotato", day.Day(), monthName(day)))
+	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Pasto non prenotato", day.Day(), monthName(day)), legendNP)
 	wantStatus(t, mario.post(mealURL(f.sofia, f.mensa, day), mealForm("booked", "test-explicit-key-1")), http.StatusSeeOther)
 	mustContain(t, mario.get("/demo/famiglia"), "Pasto di Sofia prenotato per")
 	mustContain(t, mario.get(cal), fmt.Sprintf("%d %s: Prenotato", day.Day(), monthName(day)))
