@@ -1,3 +1,4 @@
+-- +goose NO TRANSACTION
 -- +goose Up
 -- The balance of a paying adult is the sum of their entries. It is read on
 -- every parent page (family home, payments, calendar, alerts): with the
@@ -5,9 +6,16 @@
 -- of one heap page per entry (about 0.2 ms of the family home's statement
 -- on the 100,000-children city, docs/performance.md). The name is kept, so
 -- the plan test and the queries that order by date are unchanged.
-CREATE INDEX ledger_adult_date_amount ON ledger_entries (installation_id, adult_id, entry_date DESC, id DESC)
+--
+-- Built CONCURRENTLY, outside a transaction: a live ledger keeps being read
+-- and written meanwhile (in one transaction the DROP would queue every
+-- parent page behind the build, and deadlock with a payment that read the
+-- balance during it). Each step can be run again: an interrupted build
+-- leaves an invalid index that the first DROP removes.
+DROP INDEX CONCURRENTLY IF EXISTS ledger_adult_date_amount;
+CREATE INDEX CONCURRENTLY ledger_adult_date_amount ON ledger_entries (installation_id, adult_id, entry_date DESC, id DESC)
     INCLUDE (amount_cents);
-DROP INDEX ledger_adult_date;
+DROP INDEX CONCURRENTLY IF EXISTS ledger_adult_date;
 ALTER INDEX ledger_adult_date_amount RENAME TO ledger_adult_date;
 -- An index-only scan reads the heap for the pages not marked all-visible
 -- since the last vacuum. The ledger only grows, and by default autovacuum
@@ -18,6 +26,7 @@ ALTER TABLE ledger_entries SET (autovacuum_vacuum_insert_scale_factor = 0.01);
 
 -- +goose Down
 ALTER TABLE ledger_entries RESET (autovacuum_vacuum_insert_scale_factor);
-CREATE INDEX ledger_adult_date_plain ON ledger_entries (installation_id, adult_id, entry_date DESC, id DESC);
-DROP INDEX ledger_adult_date;
+DROP INDEX CONCURRENTLY IF EXISTS ledger_adult_date_plain;
+CREATE INDEX CONCURRENTLY ledger_adult_date_plain ON ledger_entries (installation_id, adult_id, entry_date DESC, id DESC);
+DROP INDEX CONCURRENTLY IF EXISTS ledger_adult_date;
 ALTER INDEX ledger_adult_date_plain RENAME TO ledger_adult_date;
