@@ -97,6 +97,7 @@ func (h *Handler) dietsShow(c *gin.Context) {
 // self-declaration. Nothing is stored unless everything is right.
 func (h *Handler) dietRequest(c *gin.Context) {
 	inst, acc := installation(c), currentAccount(c)
+	h.longDeadlines(c) // a certificate from a phone on a slow line
 	form, readErr := readDietForm(c.Request)
 	// The request's time limit runs from the end of the upload: a
 	// certificate sent from a slow phone must not leave no time to store it.

@@ -45,15 +45,7 @@ func (h *Handler) securityHeaders(c *gin.Context) {
 func (h *Handler) requestContext(c *gin.Context) {
 	timeout := h.cfg.RequestTimeout
 	if longRequest(c.Request) {
-		// Past the server's read and write timeouts (cmd/genitori), which
-		// stay short for everything else: the connection closes at the
-		// deadline all the same.
-		deadline := time.Now().Add(longRequestTime)
-		rc := http.NewResponseController(c.Writer)
-		if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
-			h.log.Warn("long request: deadlines not extended", "err", err)
-		}
-		timeout = longRequestTime
+		timeout = longRequestTime // the connection's own deadlines: longDeadlines
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
 	defer cancel()
@@ -77,7 +69,22 @@ func (h *Handler) requestContext(c *gin.Context) {
 // minutes), a registry CSV, the ZIP of a run's thousands of PDFs.
 const longRequestTime = 10 * time.Minute
 
-// longRequest tells the requests longRequestTime is for.
+// longDeadlines lets the connection of a long request (longRequest) run
+// past the server's read and write timeouts (cmd/genitori), which stay
+// short for everything else; the connection closes at the deadline all the
+// same. The handlers call it once the request may go on (signed in, with
+// the permission, the run found), so nobody holds a connection for minutes
+// by sending a slow body to a page that refuses it.
+func (h *Handler) longDeadlines(c *gin.Context) {
+	deadline := time.Now().Add(longRequestTime)
+	rc := http.NewResponseController(c.Writer)
+	if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
+		h.log.Warn("long request: deadlines not extended", "err", err)
+	}
+}
+
+// longRequest tells the requests longRequestTime is for: their context
+// lasts that long (the middleware) and their handlers call longDeadlines.
 func longRequest(r *http.Request) bool {
 	if r.Method == http.MethodGet {
 		return strings.HasSuffix(r.URL.Path, "/attestazioni.zip") && strings.Contains(r.URL.Path, "/operatori/attestazioni/elaborazioni/")

@@ -68,15 +68,18 @@ func (h *Handler) staffCertificateZip(c *gin.Context) {
 		h.notFoundOr(c, err)
 		return
 	}
+	h.longDeadlines(c) // thousands of PDFs
 	// streamed: a failure half-way can only cut the archive short, which
 	// the ZIP's missing central directory makes evident. The audit row says
-	// how many certificates went out, and whether the archive was whole.
+	// how many certificates went out, and whether the archive was whole; it
+	// is written on the way out, a panic included.
+	sent, outcome := 0, "error"
+	defer func() { h.staffAudit(c, "certificate_zip", outcome, map[string]any{"run": r.ID, "count": sent}) }()
 	c.Header("Content-Type", "application/zip")
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="attestazioni-730-%d-elaborazione-%d.zip"`, r.Year, r.ID))
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
 	zw := zip.NewWriter(c.Writer)
-	sent := 0
 	err = h.store.EachRunCertificate(ctx, inst.ID, r.ID, certificateZipPage, func(cert db.Certificate) error {
 		d, err := cert.Document()
 		if err != nil {
@@ -97,12 +100,11 @@ func (h *Handler) staffCertificateZip(c *gin.Context) {
 	if err == nil {
 		err = zw.Close()
 	}
-	outcome := "success"
 	if err != nil {
-		outcome = "error"
 		h.log.Error("certificate zip", "run", r.ID, "sent", sent, "err", err)
+		return
 	}
-	h.staffAudit(c, "certificate_zip", outcome, map[string]any{"run": r.ID, "count": sent})
+	outcome = "success"
 }
 
 // certificateZipPage is how many certificates the ZIP reads at a time.

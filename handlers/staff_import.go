@@ -40,6 +40,7 @@ func (h *Handler) staffImportShow(c *gin.Context) {
 // that would be rejected and why, the database's own refusals included) or
 // imports ("importa": all or nothing, in one transaction).
 func (h *Handler) staffImportSubmit(c *gin.Context) {
+	h.longDeadlines(c) // a registry's CSV, up to 4 MB
 	inst := installation(c)
 	ctx := c.Request.Context()
 	v := StaffImportView{StaffBase: h.staffBase(c, "import"), Columns: registryimport.Columns, Ran: true}
