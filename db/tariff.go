@@ -380,6 +380,15 @@ func (s *Store) ISEEDeclarationsOf(ctx context.Context, installationID, adultID 
 	return list, wrap("ISEE declarations of adult", err)
 }
 
+// ISEEHistoryOf lists all of an adult's declarations, the replaced ones
+// too, newest first: the adult's data export.
+func (s *Store) ISEEHistoryOf(ctx context.Context, installationID, adultID int64) ([]ISEEDeclaration, error) {
+	var list []ISEEDeclaration
+	err := sqlx.SelectContext(ctx, s.db, &list, qISEEDeclarations+` WHERE d.installation_id = $1 AND d.adult_id = $2
+		ORDER BY d.declared_at DESC, d.id DESC`, installationID, adultID)
+	return list, wrap("ISEE history of adult", err)
+}
+
 // ISEEQueue lists the declarations waiting for the office (oldest first),
 // then the last decided ones.
 func (s *Store) ISEEQueue(ctx context.Context, installationID int64, decided int) ([]ISEEDeclaration, error) {

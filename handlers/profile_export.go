@@ -162,7 +162,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 		}
 		if !staleLink(acc, ad) {
 			adult = &exportAdult{FiscalCode: ad.FiscalCode, FirstName: ad.FirstName, LastName: ad.LastName, Email: ad.Email, Mobile: ad.Mobile}
-			if fam, err = h.exportFamily(c, ad.ID); err != nil {
+			if fam, err = h.exportFamily(c, ad.ID, acc.ID); err != nil {
 				h.renderError(c, http.StatusInternalServerError, err)
 				return
 			}
@@ -259,12 +259,13 @@ func (h *Handler) profileExport(c *gin.Context) {
 	c.Data(http.StatusOK, "application/zip", buf.Bytes())
 }
 
-// exportFamily is what the family pages show the adult: their children with
-// this school year's services, the payments of each paying adult of those
-// children as the payments page filters them, the enrolment requests the
-// adult may read, the children's diet requests and the adult's ISEE
-// declarations.
-func (h *Handler) exportFamily(c *gin.Context, adultID int64) (familyExport, error) {
+// exportFamily is what the family pages show the adult (and the account,
+// accountID): their children with this school year's services, the payments
+// of each paying adult of those children as the payments page filters them,
+// the enrolment requests the adult may read, the children's diet requests
+// (the certificate's type and size only to the account that sent it, as the
+// diets page) and all the adult's ISEE declarations, the replaced ones too.
+func (h *Handler) exportFamily(c *gin.Context, adultID, accountID int64) (familyExport, error) {
 	var out familyExport
 	ctx := c.Request.Context()
 	inst := installation(c)
@@ -331,12 +332,12 @@ func (h *Handler) exportFamily(c *gin.Context, adultID int64) (familyExport, err
 	for _, d := range diets {
 		x := exportDiet{Child: d.ChildName, Kind: d.Kind, Restriction: d.Restriction, SelfDeclared: d.SelfDeclared, RequestedAt: d.RequestedAt,
 			Status: d.Status, DecidedAt: timeOrNil(d.DecidedAt), Note: d.Note, Diet: d.Diet, ValidFrom: dayOrEmpty(d.ValidFrom), ValidTo: dayOrEmpty(d.ValidTo)}
-		if d.CertType != "" && !d.CertDeletedAt.Valid {
+		if d.CertType != "" && !d.CertDeletedAt.Valid && d.RequestedBy == accountID {
 			x.Certificate = fmt.Sprintf("%s, %d bytes", d.CertType, d.CertSize)
 		}
 		out.diets = append(out.diets, x)
 	}
-	decls, err := h.store.ISEEDeclarationsOf(ctx, inst.ID, adultID)
+	decls, err := h.store.ISEEHistoryOf(ctx, inst.ID, adultID)
 	if err != nil {
 		return out, err
 	}

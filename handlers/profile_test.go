@@ -227,18 +227,24 @@ func readZip(t *testing.T, body string) map[string]string {
 func TestProfileDataExport(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	// Mario's ISEE declaration, his enrolment request for Luca and a diet
-	// request for Luca: Laura, Luca's other guardian, reads the last two
-	// in the portal, not the first
+	// Mario's ISEE declarations (one confirmed by the office, one it
+	// replaced), the office's enrolment request for Luca on his behalf and
+	// his diet request for Luca: Laura, Luca's other guardian, reads the
+	// last two in the portal, not the first, nor Mario's certificate; the
+	// clerk ("operatore") appears in none
 	f := demoFamily(t, e)
 	q := e.store.DB()
-	q.MustExec(`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on)
-		SELECT installation_id, id, 1234500, 'INPS-ISEE-2026-EXPORT-01', DATE '2026-12-31' FROM adults WHERE id = $1`, f.mario)
+	const clerk = `(SELECT a.id FROM accounts a WHERE a.installation_id = c.installation_id AND a.username = 'operatore')`
+	q.MustExec(`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on, status, applies_from, decided_at, decided_by)
+		SELECT c.installation_id, c.id, 1234500, 'INPS-ISEE-2026-EXPORT-01', DATE '2026-12-31', 'confermata', DATE '2026-09-01', now(), `+clerk+`
+		FROM adults c WHERE c.id = $1`, f.mario)
+	q.MustExec(`INSERT INTO isee_declarations (installation_id, adult_id, isee_cents, dsu_protocol, expires_on, status, declared_at)
+		SELECT installation_id, id, 999900, 'INPS-ISEE-2025-EXPORT-OLD', DATE '2026-01-15', 'sostituita', now() - interval '1 year'
+		FROM adults WHERE id = $1`, f.mario)
 	q.MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
-			birth_date, school_id, class_name, answers, documents_ack, entered_by)
+			birth_date, school_id, class_name, answers, documents_ack, entered_by, by_office)
 		SELECT c.installation_id, w.id, $2, c.id, c.fiscal_code, c.first_name, c.last_name, c.birth_date, c.school_id, c.class_name,
-		       '[{"question": "Domanda di prova", "kind": "text", "answer": "Risposta di Mario"}]', true,
-		       (SELECT a.id FROM accounts a WHERE a.installation_id = c.installation_id AND a.username = 'mario.rossi')
+		       '[{"question": "Domanda di prova", "kind": "text", "answer": "Risposta di Mario"}]', true, `+clerk+`, true
 		FROM children c JOIN enrolment_windows w ON w.installation_id = c.installation_id WHERE c.id = $1`, f.luca, f.mario)
 	dietRequestBy(t, e, signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026"), f.luca, "Senza lattosio", []byte("%PDF-1.4\n%%EOF\n"))
 	for _, who := range [][2]string{{"mario.rossi", "Mensa-Scuola-2026"}, {"laura.rossi", "Diario-Scuola-2026"}} {
@@ -266,10 +272,17 @@ func TestProfileDataExport(t *testing.T) {
 				t.Fatalf("%s: export lacks %q", who[0], want)
 			}
 		}
-		// the ISEE declaration is its declarant's alone
-		if isMario := who[0] == "mario.rossi"; strings.Contains(files["isee.json"], "INPS-ISEE-2026-EXPORT-01") != isMario ||
-			strings.Contains(files["iscrizioni.json"], `"sent_by_you": true`) != isMario {
-			t.Fatalf("%s: isee.json %s, iscrizioni.json %s", who[0], files["isee.json"], files["iscrizioni.json"])
+		// the ISEE declarations are their declarant's alone, the replaced one
+		// too; the certificate is its sender's
+		isMario := who[0] == "mario.rossi"
+		if strings.Contains(files["isee.json"], "INPS-ISEE-2026-EXPORT-01") != isMario ||
+			strings.Contains(files["isee.json"], "INPS-ISEE-2025-EXPORT-OLD") != isMario ||
+			strings.Contains(files["iscrizioni.json"], `"sent_by_you": true`) != isMario ||
+			strings.Contains(files["diete.json"], `"certificate": "application/pdf`) != isMario {
+			t.Fatalf("%s: isee.json %s, iscrizioni.json %s, diete.json %s", who[0], files["isee.json"], files["iscrizioni.json"], files["diete.json"])
+		}
+		if strings.Contains(all, "operatore") || strings.Contains(all, "Ufficio Servizi Scolastici") { // its username, its name
+			t.Fatalf("%s: export names the clerk", who[0])
 		}
 		// another family's children and payments never appear
 		for _, never := range []string{"Elena", "Marco", "Pietro", "Bianchi", "Verdi", "Neri", "CRO 0123456789", "password_hash", "$argon2"} {
