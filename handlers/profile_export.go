@@ -148,10 +148,7 @@ func (h *Handler) profileExport(c *gin.Context) {
 	}
 	a := exportAccount{Username: acc.Username, DisplayName: acc.DisplayName, Email: acc.Email, Mobile: acc.Mobile,
 		FiscalCode: acc.LinkedFiscalCode.String, Language: acc.Lang, FitTables: acc.FitTables, CreatedAt: acc.CreatedAt,
-		Password: acc.PasswordHash.Valid}
-	if acc.LastLoginAt.Valid {
-		a.LastLoginAt = &acc.LastLoginAt.Time
-	}
+		Password: acc.PasswordHash.Valid, LastLoginAt: timeOrNil(acc.LastLoginAt)}
 	var adult *exportAdult
 	var fam familyExport
 	if acc.AdultID.Valid {
