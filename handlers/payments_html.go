@@ -120,23 +120,13 @@ func (v PaymentsView) ContentHTML() template.HTML {
 	w.esc(v.Form.To)
 	w.WriteString(`"`)
 	v.fieldError(w, "al")
-	w.WriteString("</div>\n  <div class=\"form-group\"><label for=\"f-bambino\">")
-	w.t("payments.child")
-	w.WriteString("</label>\n    <select id=\"f-bambino\" name=\"bambino\"><option value=\"\">")
-	w.t("payments.all_children")
-	w.WriteString("</option>")
-	for _, k := range v.Children {
-		v.option(w, k.ID, v.Form.Child, k.FirstName)
-	}
-	w.WriteString("</select></div>\n  <div class=\"form-group\"><label for=\"f-servizio\">")
-	w.t("payments.service")
-	w.WriteString("</label>\n    <select id=\"f-servizio\" name=\"servizio\"><option value=\"\">")
-	w.t("payments.all_services")
-	w.WriteString("</option>")
-	for _, s := range v.Services {
-		v.option(w, s.ID, v.Form.Service, s.Name)
-	}
-	w.WriteString("</select></div>\n  <div class=\"form-group\"><label for=\"f-tipo\">")
+	w.WriteString("</div>\n  ")
+	idSelect(w, "bambino", "payments.child", "payments.all_children", v.Form.Child, len(v.Children),
+		func(i int) (int64, string) { return v.Children[i].ID, v.Children[i].FirstName })
+	w.WriteString("\n  ")
+	idSelect(w, "servizio", "payments.service", "payments.all_services", v.Form.Service, len(v.Services),
+		func(i int) (int64, string) { return v.Services[i].ID, v.Services[i].Name })
+	w.WriteString("\n  <div class=\"form-group\"><label for=\"f-tipo\">")
 	w.t("payments.kind")
 	w.WriteString("</label>\n    <select id=\"f-tipo\" name=\"tipo\"")
 	kindErr := v.Errors["tipo"]
@@ -293,7 +283,28 @@ func (v PaymentsView) fieldError(w *htmlWriter, field string) {
 }
 
 // option writes an option of the child or service filter.
-func (v PaymentsView) option(w *htmlWriter, id int64, form, label string) {
+// idSelect writes a filter's form group choosing an ID by name: "all"
+// first, then the n options, the form's value selected.
+func idSelect(w *htmlWriter, name, labelKey, allKey, form string, n int, opt func(i int) (int64, string)) {
+	w.WriteString(`<div class="form-group"><label for="f-`)
+	w.WriteString(name)
+	w.WriteString(`">`)
+	w.t(labelKey)
+	w.WriteString("</label>\n    <select id=\"f-")
+	w.WriteString(name)
+	w.WriteString(`" name="`)
+	w.WriteString(name)
+	w.WriteString(`"><option value="">`)
+	w.t(allKey)
+	w.WriteString("</option>")
+	for i := range n {
+		id, label := opt(i)
+		option(w, id, form, label)
+	}
+	w.WriteString("</select></div>")
+}
+
+func option(w *htmlWriter, id int64, form, label string) {
 	w.WriteString(`<option value="`)
 	w.int(id)
 	w.WriteString(`"`)
