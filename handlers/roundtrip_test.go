@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -153,19 +154,27 @@ func TestPageRoundTrips(t *testing.T) {
 			t.Errorf("%d meal requests audited %s, want %d", n, outcome, want)
 		}
 	}
-	// with the receipt by e-mail: River inserts its job in the transaction
+	// with the receipt by e-mail: River inserts its job in the transaction,
+	// two round trips (lib/pq parses, then binds, River's statements), and
+	// its NOTIFY two more, at most once per queue and fetch cooldown
+	// (100 ms): on a busy machine every change sends it
 	e.store.DB().MustExec(`INSERT INTO booking_receipt_emails (installation_id, account_id)
 		SELECT installation_id, id FROM accounts WHERE username = 'mario.rossi'`)
 	bestMail := int64(1 << 62)
+	var mailTexts []string
 	for range 3 {
 		rt.Texts()
 		t0 := rt.Trips()
 		wantStatus(t, mario.post(mealURL(f.luca, f.mensa, day), mealForm(flip(), nextKey())), http.StatusSeeOther)
 		bestMail = min(bestMail, rt.Trips()-t0)
+		mailTexts = rt.Texts()
 	}
 	t.Logf("%-26s %2d round trips", "meal change, e-mail receipt", bestMail)
-	if bestMail > 8 {
-		t.Errorf("meal change with the receipt by e-mail: %d round trips, want at most 8; the last run sent:\n%s", bestMail, strings.Join(rt.Texts(), "\n"))
+	if bestMail > 10 {
+		t.Errorf("meal change with the receipt by e-mail: %d round trips, want at most 10; the last run sent:\n%s", bestMail, strings.Join(mailTexts, "\n"))
+	}
+	if sent := strings.Join(mailTexts, "\n"); !regexp.MustCompile(`(?s)BEGIN READ WRITE\n.*JobInsertFastMany.*\nCOMMIT`).MatchString(sent) {
+		t.Errorf("meal change with the receipt by e-mail: River's insert is not inside the change's transaction; the last run sent:\n%s", sent)
 	}
 	// a Comune without tariffs by ISEE, enrolment windows or menus: the
 	// same session and statement, and no panel
