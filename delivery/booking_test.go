@@ -89,7 +89,7 @@ func TestMealReceiptByEmail(t *testing.T) {
 			t.Fatalf("receipt sent to %v", m.To)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var n int
 		dbtest.Get(t, q, &n, `SELECT count(*) FROM messages WHERE kind = 'meal_receipt' AND outcome = 'sent' AND account_id = $1`, mario)

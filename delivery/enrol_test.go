@@ -63,7 +63,7 @@ func TestEnrolmentReceiptByEmail(t *testing.T) {
 			t.Fatalf("receipt lacks %q:\n%s", want, text)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		var n int
 		dbtest.Get(t, q, &n, `SELECT count(*) FROM messages WHERE kind = 'enrolment_receipt' AND outcome = 'sent' AND account_id = $1 AND recipient = 'mario@example.it'`, acc)

@@ -34,9 +34,9 @@ const (
 )
 
 const (
-	tabTimeout  = 90 * time.Second // a whole test in one tab
-	stepTimeout = 15 * time.Second // one key press with its page load, one wait
-	maxTabs     = 120              // Tab presses before giving up on a target (the settings page has many fields)
+	tabTimeout  = 180 * time.Second // a whole test in one tab (a guard: some took 37 s under load)
+	stepTimeout = 15 * time.Second  // one key press with its page load, one wait
+	maxTabs     = 120               // Tab presses before giving up on a target (the settings page has many fields)
 )
 
 // startServer starts the portal in-process on a fresh database with the demo

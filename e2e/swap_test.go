@@ -100,7 +100,8 @@ func TestCalendarSwaps(t *testing.T) {
 	}
 
 	// slow connection: the link pressed shows progress after a moment
-	p.network(false, 1500)
+	// (a latency that leaves a slow machine time to see the indicator)
+	p.network(false, 4000)
 	p.tabTo("#cal-next")
 	p.key(kb.Enter)
 	p.waitFor("progress on the link", `(() => { const a = document.querySelector('#cal-next');

@@ -81,6 +81,11 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		captchaKey: key,
 		limits:     throttle.New(store),
 	}
+	// a counter may take what its request may (5 s by default, the
+	// limiter's own default): the request's deadline bounds it anyway
+	if cfg.RequestTimeout > 0 {
+		h.limits.Timeout = cfg.RequestTimeout
+	}
 	h.saml = newSAMLService(h)
 	if err := h.setupPagoPA(); err != nil { // pagopa_routes.go
 		return nil, err

@@ -110,6 +110,7 @@ func TestSeveralKeys(t *testing.T) {
 func TestConcurrentReservations(t *testing.T) {
 	s, _ := dbtest.New(t)
 	l := throttle.New(s)
+	l.Timeout = time.Minute // 30 in one queue on a busy machine: none may time out
 	k := test.For("parallel")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -141,19 +142,26 @@ func TestConcurrentReservations(t *testing.T) {
 func TestTimeoutRefuses(t *testing.T) {
 	s, _ := dbtest.New(t)
 	l := throttle.New(s)
-	l.Timeout = 300 * time.Millisecond
 	ctx := context.Background()
 	k := test.For("stuck")
-	l.Reserve(ctx, k)
+	// the counter's row, written with the default timeout
+	if d := l.Reserve(ctx, k); !d.Allowed {
+		t.Fatalf("the first attempt was refused: %+v", d)
+	}
+	l.Timeout = 300 * time.Millisecond
 	tx := s.DB().MustBegin()
 	defer tx.Rollback()
-	tx.MustExec(`SELECT * FROM throttles WHERE key = $1 FOR UPDATE`, k.Name)
+	res := tx.MustExec(`SELECT * FROM throttles WHERE key = $1 FOR UPDATE`, k.Name)
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("locked %d counter rows (%v), want 1", n, err)
+	}
 	start := time.Now()
 	d := l.Reserve(ctx, k)
 	if d.Allowed || d.Err == nil {
 		t.Fatalf("a stuck counter allowed the attempt: %+v", d)
 	}
-	if took := time.Since(start); took > 5*time.Second {
+	// not held until the lock goes: a wait for it would last the test
+	if took := time.Since(start); took > 20*time.Second {
 		t.Fatalf("the refusal took %v", took)
 	}
 }

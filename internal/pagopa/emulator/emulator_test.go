@@ -319,13 +319,15 @@ func TestErrorsAreMapped(t *testing.T) {
 	// end the hang before the client's timeout: the answer is then a 504,
 	// never a 200 that a delete would take for success.
 	deadline := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rctx, cancel := context.WithTimeout(r.Context(), 200*time.Millisecond)
+		// long enough for the emulator's own statements on a busy machine
+		rctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		e.emu.ServeHTTP(w, r.WithContext(rctx))
 	}))
 	defer deadline.Close()
 	viaPortal := e.cfg
 	viaPortal.GPDBaseURL, viaPortal.HTTPClient = e.emu.GPDBaseURL(deadline.URL), deadline.Client()
+	viaPortal.Timeout = 30 * time.Second // the request's deadline ends the hang, not the client
 	portalClient, err := pagopa.New(viaPortal)
 	if err != nil {
 		t.Fatal(err)
