@@ -81,8 +81,9 @@ func New(cfg config.Config, store *db.Store, log *slog.Logger) (*Handler, error)
 		captchaKey: key,
 		limits:     throttle.New(store),
 	}
-	// a counter may take what its request may (5 s by default, the
-	// limiter's own default): the request's deadline bounds it anyway
+	// a reservation may take what its request may (5 s by default, the
+	// limiter's own default), and stops at the request's deadline anyway;
+	// the give-backs, which outlive the request, keep their 5 s
 	if cfg.RequestTimeout > 0 {
 		h.limits.Timeout = cfg.RequestTimeout
 	}

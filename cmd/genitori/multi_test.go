@@ -145,5 +145,9 @@ func TestTwoServeProcesses(t *testing.T) {
 	if jobs != n || done != n {
 		t.Fatalf("%d jobs, %d completed, want %d", jobs, done, n)
 	}
+	// and none sent again while completing
+	if gw.count() != n || len(smtp.Messages()) != n {
+		t.Fatalf("%d SMS and %d e-mails for %d registrations, want one each", gw.count(), len(smtp.Messages()), n)
+	}
 	t.Logf("%d registrations on two servers: %d SMS, %d e-mails, jobs worked by %d worker processes", n, gw.count(), len(smtp.Messages()), workers)
 }

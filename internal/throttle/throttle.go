@@ -119,12 +119,18 @@ type Store interface {
 // Limiter takes decisions against a Store.
 type Limiter struct {
 	store Store
-	// Timeout bounds each counter operation: past it the attempt is refused.
+	// Timeout bounds each reservation, within the caller's context: past
+	// it the attempt is refused.
 	Timeout time.Duration
+	// ReleaseTimeout bounds each give-back, which outlives the caller's
+	// context (a closed connection must not keep a slot taken).
+	ReleaseTimeout time.Duration
 }
 
 // New returns a limiter over store.
-func New(store Store) *Limiter { return &Limiter{store: store, Timeout: 5 * time.Second} }
+func New(store Store) *Limiter {
+	return &Limiter{store: store, Timeout: 5 * time.Second, ReleaseTimeout: 5 * time.Second}
+}
 
 type held struct {
 	key   Key
@@ -184,7 +190,7 @@ func (d *Decision) Release(ctx context.Context) error {
 	ctx = context.WithoutCancel(ctx) // a closed connection must not keep a slot taken
 	var first error
 	for _, h := range d.held {
-		cctx, cancel := context.WithTimeout(ctx, d.limiter.Timeout)
+		cctx, cancel := context.WithTimeout(ctx, d.limiter.ReleaseTimeout)
 		err := d.limiter.store.ReleaseAttempt(cctx, h.key.Name, h.count.WindowStart, h.key.Policy.Limit)
 		cancel()
 		if err != nil && first == nil {
