@@ -21,8 +21,10 @@ var (
 	// ErrWindowClosed: the window has closed (database clock); only the
 	// office may still enter a request, marked late.
 	ErrWindowClosed = errors.New("enrolment window closed")
-	// ErrAlreadyRequested: another adult already sent a request for this
-	// child in this window.
+	// ErrAlreadyRequested: another guardian of the child already sent a
+	// request for the child in this window (both see it on their family
+	// home). A request by anybody else is never revealed: the new one is
+	// kept beside it for the office (migration 00038).
 	ErrAlreadyRequested = fmt.Errorf("a request for this child is already in the window: %w", ErrConflict)
 	// ErrDebtsBlock: the window refuses requests of an adult in debt.
 	ErrDebtsBlock = errors.New("unpaid debts block the request")
@@ -373,27 +375,35 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 		if r.ChildID != 0 {
 			child = r.ChildID
 		}
-		var row struct {
-			ID  int64     `db:"id"`
-			At  time.Time `db:"submitted_at"`
-			Adu int64     `db:"adult_id"`
+		var other int64
+		err := tx.GetContext(ctx, &other, `SELECT r.id FROM enrolment_requests r
+			JOIN guardianships g ON g.installation_id = r.installation_id AND g.child_id = r.child_id AND g.adult_id = $4
+			WHERE r.installation_id = $1 AND r.window_id = $2 AND r.fiscal_code = $3 AND r.status <> 'rejected' AND r.adult_id <> $4
+			LIMIT 1`, r.InstallationID, r.WindowID, r.FiscalCode, r.AdultID)
+		switch {
+		case err == nil:
+			return ErrAlreadyRequested
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("the other guardians' requests: %w", err)
 		}
-		err := tx.GetContext(ctx, &row, `INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
+		var row struct {
+			ID int64     `db:"id"`
+			At time.Time `db:"submitted_at"`
+		}
+		err = tx.GetContext(ctx, &row, `INSERT INTO enrolment_requests (installation_id, window_id, adult_id, child_id, fiscal_code, first_name, last_name,
 				birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-			ON CONFLICT (installation_id, window_id, fiscal_code) WHERE status <> 'rejected' DO NOTHING
-			RETURNING id, submitted_at, adult_id`,
+			ON CONFLICT (installation_id, window_id, fiscal_code, adult_id) WHERE status <> 'rejected' DO NOTHING
+			RETURNING id, submitted_at`,
 			r.InstallationID, r.WindowID, r.AdultID, child, r.FiscalCode, r.FirstName, r.LastName, r.BirthDate, r.SchoolID, r.ClassName,
 			r.Answers, r.DocumentsAck, r.PlanAccepted, late, r.EnteredBy, r.ByOffice)
 		if errors.Is(err, sql.ErrNoRows) {
-			// a request for the child is there: the same adult's (a double
-			// submit, shown again) or another's (refused)
-			if err := tx.GetContext(ctx, &row, `SELECT id, submitted_at, adult_id FROM enrolment_requests
-				WHERE installation_id = $1 AND window_id = $2 AND fiscal_code = $3 AND status <> 'rejected'`, r.InstallationID, r.WindowID, r.FiscalCode); err != nil {
+			// the adult's request for the child is there: a double submit,
+			// shown again
+			if err := tx.GetContext(ctx, &row, `SELECT id, submitted_at FROM enrolment_requests
+				WHERE installation_id = $1 AND window_id = $2 AND fiscal_code = $3 AND adult_id = $4 AND status <> 'rejected'`,
+				r.InstallationID, r.WindowID, r.FiscalCode, r.AdultID); err != nil {
 				return fmt.Errorf("existing enrolment request: %w", err)
-			}
-			if row.Adu != r.AdultID {
-				return ErrAlreadyRequested
 			}
 			rc = EnrolmentReceipt{ID: row.ID, Protocol: Protocol(w.SchoolYear, row.ID), SubmittedAt: row.At, Again: true}
 			return nil
@@ -507,6 +517,32 @@ func (s *Store) EnrolmentRequestByID(ctx context.Context, installationID, id int
 		return nil, fmt.Errorf("enrolment request %d: %w", id, notFound(err))
 	}
 	return &r, nil
+}
+
+// EnrolmentSibling is another open request for the same child (codice
+// fiscale) in the same window, by another adult: the office decides them
+// together.
+type EnrolmentSibling struct {
+	ID         int64  `db:"id"`
+	SchoolYear int    `db:"school_year"`
+	AdultName  string `db:"adult_name"`
+	Status     string `db:"status"`
+}
+
+// Protocol is the request's protocol number.
+func (r EnrolmentSibling) Protocol() string { return Protocol(r.SchoolYear, r.ID) }
+
+// EnrolmentSiblings lists, for the office, the other requests not rejected
+// for the request's child in its window, oldest first.
+func (s *Store) EnrolmentSiblings(ctx context.Context, installationID int64, r *EnrolmentRequest) ([]EnrolmentSibling, error) {
+	var list []EnrolmentSibling
+	err := s.db.SelectContext(ctx, &list, `SELECT o.id, w.school_year, a.first_name || ' ' || a.last_name AS adult_name, o.status
+		FROM enrolment_requests o
+		JOIN enrolment_windows w ON w.installation_id = o.installation_id AND w.id = o.window_id
+		JOIN adults a ON a.installation_id = o.installation_id AND a.id = o.adult_id
+		WHERE o.installation_id = $1 AND o.window_id = $2 AND o.fiscal_code = $3 AND o.id <> $4 AND o.status <> 'rejected'
+		ORDER BY o.submitted_at, o.id`, installationID, r.WindowID, r.FiscalCode, r.ID)
+	return list, wrap("enrolment siblings", err)
 }
 
 // EnrolmentFilter narrows the office's queue; zero values do not filter.

@@ -99,7 +99,9 @@ func TestEnrolmentDeadlines(t *testing.T) {
 
 // TestEnrolmentOneRequestPerChild: a double submit by the same guardian
 // shows the same receipt; the other guardian's request for the same child
-// in the same window is refused; the draft is gone once sent.
+// in the same window is refused; an adult who is not the child's guardian
+// learns nothing from the codice fiscale: the request is kept beside the
+// other, which the office sees; the draft is gone once sent.
 func TestEnrolmentOneRequestPerChild(t *testing.T) {
 	t.Parallel()
 	d := newEnrolDemo(t)
@@ -120,6 +122,46 @@ func TestEnrolmentOneRequestPerChild(t *testing.T) {
 	req.AdultID = d.laura
 	if _, err := d.store.SubmitEnrolment(ctx, req, nil); !errors.Is(err, db.ErrAlreadyRequested) {
 		t.Fatalf("other guardian: %v", err)
+	}
+	// Giulia Bianchi types Luca's codice fiscale as a new child of hers
+	var giulia int64
+	var cf string
+	dbtest.Get(t, d.store.DB(), &giulia, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Giulia'`, d.inst)
+	dbtest.Get(t, d.store.DB(), &cf, `SELECT fiscal_code FROM children WHERE id = $1`, d.luca)
+	stranger := db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: giulia, FiscalCode: cf, FirstName: "Luca", LastName: "Rossi",
+		BirthDate: time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC), SchoolID: d.school, EnteredBy: d.clerk}
+	theirs, err := d.store.SubmitEnrolment(ctx, stranger, nil)
+	if err != nil || theirs.Again || theirs.ID == first.ID {
+		t.Fatalf("a request by somebody who is not the guardian: %+v %v, want a receipt of its own", theirs, err)
+	}
+	if again, err := d.store.SubmitEnrolment(ctx, stranger, nil); err != nil || !again.Again || again.ID != theirs.ID {
+		t.Fatalf("their double submit: %+v %v", again, err)
+	}
+	// the office sees each beside the other; the families do not
+	for _, c := range []struct{ id, sibling int64 }{{first.ID, theirs.ID}, {theirs.ID, first.ID}} {
+		r, err := d.store.EnrolmentRequestByID(ctx, d.inst, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sib, err := d.store.EnrolmentSiblings(ctx, d.inst, r)
+		if err != nil || len(sib) != 1 || sib[0].ID != c.sibling || sib[0].Status != "submitted" {
+			t.Fatalf("siblings of %d: %+v %v, want %d", c.id, sib, err, c.sibling)
+		}
+	}
+	if _, err := d.store.EnrolmentRequestOfAdult(ctx, d.inst, d.mario, theirs.ID); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("the guardian reads the stranger's request: %v", err)
+	}
+	if _, err := d.store.EnrolmentRequestOfAdult(ctx, d.inst, giulia, first.ID); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("the stranger reads the guardian's request: %v", err)
+	}
+	// accepting it does not make her Luca's guardian
+	dec := db.EnrolmentDecision{InstallationID: d.inst, RequestID: theirs.ID, StartsOn: time.Date(2030, 9, 9, 0, 0, 0, 0, time.UTC),
+		EndsOn: time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC), TariffName: "Tariffa intera", TariffCents: 520, Billing: "daily", By: d.clerk}
+	if _, err := d.store.AcceptEnrolment(ctx, dec); !errors.Is(err, db.ErrChildOfAnotherFamily) {
+		t.Fatalf("accepting the stranger's request: %v", err)
+	}
+	if err := d.store.RejectEnrolment(ctx, d.inst, theirs.ID, "Non è genitore del bambino", d.clerk, nil); err != nil {
+		t.Fatal(err)
 	}
 	// once rejected, a corrected request may be sent
 	if err := d.store.RejectEnrolment(ctx, d.inst, first.ID, "Manca la classe", d.clerk, nil); err != nil {

@@ -75,8 +75,18 @@ func TestEnrolmentJourney(t *testing.T) {
 	q.MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
 	giulia := signedIn(t, e, "giulia.bianchi", "Primo-Accesso-2026")
 	wantStatus(t, giulia.get(fmt.Sprintf("/demo/iscrizioni/%d", id)), http.StatusNotFound)
+	// the same codice fiscale typed by another family tells it nothing:
+	// a receipt of its own, and the office sees both requests together
+	p = giulia.post(form, v)
+	wantStatus(t, p, http.StatusSeeOther)
+	mustNotContain(t, giulia.get(p.loc), "già stata inviata", fmt.Sprintf("-%06d", id))
+	var hers int64
+	mustGet(t, q, &hers, `SELECT id FROM enrolment_requests WHERE fiscal_code = $1 AND id <> $2`, cf, id)
 
 	clerk := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	mustContain(t, clerk.get(fmt.Sprintf("/demo/operatori/iscrizioni/domande/%d", id)), `id="enrol-siblings"`,
+		fmt.Sprintf(`href="/demo/operatori/iscrizioni/domande/%d"`, hers), "Giulia Bianchi (in esame)")
+	mustContain(t, clerk.get(fmt.Sprintf("/demo/operatori/iscrizioni/domande/%d", hers)), `id="enrol-siblings"`, "Mario Rossi (in esame)")
 	mustContain(t, clerk.get("/demo/operatori/iscrizioni?q=giorgio"), fmt.Sprintf("/operatori/iscrizioni/domande/%d", id))
 	mustNotContain(t, clerk.get("/demo/operatori/iscrizioni?q=giorgio&stato=accepted"), fmt.Sprintf("/operatori/iscrizioni/domande/%d", id))
 	accept := fmt.Sprintf("/demo/operatori/iscrizioni/domande/%d/accetta", id)
@@ -87,7 +97,7 @@ func TestEnrolmentJourney(t *testing.T) {
 	wantStatus(t, clerk.post(fmt.Sprintf("/demo/operatori/iscrizioni/domande/%d/rifiuta", id), url.Values{"reason": {""}}), http.StatusUnprocessableEntity)
 	wantStatus(t, clerk.post(accept, terms), http.StatusSeeOther)
 	mustGet(t, q, &n, `SELECT count(*) FROM enrollments e JOIN children c ON c.id = e.child_id WHERE c.fiscal_code = $1 AND e.tariff_cents = 520`, cf)
-	if n != 1 || auditCount(t, e.store, "enrolment_accept", "success") != 1 || auditCount(t, e.store, "enrolment_submit", "success") != 2 {
+	if n != 1 || auditCount(t, e.store, "enrolment_accept", "success") != 1 || auditCount(t, e.store, "enrolment_submit", "success") != 3 {
 		t.Fatalf("%d enrollments, or the steps not audited", n)
 	}
 	mustContain(t, mario.get("/demo/famiglia"), "Giorgio Rossi</a>: <strong>accettata</strong>")

@@ -22,6 +22,7 @@ type StaffEnrolAcceptForm struct {
 type StaffEnrolRequestView struct {
 	StaffBase
 	Request    *db.EnrolmentRequest
+	Siblings   []db.EnrolmentSibling // other adults' requests for the same child in the window
 	Accept     StaffEnrolAcceptForm
 	TariffFrom string // where the tariff was pre-filled from: "isee", "last", "" none
 	TariffWhy  string // the ISEE tariff's reason
@@ -40,6 +41,10 @@ func (h *Handler) staffEnrolRequestView(c *gin.Context) *StaffEnrolRequestView {
 		return nil
 	}
 	v := &StaffEnrolRequestView{StaffBase: h.staffBase(c, "enrol"), Request: r}
+	if v.Siblings, err = h.store.EnrolmentSiblings(ctx, inst.ID, r); err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return nil
+	}
 	v.Accept = StaffEnrolAcceptForm{StartsOn: r.StartsOn.Format("02/01/2006"), EndsOn: r.EndsOn.Format("02/01/2006"), Billing: "daily"}
 	child := r.ChildID
 	if !child.Valid {

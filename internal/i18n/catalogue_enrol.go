@@ -93,7 +93,7 @@ var enrolMessages = map[string][2]string{
 	"enrol.error.documents":           {"Conferma che consegnerai i documenti richiesti.", "Confirm that you will hand in the documents required."},
 	"enrol.error.not_open":            {"Le iscrizioni non sono ancora aperte: la domanda non è stata inviata.", "Enrolment is not open yet: the request was not sent."},
 	"enrol.error.closed":              {"Il termine per le domande è scaduto: la domanda non è stata inviata. Per una domanda fuori termine rivolgiti all'ufficio.", "The deadline for requests has passed: the request was not sent. For a late request contact the office."},
-	"enrol.error.already":             {"Per questo bambino è già stata inviata una domanda di iscrizione a questo servizio.", "An enrolment request for this child in this service has already been sent."},
+	"enrol.error.already":             {"L'altro genitore o tutore ha già inviato una domanda di iscrizione a questo servizio per questo bambino: la trovi nella pagina della famiglia.", "The other parent or guardian has already sent an enrolment request for this child in this service: you find it on the family page."},
 	"enrol.error.debts":               {"Risultano pagamenti non fatti: la domanda non può essere inviata finché il debito non è saldato.", "There are unpaid amounts: the request cannot be sent until the debt is paid."},
 	"enrol.error.plan":                {"Risultano pagamenti non fatti: per inviare la domanda accetta il piano di rientro.", "There are unpaid amounts: to send the request accept the repayment plan."},
 
@@ -122,6 +122,8 @@ var enrolMessages = map[string][2]string{
 	"staff.enrol.back":              {"Torna alle iscrizioni", "Back to enrolment"},
 	"staff.enrol.child_card":        {"Scheda del bambino", "The child's card"},
 	"staff.enrol.known_child":       {"Un bambino con questo codice fiscale è già in anagrafica, ma non come figlio del richiedente: accettando, il richiedente ne diventa genitore.", "A child with this fiscal code is already in the registry, but not as the requester's child: accepting makes the requester their guardian."},
+	"staff.enrol.siblings":          {"Per lo stesso bambino (codice fiscale) in questa finestra ci sono altre domande, di altri adulti: decidile insieme. Chi fa una domanda non sa delle altre.", "For the same child (fiscal code) in this window there are other requests, by other adults: decide them together. A requester is not told of the others."},
+	"staff.enrol.sibling":           {"%s, di %s (%s)", "%s, by %s (%s)"},
 	"staff.enrol.new_child_note":    {"Il bambino non è in anagrafica: accettando la domanda viene registrato, con il richiedente come adulto pagante.", "The child is not in the registry: accepting the request registers them, with the requester as the paying adult."},
 	"staff.enrol.accept_title":      {"Accetta la domanda", "Accept the request"},
 	"staff.enrol.starts_on":         {"Iscritto dal", "Enrolled from"},
