@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/config"
 )
 
 // TestEnrolmentJourney (issue 18, Iscrizioni): Mario, keyboard only on a
@@ -12,11 +13,13 @@ import (
 // Sofia's canteen for next year (the form pre-filled), with an ISEE; he
 // saves a draft without JavaScript, comes back with it and sends the
 // request: the receipt shows the protocol number. The clerk finds it in the
-// queue and accepts it with the tariff proposed; the family home then shows
-// the enrolment accepted. axe on every new page.
+// queue, beside another adult's request for the same child, and accepts it
+// with the tariff proposed; the family home then shows the enrolment
+// accepted. axe on every new page.
 func TestEnrolmentJourney(t *testing.T) {
 	t.Parallel()
-	base := startServer(t)
+	srv, store := startServerWith(t, func(cfg *config.Config, _ string) { cfg.CookieSecure = true })
+	base := srv.URL
 	p := newPage(t, base)
 	p.emulatePhone(360, 740)
 	p.freshLogin(marioUser, marioPass, false, "/demo/famiglia")
@@ -69,6 +72,15 @@ func TestEnrolmentJourney(t *testing.T) {
 	axeCheck(p, "enrolment receipt")
 	p.expectNoHorizontalScroll("enrolment receipt", 360, false)
 
+	// Giulia Bianchi's request for the same codice fiscale (she was told
+	// nothing): the office sees it on Mario's
+	store.DB().MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, fiscal_code, first_name, last_name,
+			birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
+		SELECT r.installation_id, r.window_id, a.id, r.fiscal_code, r.first_name, r.last_name, r.birth_date, r.school_id, r.class_name,
+			r.answers, r.documents_ack, false, false, (SELECT id FROM accounts WHERE username = 'giulia.bianchi'), false
+		FROM enrolment_requests r JOIN adults a ON a.installation_id = r.installation_id AND a.first_name = 'Giulia'
+		WHERE r.first_name = 'Sofia'`)
+
 	// the office accepts it, the tariff proposed by the tariffs by ISEE
 	s := newPage(t, base)
 	s.staffLogin(staffUser, staffPass, db.DemoStaffTOTPSecret)
@@ -87,7 +99,8 @@ func TestEnrolmentJourney(t *testing.T) {
 	if s.value("#tariff_name") == "" || s.value("#amount") == "" {
 		t.Fatal("the tariff is not pre-filled")
 	}
-	axeCheck(s, "staff enrolment request")
+	s.expectText("#enrol-siblings", "Giulia Bianchi (in esame)")
+	axeCheck(s, "staff enrolment request, with another adult's request for the child")
 	s.tabTo("#enrol-accept")
 	s.enter()
 	s.expectText(".alert", "accettata")

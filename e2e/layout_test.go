@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"portalegenitori/db"
+	"portalegenitori/internal/config"
 )
 
 // The layout test (issue 13): what automated accessibility rules cannot see.
@@ -369,7 +370,16 @@ func newLongPage(t *testing.T, base string) *Page {
 // one signed-in tab per role, each walking its pages in every mode.
 func TestLayoutEveryPage(t *testing.T) {
 	t.Parallel()
-	base := startServer(t)
+	srv, store := startServerWith(t, func(cfg *config.Config, _ string) { cfg.CookieSecure = true })
+	base := srv.URL
+	// the office's request page with another adult's request for the same
+	// child beside it (Giulia Bianchi's, for the demo's Marco Verdi)
+	store.DB().MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, fiscal_code, first_name, last_name,
+			birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
+		SELECT r.installation_id, r.window_id, a.id, r.fiscal_code, r.first_name, r.last_name, r.birth_date, r.school_id, r.class_name,
+			r.answers, r.documents_ack, false, false, (SELECT id FROM accounts WHERE username = 'giulia.bianchi'), false
+		FROM enrolment_requests r JOIN adults a ON a.installation_id = r.installation_id AND a.first_name = 'Giulia'
+		WHERE r.first_name = 'Marco'`)
 	roles := []struct {
 		name  string
 		login func(p *Page)
@@ -493,6 +503,9 @@ func walkStaff(r *layoutRun) {
 	request := p.attr(`#enrol-queue a[href*="/iscrizioni/domande/"]`, "href")
 	window := p.attr(`a[href$="/domanda"]`, "href")
 	r.visit("enrolment request", request)
+	if !strings.Contains(p.text("#enrol-siblings"), "Giulia Bianchi") && !strings.Contains(p.text("#enrol-siblings"), "Anna Verdi") {
+		p.t.Errorf("the enrolment request does not list the other adult's request for the child")
+	}
 	r.visit("enrolment office entry", window)
 	r.visit("enrolment window", strings.TrimSuffix(window, "/domanda"))
 	r.visit("new enrolment window", "/demo/operatori/iscrizioni/finestre/nuova")
