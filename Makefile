@@ -18,6 +18,8 @@ build:
 
 ## run: start a private PostgreSQL under var/ (unless DATABASE_URL is set),
 ## migrate, seed the demo and serve on http://localhost:8080. Ctrl-C stops all.
+## The sealing keys serve needs are made once into var/secret-key and
+## var/totp-key (unless GENITORI_SECRET_KEY / GENITORI_TOTP_KEY are set).
 run: build
 	@cleanup=""; \
 	if [ -z "$${GENITORI_SMTP_HOST:-}" ]; then \
@@ -38,6 +40,12 @@ run: build
 	fi; \
 	export GENITORI_ADDR=$${GENITORI_ADDR:-$(ADDR)}; \
 	export GENITORI_COOKIE_SECURE=$${GENITORI_COOKIE_SECURE:-true}; \
+	mkdir -p var; \
+	for k in secret totp; do \
+		[ -s var/$$k-key ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/$$k-key); \
+	done; \
+	export GENITORI_SECRET_KEY=$${GENITORI_SECRET_KEY:-$$(cat var/secret-key)}; \
+	export GENITORI_TOTP_KEY=$${GENITORI_TOTP_KEY:-$$(cat var/totp-key)}; \
 	export GENITORI_BASE_URL=$${GENITORI_BASE_URL:-http://localhost:$${GENITORI_ADDR##*:}}; \
 	bin/genitori migrate; \
 	bin/genitori seed; \

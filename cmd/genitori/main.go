@@ -71,6 +71,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "configuration error:\n%v\n", err)
 		os.Exit(2)
 	}
+	if os.Args[1] == "serve" || os.Args[1] == "worker" {
+		// no secret is ever stored in clear (docs/security.md)
+		if err := cfg.SealingKeys(); err != nil {
+			fmt.Fprintf(os.Stderr, "configuration error:\n%v\n", err)
+			os.Exit(2)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -33,6 +33,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// The sealing keys of the processes started (startGenitori).
+const (
+	testSecretKey = "a-test-secret-key-of-the-processes-0123456789"
+	testTOTPKey   = "a-test-totp-key-of-the-processes-0123456789ab"
+)
+
 // longFaults: `make bench-faults` (part of `make bench`) runs the long
 // versions of the fault tests.
 func longFaults() bool { return os.Getenv("GENITORI_FAULTS_LONG") == "1" }
@@ -69,7 +75,9 @@ func startGenitori(t *testing.T, command string, env ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, logs: &lockedBuffer{}}
 	full := []string{asMainEnv + "=" + command, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"GENITORI_LOG_LEVEL=warn", "GENITORI_COOKIE_SECURE=false"}
+		"GENITORI_LOG_LEVEL=warn", "GENITORI_COOKIE_SECURE=false",
+		// serve and worker refuse to start without them; env may set others
+		"GENITORI_SECRET_KEY=" + testSecretKey, "GENITORI_TOTP_KEY=" + testTOTPKey}
 	if command == "serve" {
 		port, err := freePort()
 		if err != nil {

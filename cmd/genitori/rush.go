@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,6 +99,7 @@ func rushCmd(ctx context.Context, cfg config.Config, args []string) error {
 	srv.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "GENITORI_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"GENITORI_COOKIE_SECURE=false", "GENITORI_WORKER=false", "GENITORI_LOG_LEVEL=error", "GENITORI_CNS_ADDR=",
 		benchStaticEnv+"=true")
+	srv.Env = append(srv.Env, benchServerKeys()...)
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
 		return err
@@ -402,4 +404,17 @@ func gunzipString(b []byte, enc string) string {
 	}
 	out, _ := io.ReadAll(zr)
 	return string(out)
+}
+
+// benchServerKeys are the sealing keys of a bench's own server (serve
+// refuses to start without them): the caller's, or new random ones, since
+// whatever the bench seals is thrown away with its run.
+func benchServerKeys() []string {
+	var env []string
+	for _, k := range []string{"GENITORI_SECRET_KEY", "GENITORI_TOTP_KEY"} {
+		if os.Getenv(k) == "" {
+			env = append(env, k+"="+crand.Text()+crand.Text())
+		}
+	}
+	return env
 }

@@ -165,6 +165,7 @@ func rushMealsCmd(ctx context.Context, cfg config.Config, args []string) error {
 	srv.Env = append(os.Environ(), "DATABASE_URL="+cfg.DatabaseURL, "GENITORI_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"GENITORI_COOKIE_SECURE=false", "GENITORI_WORKER=false", "GENITORI_LOG_LEVEL=error", "GENITORI_CNS_ADDR=",
 		benchStaticEnv+"=true") // the same bytes served statically, for the ratio
+	srv.Env = append(srv.Env, benchServerKeys()...)
 
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {

@@ -65,6 +65,24 @@ type Config struct {
 	Replica Replica
 }
 
+// SealingKeys tells why serve and worker must not start: a key that seals
+// secrets at rest is not set, and without it they would be kept in clear
+// (the seal package's "v0:"). Other commands (migrate, seed, bench) do not
+// need them.
+func (c Config) SealingKeys() error {
+	var errs []error
+	if c.SecretKey == "" {
+		errs = append(errs, errors.New("GENITORI_SECRET_KEY is not set: it seals the medical certificates of special diets, "+
+			"the secrets delivery jobs keep between attempts and each Comune's pagoPA and App IO keys, which would otherwise be stored in clear. "+
+			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every server and worker, and keep it"))
+	}
+	if c.TOTPKey == "" {
+		errs = append(errs, errors.New("GENITORI_TOTP_KEY is not set: it seals the staff's second-factor secrets, which would otherwise be stored in clear. "+
+			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every server and worker, and keep it"))
+	}
+	return errors.Join(errs...)
+}
+
 // FromEnv builds the configuration from getenv (os.Getenv in production).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
