@@ -15,9 +15,8 @@ func TestServeRefusesWithoutKeys(t *testing.T) {
 	t.Parallel()
 	for _, command := range []string{"serve", "worker"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = []string{asMainEnv + "=" + command, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-			"DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable", "GENITORI_ADDR=127.0.0.1:0",
-			"GENITORI_TOTP_KEY=" + testTOTPKey}
+		cmd.Env = append(processEnv(command), "DATABASE_URL=postgres://nobody@127.0.0.1:1/none?sslmode=disable",
+			"GENITORI_ADDR=127.0.0.1:0", "GENITORI_SECRET_KEY=")
 		out, err := cmd.CombinedOutput()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 2 {

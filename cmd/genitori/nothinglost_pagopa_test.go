@@ -311,9 +311,7 @@ func startServeAt(t *testing.T, env []string, more ...string) *proc {
 		t.Fatal(err)
 	}
 	p := &proc{t: t, logs: &lockedBuffer{}, base: "http://127.0.0.1:" + strconv.Itoa(port)}
-	full := []string{asMainEnv + "=serve", "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"GENITORI_LOG_LEVEL=warn", "GENITORI_COOKIE_SECURE=false", "GENITORI_ADDR=127.0.0.1:" + strconv.Itoa(port),
-		"GENITORI_BASE_URL=" + p.base}
+	full := append(processEnv("serve"), "GENITORI_ADDR=127.0.0.1:"+strconv.Itoa(port), "GENITORI_BASE_URL="+p.base)
 	full = append(append(full, env...), more...)
 	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	p.cmd.Env = full

@@ -68,16 +68,22 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// processEnv is the clean environment of `genitori command`, before what
+// a test adds (a later setting of the same variable wins).
+func processEnv(command string) []string {
+	return []string{asMainEnv + "=" + command, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"GENITORI_LOG_LEVEL=warn", "GENITORI_COOKIE_SECURE=false",
+		// serve and worker refuse to start without them
+		"GENITORI_SECRET_KEY=" + testSecretKey, "GENITORI_TOTP_KEY=" + testTOTPKey}
+}
+
 // startGenitori starts `genitori <command>` with env added to a clean
 // environment (no GENITORI_* of the caller). For serve it waits for
 // /healthz.
 func startGenitori(t *testing.T, command string, env ...string) *proc {
 	t.Helper()
 	p := &proc{t: t, logs: &lockedBuffer{}}
-	full := []string{asMainEnv + "=" + command, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"GENITORI_LOG_LEVEL=warn", "GENITORI_COOKIE_SECURE=false",
-		// serve and worker refuse to start without them; env may set others
-		"GENITORI_SECRET_KEY=" + testSecretKey, "GENITORI_TOTP_KEY=" + testTOTPKey}
+	full := processEnv(command)
 	if command == "serve" {
 		port, err := freePort()
 		if err != nil {
