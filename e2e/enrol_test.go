@@ -74,12 +74,7 @@ func TestEnrolmentJourney(t *testing.T) {
 
 	// Giulia Bianchi's request for the same codice fiscale (she was told
 	// nothing): the office sees it on Mario's
-	store.DB().MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, fiscal_code, first_name, last_name,
-			birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
-		SELECT r.installation_id, r.window_id, a.id, r.fiscal_code, r.first_name, r.last_name, r.birth_date, r.school_id, r.class_name,
-			r.answers, r.documents_ack, false, false, (SELECT id FROM accounts WHERE username = 'giulia.bianchi'), false
-		FROM enrolment_requests r JOIN adults a ON a.installation_id = r.installation_id AND a.first_name = 'Giulia'
-		WHERE r.first_name = 'Sofia'`)
+	addSiblingRequest(t, store, "Sofia")
 
 	// the office accepts it, the tariff proposed by the tariffs by ISEE
 	s := newPage(t, base)
@@ -109,4 +104,17 @@ func TestEnrolmentJourney(t *testing.T) {
 	if got := p.text("#enrol-panel"); !strings.Contains(got, "accettata") || !strings.Contains(got, "dal 07/09/") {
 		t.Fatalf("family home after the acceptance: %q", got)
 	}
+}
+
+// addSiblingRequest adds Giulia Bianchi's request for the same child (codice
+// fiscale) as the request of the child named first, in its window: what a
+// family that typed that codice fiscale leaves, unseen by the other.
+func addSiblingRequest(t *testing.T, store *db.Store, first string) {
+	t.Helper()
+	store.DB().MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, fiscal_code, first_name, last_name,
+			birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
+		SELECT r.installation_id, r.window_id, a.id, r.fiscal_code, r.first_name, r.last_name, r.birth_date, r.school_id, r.class_name,
+			r.answers, r.documents_ack, false, false, (SELECT id FROM accounts WHERE username = 'giulia.bianchi'), false
+		FROM enrolment_requests r JOIN adults a ON a.installation_id = r.installation_id AND a.first_name = 'Giulia'
+		WHERE r.first_name = $1`, first)
 }

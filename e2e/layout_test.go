@@ -374,12 +374,7 @@ func TestLayoutEveryPage(t *testing.T) {
 	base := srv.URL
 	// the office's request page with another adult's request for the same
 	// child beside it (Giulia Bianchi's, for the demo's Marco Verdi)
-	store.DB().MustExec(`INSERT INTO enrolment_requests (installation_id, window_id, adult_id, fiscal_code, first_name, last_name,
-			birth_date, school_id, class_name, answers, documents_ack, plan_accepted, late, entered_by, by_office)
-		SELECT r.installation_id, r.window_id, a.id, r.fiscal_code, r.first_name, r.last_name, r.birth_date, r.school_id, r.class_name,
-			r.answers, r.documents_ack, false, false, (SELECT id FROM accounts WHERE username = 'giulia.bianchi'), false
-		FROM enrolment_requests r JOIN adults a ON a.installation_id = r.installation_id AND a.first_name = 'Giulia'
-		WHERE r.first_name = 'Marco'`)
+	addSiblingRequest(t, store, "Marco")
 	roles := []struct {
 		name  string
 		login func(p *Page)
