@@ -40,6 +40,9 @@ var (
 	// names the codice fiscale of a registry child the requesting adult does
 	// not guard. Knowing a codice fiscale proves nothing: the office links
 	// the adult to the child on the child's card, with proof, not here.
+	// ErrWindowChanged: another clerk saved the window after the version
+	// the change was made on.
+	ErrWindowChanged = fmt.Errorf("enrolment window changed meanwhile: %w", ErrConflict)
 	ErrChildOfAnotherFamily = fmt.Errorf("the codice fiscale is of a registry child of another family: %w", ErrConflict)
 )
 
@@ -132,6 +135,7 @@ type EnrolmentWindow struct {
 	Early       bool               `db:"early"` // not open yet
 	Closed      bool               `db:"closed"`
 	Requests    int                `db:"requests"`
+	Version     int                `db:"version"`
 	Schools     []WindowSchool     `db:"-"`
 }
 
@@ -140,7 +144,7 @@ func (w EnrolmentWindow) Open() bool { return !w.Early && !w.Closed }
 
 const qWindows = `
 	SELECT w.id, w.service_id, sv.name AS service_name, w.school_year, w.title, w.opens_at, w.closes_at, w.starts_on, w.ends_on,
-	       w.debts, w.questions, w.documents, now() < w.opens_at AS early, now() >= w.closes_at AS closed,
+	       w.debts, w.questions, w.documents, now() < w.opens_at AS early, now() >= w.closes_at AS closed, w.version,
 	       (SELECT count(*) FROM enrolment_requests r WHERE r.installation_id = w.installation_id AND r.window_id = w.id) AS requests
 	FROM enrolment_windows w
 	JOIN services sv ON sv.installation_id = w.installation_id AND sv.id = w.service_id`
@@ -158,6 +162,7 @@ type EnrolmentWindowInput struct {
 	Documents          TextList
 	Schools            []WindowSchool
 	By                 int64
+	Version            int // of the window the change was made on (not for a new one)
 }
 
 // SaveEnrolmentWindow creates or updates a window and its schools in one
@@ -172,6 +177,16 @@ func (s *Store) SaveEnrolmentWindow(ctx context.Context, w EnrolmentWindowInput)
 				return fmt.Errorf("add enrolment window: %w", err)
 			}
 		} else {
+			// saved only over the version the clerk's page showed; the lock
+			// holds another clerk's save until this one is decided
+			var version int
+			if err := tx.GetContext(ctx, &version, `SELECT version FROM enrolment_windows WHERE installation_id = $1 AND id = $2 FOR UPDATE`,
+				w.InstallationID, id); err != nil {
+				return fmt.Errorf("enrolment window %d: %w", id, notFound(err))
+			}
+			if version != w.Version {
+				return ErrWindowChanged
+			}
 			// the requests already sent name the window for its service and
 			// year: those two stay as the families saw them
 			var moved bool
@@ -184,14 +199,10 @@ func (s *Store) SaveEnrolmentWindow(ctx context.Context, w EnrolmentWindowInput)
 			if moved {
 				return ErrWindowHasRequests
 			}
-			res, err := tx.ExecContext(ctx, `UPDATE enrolment_windows SET service_id = $3, school_year = $4, title = $5, opens_at = $6, closes_at = $7,
-				starts_on = $8, ends_on = $9, debts = $10, questions = $11, documents = $12 WHERE installation_id = $1 AND id = $2`,
-				w.InstallationID, id, w.ServiceID, w.SchoolYear, w.Title, w.OpensAt, w.ClosesAt, w.StartsOn, w.EndsOn, w.Debts, w.Questions, w.Documents)
-			if err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE enrolment_windows SET service_id = $3, school_year = $4, title = $5, opens_at = $6, closes_at = $7,
+				starts_on = $8, ends_on = $9, debts = $10, questions = $11, documents = $12, version = version + 1 WHERE installation_id = $1 AND id = $2`,
+				w.InstallationID, id, w.ServiceID, w.SchoolYear, w.Title, w.OpensAt, w.ClosesAt, w.StartsOn, w.EndsOn, w.Debts, w.Questions, w.Documents); err != nil {
 				return fmt.Errorf("update enrolment window %d: %w", id, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return ErrNotFound
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM enrolment_window_schools WHERE installation_id = $1 AND window_id = $2`, w.InstallationID, id); err != nil {
 				return fmt.Errorf("enrolment window schools: %w", err)

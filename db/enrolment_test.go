@@ -300,7 +300,7 @@ func TestEnrolmentReviewFixes(t *testing.T) {
 	now := time.Now()
 	if _, err := d.store.SaveEnrolmentWindow(ctx, db.EnrolmentWindowInput{ID: w, InstallationID: d.inst, ServiceID: bus,
 		SchoolYear: 2030, Title: "Trasporto 2030/31", OpensAt: now.Add(-time.Hour), ClosesAt: now.Add(time.Hour),
-		StartsOn: dec.StartsOn, EndsOn: dec.EndsOn, Debts: "ignore", Schools: []db.WindowSchool{{SchoolID: d.school}}, By: d.clerk}); !errors.Is(err, db.ErrWindowHasRequests) {
+		StartsOn: dec.StartsOn, EndsOn: dec.EndsOn, Debts: "ignore", Schools: []db.WindowSchool{{SchoolID: d.school}}, By: d.clerk, Version: 1}); !errors.Is(err, db.ErrWindowHasRequests) {
 		t.Fatalf("moving a window with requests to another service: %v", err)
 	}
 
@@ -328,5 +328,52 @@ func TestEnrolmentReviewFixes(t *testing.T) {
 	dbtest.Get(t, q, &got, `SELECT diet_id FROM enrollments WHERE id = $1`, id)
 	if !got.Valid || got.Int64 != diet {
 		t.Fatalf("the enrollment's diet is %v, want %d (accepted before)", got, diet)
+	}
+}
+
+// TestEnrolmentWindowVersion: a change is saved only over the version it
+// was made on; the other clerk's, made on the same version, changes nothing
+// and says so.
+func TestEnrolmentWindowVersion(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	w := d.window(t, -time.Hour, time.Hour, "ignore")
+	read := func() db.EnrolmentWindow {
+		t.Helper()
+		list, err := d.store.EnrolmentWindows(ctx, d.inst, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range list {
+			if x.ID == w {
+				return x
+			}
+		}
+		t.Fatalf("window %d not listed", w)
+		return db.EnrolmentWindow{}
+	}
+	before := read()
+	in := db.EnrolmentWindowInput{ID: w, InstallationID: d.inst, ServiceID: d.service, SchoolYear: before.SchoolYear, Title: "Prima modifica",
+		OpensAt: before.OpensAt, ClosesAt: before.ClosesAt, StartsOn: before.StartsOn, EndsOn: before.EndsOn, Debts: "ignore",
+		Schools: []db.WindowSchool{{SchoolID: d.school}}, By: d.clerk, Version: before.Version}
+	if _, err := d.store.SaveEnrolmentWindow(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	in.Title, in.Debts = "Seconda modifica", "block"
+	if _, err := d.store.SaveEnrolmentWindow(ctx, in); !errors.Is(err, db.ErrWindowChanged) {
+		t.Fatalf("a change made on an old version: %v, want ErrWindowChanged", err)
+	}
+	after := read()
+	if after.Title != "Prima modifica" || after.Debts != "ignore" || after.Version != before.Version+1 {
+		t.Fatalf("after the refused change: %q %q version %d (was %d)", after.Title, after.Debts, after.Version, before.Version)
+	}
+	in.Version = after.Version
+	if _, err := d.store.SaveEnrolmentWindow(ctx, in); err != nil || read().Title != "Seconda modifica" {
+		t.Fatalf("the change made again on the current version: %v", err)
+	}
+	in.ID, in.Version = 999999, 1
+	if _, err := d.store.SaveEnrolmentWindow(ctx, in); !errors.Is(err, db.ErrNotFound) {
+		t.Fatalf("a window that is not there: %v", err)
 	}
 }

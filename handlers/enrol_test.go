@@ -143,4 +143,28 @@ func TestEnrolmentJourney(t *testing.T) {
 		t.Fatalf("window saved with classes %q, debts %q, or not audited", classes, debts)
 	}
 	mustContain(t, clerk.get("/demo/operatori/iscrizioni"), "Mensa 2028/29", "non ancora aperto")
+
+	// two clerks change the window from the same page: the second is told,
+	// keeps what they typed, and saves it only by saving again
+	var created int64
+	mustGet(t, q, &created, `SELECT id FROM enrolment_windows WHERE title = 'Mensa 2028/29'`)
+	edit := fmt.Sprintf("/demo/operatori/iscrizioni/finestre/%d", created)
+	mustContain(t, clerk.get(edit), `name="version" value="1"`)
+	win.Set("version", "1")
+	win.Set("title", "Mensa 2028/29, primo operatore")
+	wantStatus(t, clerk.post(edit, win), http.StatusSeeOther)
+	win.Set("title", "Mensa 2028/29, secondo operatore")
+	p = clerk.post(edit, win)
+	wantStatus(t, p, http.StatusConflict)
+	mustContain(t, p, "Un altro operatore ha modificato questo periodo", `value="Mensa 2028/29, secondo operatore"`, `name="version" value="2"`)
+	mustGet(t, q, &title, `SELECT title FROM enrolment_windows WHERE id = $1`, created)
+	if title != "Mensa 2028/29, primo operatore" || auditCount(t, e.store, "enrolment_window_save", "changed_meanwhile") != 1 {
+		t.Fatalf("after the refused change the window is %q, or the refusal not audited", title)
+	}
+	win.Set("version", "2")
+	wantStatus(t, clerk.post(edit, win), http.StatusSeeOther)
+	mustGet(t, q, &title, `SELECT title FROM enrolment_windows WHERE id = $1`, created)
+	if title != "Mensa 2028/29, secondo operatore" {
+		t.Fatalf("saved again on the current version: %q", title)
+	}
 }

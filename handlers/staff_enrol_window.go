@@ -32,6 +32,7 @@ type StaffEnrolWindowForm struct {
 type StaffEnrolWindowView struct {
 	StaffBase
 	ID       int64
+	Version  int // of the window the page shows (db.ErrWindowChanged)
 	Services []db.Option
 	Schools  []db.Option
 	Form     StaffEnrolWindowForm
@@ -63,7 +64,7 @@ func (h *Handler) staffEnrolWindowForm(c *gin.Context) {
 		if w == nil {
 			return
 		}
-		v.ID, v.Form = w.ID, windowForm(w)
+		v.ID, v.Version, v.Form = w.ID, w.Version, windowForm(w)
 	} else {
 		year := calendar.SchoolYear(today()) + 1
 		v.Form = StaffEnrolWindowForm{Year: strconv.Itoa(year), OpensDay: today().Format("02/01/2006"), OpensTime: "08:00", ClosesTime: "12:00",
@@ -136,6 +137,7 @@ func (h *Handler) staffEnrolWindowSave(c *gin.Context) {
 		return
 	}
 	v.ID = id
+	v.Version, _ = strconv.Atoi(c.PostForm("version"))
 	service, _ := idValue(c.PostForm("service"))
 	f := StaffEnrolWindowForm{Service: service, Year: truncate(formText(c, "year"), 4), Title: truncate(formText(c, "title"), 120),
 		OpensDay: truncate(formText(c, "opens_day"), 20), OpensTime: truncate(formText(c, "opens_time"), 5),
@@ -144,7 +146,7 @@ func (h *Handler) staffEnrolWindowSave(c *gin.Context) {
 		Schools: map[int64]bool{}, Classes: map[int64]string{}, YesNo: truncate(c.PostForm("yesno"), 3000),
 		TextQuestions: truncate(c.PostForm("text_questions"), 3000), Documents: truncate(c.PostForm("documents"), 3000)}
 	v.Form = f
-	in := db.EnrolmentWindowInput{InstallationID: inst.ID, ID: id, ServiceID: service, Title: f.Title, Debts: f.Debts, By: me.ID}
+	in := db.EnrolmentWindowInput{InstallationID: inst.ID, ID: id, ServiceID: service, Title: f.Title, Debts: f.Debts, By: me.ID, Version: v.Version}
 	if !slices.ContainsFunc(v.Services, func(o db.Option) bool { return o.ID == service }) {
 		v.Errors["service"] = v.T("staff.enrol.error.service")
 	}
@@ -214,6 +216,19 @@ func (h *Handler) staffEnrolWindowSave(c *gin.Context) {
 	if errors.Is(err, db.ErrWindowHasRequests) {
 		v.Errors["service"] = v.T("staff.enrol.error.has_requests")
 		h.render(c, http.StatusUnprocessableEntity, "staff_enrol_window", v)
+		return
+	}
+	if errors.Is(err, db.ErrWindowChanged) {
+		// the clerk's input stays on the form, over the current version:
+		// saving again replaces the other clerk's change on purpose
+		w := h.enrolWindow(c, "window")
+		if w == nil {
+			return
+		}
+		v.Version = w.Version
+		v.Errors["title"] = v.T("staff.enrol.error.changed")
+		h.staffAudit(c, "enrolment_window_save", "changed_meanwhile", map[string]any{"window": id})
+		h.render(c, http.StatusConflict, "staff_enrol_window", v)
 		return
 	}
 	if err != nil {
