@@ -42,7 +42,7 @@ var (
 	// the adult to the child on the child's card, with proof, not here.
 	// ErrWindowChanged: another clerk saved the window after the version
 	// the change was made on.
-	ErrWindowChanged = fmt.Errorf("enrolment window changed meanwhile: %w", ErrConflict)
+	ErrWindowChanged        = fmt.Errorf("enrolment window changed meanwhile: %w", ErrConflict)
 	ErrChildOfAnotherFamily = fmt.Errorf("the codice fiscale is of a registry child of another family: %w", ErrConflict)
 )
 
