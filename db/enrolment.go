@@ -36,13 +36,13 @@ var (
 	// ErrWindowHasRequests: the service or the school year of a window
 	// that families already sent requests to cannot change.
 	ErrWindowHasRequests = fmt.Errorf("the window has requests: %w", ErrConflict)
+	// ErrWindowChanged: another clerk saved the window after the version
+	// the change was made on.
+	ErrWindowChanged = fmt.Errorf("enrolment window changed meanwhile: %w", ErrConflict)
 	// ErrChildOfAnotherFamily: a request for a child "not yet registered"
 	// names the codice fiscale of a registry child the requesting adult does
 	// not guard. Knowing a codice fiscale proves nothing: the office links
 	// the adult to the child on the child's card, with proof, not here.
-	// ErrWindowChanged: another clerk saved the window after the version
-	// the change was made on.
-	ErrWindowChanged        = fmt.Errorf("enrolment window changed meanwhile: %w", ErrConflict)
 	ErrChildOfAnotherFamily = fmt.Errorf("the codice fiscale is of a registry child of another family: %w", ErrConflict)
 )
 
