@@ -386,6 +386,15 @@ func (s *Store) SubmitEnrolment(ctx context.Context, r NewEnrolmentRequest, queu
 		if r.ChildID != 0 {
 			child = r.ChildID
 		}
+		if r.ChildID != 0 {
+			// the guardians of one child, one at a time: the second sees the
+			// first's request (a request by anybody else names no child, so
+			// it never waits here, nor tells anything by waiting)
+			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM children WHERE installation_id = $1 AND id = $2 FOR NO KEY UPDATE`,
+				r.InstallationID, r.ChildID); err != nil {
+				return fmt.Errorf("lock child %d: %w", r.ChildID, err)
+			}
+		}
 		var other int64
 		err := tx.GetContext(ctx, &other, `SELECT r.id FROM enrolment_requests r
 			JOIN guardianships g ON g.installation_id = r.installation_id AND g.child_id = r.child_id AND g.adult_id = $4
@@ -644,8 +653,14 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 			}
 			if errors.Is(err, sql.ErrNoRows) {
 				newChild = true
+				// two requests for the same new child, by two adults, accepted
+				// at once: the second finds the child the first registered
 				err = tx.GetContext(ctx, &childID, `INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date, school_id, class_name)
-					VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, d.InstallationID, r.FiscalCode, r.First, r.Last, r.Birth, r.SchoolID, r.ClassName)
+					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (installation_id, fiscal_code) DO NOTHING RETURNING id`,
+					d.InstallationID, r.FiscalCode, r.First, r.Last, r.Birth, r.SchoolID, r.ClassName)
+				if errors.Is(err, sql.ErrNoRows) {
+					return ErrChildOfAnotherFamily // registered meanwhile for the other request's adult
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("child of the request: %w", err)

@@ -377,3 +377,55 @@ func TestEnrolmentWindowVersion(t *testing.T) {
 		t.Fatalf("a window that is not there: %v", err)
 	}
 }
+
+// TestEnrolmentSiblingsAcceptedAtOnce: two adults' requests for the same
+// new child, accepted at once by two clerks: one registers the child, the
+// other is told the child is another family's (never an error page).
+func TestEnrolmentSiblingsAcceptedAtOnce(t *testing.T) {
+	t.Parallel()
+	d := newEnrolDemo(t)
+	ctx := context.Background()
+	w := d.window(t, -time.Hour, time.Hour, "ignore")
+	var giulia int64
+	dbtest.Get(t, d.store.DB(), &giulia, `SELECT id FROM adults WHERE installation_id = $1 AND first_name = 'Giulia'`, d.inst)
+	birth := time.Date(2024, 4, 4, 0, 0, 0, 0, time.UTC)
+	cf := codicefiscale.Compute("Rossi", "Nina", birth, true, "F205")
+	var ids []int64
+	for _, adult := range []int64{d.mario, giulia} {
+		rc, err := d.store.SubmitEnrolment(ctx, db.NewEnrolmentRequest{InstallationID: d.inst, WindowID: w, AdultID: adult, FiscalCode: cf,
+			FirstName: "Nina", LastName: "Rossi", BirthDate: birth, SchoolID: d.school, ClassName: "1A", EnteredBy: d.clerk}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rc.ID)
+	}
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = d.store.AcceptEnrolment(ctx, db.EnrolmentDecision{InstallationID: d.inst, RequestID: id,
+				StartsOn: time.Date(2030, 9, 9, 0, 0, 0, 0, time.UTC), EndsOn: time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC),
+				TariffName: "Tariffa intera", TariffCents: 520, Billing: "daily", By: d.clerk})
+		}()
+	}
+	wg.Wait()
+	ok, other := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, db.ErrChildOfAnotherFamily):
+			other++
+		default:
+			t.Fatalf("accepting at once: %v", err)
+		}
+	}
+	var children, guardians int
+	dbtest.Get(t, d.store.DB(), &children, `SELECT count(*) FROM children WHERE fiscal_code = $1`, cf)
+	dbtest.Get(t, d.store.DB(), &guardians, `SELECT count(*) FROM guardianships g JOIN children c ON c.id = g.child_id WHERE c.fiscal_code = $1`, cf)
+	if ok != 1 || other != 1 || children != 1 || guardians != 1 {
+		t.Fatalf("%d accepted, %d refused: %d children, %d guardians", ok, other, children, guardians)
+	}
+}

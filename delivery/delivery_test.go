@@ -254,10 +254,13 @@ func TestDeliveredAfterCrash(t *testing.T) {
 
 	// the worker comes back after the rescue delay: the crashed attempt is
 	// that old, and the dead process's leadership (River's maintenance
-	// services, the rescuer among them, run on the leader) has expired. The delays leave a slow machine room for the retried job
+	// services, the rescuer among them, run on the leader) is gone, as once
+	// its lease runs out. The delays leave a slow machine room for the retried job
 	// (a new password hashed, a whole SMTP exchange): one that ran past its
 	// timeout would be retried, and counted, once more.
-	store.DB().MustExec(`UPDATE river_job SET attempted_at = attempted_at - interval '1 minute' WHERE kind = 'credentials' AND state = 'running'`)
+	if n, _ := store.DB().MustExec(`UPDATE river_job SET attempted_at = attempted_at - interval '1 minute' WHERE kind = 'credentials' AND state = 'running'`).RowsAffected(); n != 1 {
+		t.Fatalf("%d running jobs after the crash, want 1", n)
+	}
 	store.DB().MustExec(`DELETE FROM river_leader`)
 	good, err := smtptest.Start()
 	if err != nil {

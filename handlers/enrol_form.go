@@ -200,6 +200,8 @@ func (h *Handler) submitEnrolment(ctx context.Context, b Base, errs map[string]s
 		errs["form"] = b.T("enrol.error.not_open")
 	case errors.Is(err, db.ErrWindowClosed):
 		errs["form"] = b.T("enrol.error.closed")
+	case errors.Is(err, db.ErrAlreadyRequested) && r.ByOffice:
+		errs["child"] = b.T("staff.enrol.error.already")
 	case errors.Is(err, db.ErrAlreadyRequested):
 		errs["child"] = b.T("enrol.error.already")
 	case errors.Is(err, db.ErrDebtsBlock):

@@ -79,7 +79,7 @@ func TestEnrolmentJourney(t *testing.T) {
 	// a receipt of its own, and the office sees both requests together
 	p = giulia.post(form, v)
 	wantStatus(t, p, http.StatusSeeOther)
-	mustNotContain(t, giulia.get(p.loc), "già stata inviata", fmt.Sprintf("-%06d", id))
+	mustNotContain(t, giulia.get(p.loc), "ha già inviato", fmt.Sprintf("-%06d", id))
 	var hers int64
 	mustGet(t, q, &hers, `SELECT id FROM enrolment_requests WHERE fiscal_code = $1 AND id <> $2`, cf, id)
 
@@ -101,6 +101,25 @@ func TestEnrolmentJourney(t *testing.T) {
 		t.Fatalf("%d enrollments, or the steps not audited", n)
 	}
 	mustContain(t, mario.get("/demo/famiglia"), "Giorgio Rossi</a>: <strong>accettata</strong>")
+
+	// the other guardian of a child with a request is told (both see it
+	// on their family home), and nothing is stored
+	var luca string
+	mustGet(t, q, &luca, `SELECT id::text FROM children WHERE first_name = 'Luca' AND last_name = 'Rossi'`)
+	forLuca := url.Values{}
+	for k, vs := range v {
+		forLuca[k] = vs
+	}
+	forLuca.Set("child", luca)
+	wantStatus(t, mario.post(form, forLuca), http.StatusSeeOther)
+	laura := signedIn(t, e, "laura.rossi", "Diario-Scuola-2026")
+	p = laura.post(form, forLuca)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, `id="child-error"`, "L&#39;altro genitore o tutore ha già inviato")
+	mustGet(t, q, &n, `SELECT count(*) FROM enrolment_requests WHERE child_id = $1::bigint`, luca)
+	if n != 1 {
+		t.Fatalf("%d requests for Luca, want Mario's alone", n)
+	}
 
 	// after the deadline
 	q.MustExec(`UPDATE enrolment_windows SET opens_at = now() - interval '2 days', closes_at = now() - interval '1 second' WHERE id = $1`, window)

@@ -73,7 +73,7 @@ func main() {
 	}
 	if os.Args[1] == "serve" || os.Args[1] == "worker" {
 		// no secret is ever stored in clear (docs/security.md)
-		if err := cfg.SealingKeys(); err != nil {
+		if err := cfg.SealingKeys(os.Args[1] == "serve"); err != nil {
 			fmt.Fprintf(os.Stderr, "configuration error:\n%v\n", err)
 			os.Exit(2)
 		}

@@ -407,8 +407,9 @@ func gunzipString(b []byte, enc string) string {
 }
 
 // benchServerKeys are the sealing keys of a bench's own server (serve
-// refuses to start without them): the caller's, or new random ones, since
-// whatever the bench seals is thrown away with its run.
+// refuses to start without them): the caller's, or new random ones. The
+// bench city is kept between runs: what a run seals (the kitchen clerk's
+// second factor) is unsealed again by the next (ensureBenchKitchenClerk).
 func benchServerKeys() []string {
 	var env []string
 	for _, k := range []string{"GENITORI_SECRET_KEY", "GENITORI_TOTP_KEY"} {

@@ -45,8 +45,8 @@ type Config struct {
 	SMSToken     string // GENITORI_SMS_TOKEN, bearer token of the gateway
 	SMSSender    string // GENITORI_SMS_SENDER, sender name or number, default "Comune"
 	Worker       bool   // GENITORI_WORKER, run the delivery worker inside serve, default true
-	SecretKey    string // GENITORI_SECRET_KEY, HMAC key for captcha challenges; empty: random at start
-	TOTPKey      string // GENITORI_TOTP_KEY, seals the staff's second-factor secrets (≥ 32 characters); empty: not sealed
+	SecretKey    string // GENITORI_SECRET_KEY, HMAC key of the captcha and key of the sealed secrets; serve and worker need it (SealingKeys)
+	TOTPKey      string // GENITORI_TOTP_KEY, seals the staff's second-factor secrets (≥ 32 characters); serve needs it (SealingKeys)
 
 	// GENITORI_JOB_RESCUE_AFTER: a delivery job left running by a killed
 	// process is retried after this long; default 5 minutes (keep it above
@@ -65,18 +65,19 @@ type Config struct {
 	Replica Replica
 }
 
-// SealingKeys tells why serve and worker must not start: a key that seals
-// secrets at rest is not set, and without it they would be kept in clear
-// (the seal package's "v0:"). Other commands (migrate, seed, bench) do not
-// need them.
-func (c Config) SealingKeys() error {
+// SealingKeys tells why serve (web true) or worker must not start: a key
+// that seals secrets at rest is not set, and without it they would be kept
+// in clear (the seal package's "v0:"). The worker seals with
+// GENITORI_SECRET_KEY only; the web server with both. Other commands
+// (migrate, seed, bench) need neither.
+func (c Config) SealingKeys(web bool) error {
 	var errs []error
 	if c.SecretKey == "" {
 		errs = append(errs, errors.New("GENITORI_SECRET_KEY is not set: it seals the medical certificates of special diets, "+
 			"the secrets delivery jobs keep between attempts and each Comune's pagoPA and App IO keys, which would otherwise be stored in clear. "+
 			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every server and worker, and keep it"))
 	}
-	if c.TOTPKey == "" {
+	if web && c.TOTPKey == "" {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY is not set: it seals the staff's second-factor secrets, which would otherwise be stored in clear. "+
 			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every server and worker, and keep it"))
 	}

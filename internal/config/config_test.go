@@ -29,8 +29,8 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
-// TestSealingKeys: serve and worker need both keys; each missing one is
-// named, and a set one is not.
+// TestSealingKeys: serve needs both keys, the worker the secret key; each
+// missing one is named, and a set one is not.
 func TestSealingKeys(t *testing.T) {
 	const db, key = "postgres://u@127.0.0.1/x", "0123456789abcdef0123456789abcdef"
 	for _, c := range []struct{ secret, totp string }{{"", ""}, {key, ""}, {"", key}, {key, key}} {
@@ -38,13 +38,15 @@ func TestSealingKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		msg := ""
-		if err := cfg.SealingKeys(); err != nil {
-			msg = err.Error()
-		}
-		for name, value := range map[string]string{"GENITORI_SECRET_KEY": c.secret, "GENITORI_TOTP_KEY": c.totp} {
-			if said := strings.Contains(msg, name+" is not set"); said != (value == "") {
-				t.Errorf("secret %q, totp %q: %q, want %s reported missing: %v", c.secret, c.totp, msg, name, value == "")
+		for _, web := range []bool{true, false} {
+			msg := ""
+			if err := cfg.SealingKeys(web); err != nil {
+				msg = err.Error()
+			}
+			for name, missing := range map[string]bool{"GENITORI_SECRET_KEY": c.secret == "", "GENITORI_TOTP_KEY": web && c.totp == ""} {
+				if said := strings.Contains(msg, name+" is not set"); said != missing {
+					t.Errorf("secret %q, totp %q, web %v: %q, want %s reported missing: %v", c.secret, c.totp, web, msg, name, missing)
+				}
 			}
 		}
 	}
