@@ -378,6 +378,10 @@ func (h *Handler) enrolSubmit(c *gin.Context) {
 		if ok {
 			h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "enrolment_submit", Outcome: "success",
 				Detail: map[string]any{"window": w.ID, "request": rc.ID, "protocol": rc.Protocol, "again": rc.Again, "new_child": r.ChildID == 0}})
+			if rc.ISEEDeclaration != 0 { // declared with the request: the same row as the ISEE page's
+				h.audit(c, db.AuditEvent{InstallationID: inst.ID, AccountID: acc.ID, Actor: acc.Username, Action: "isee_declare", Outcome: "success",
+					Detail: map[string]any{"declaration": rc.ISEEDeclaration, "adult": adult.ID, "request": rc.ID}})
+			}
 			h.flashRedirect(c, v.T("enrol.sent", rc.Protocol), fmt.Sprintf("/%s/iscrizioni/%d", inst.Code, rc.ID))
 			return
 		}

@@ -71,6 +71,10 @@ func TestEnrolmentJourney(t *testing.T) {
 	if isee != 850000 {
 		t.Fatalf("ISEE declared as %d cents", isee)
 	}
+	// audited as on the ISEE page, once (the double submit declares nothing)
+	if n := auditCount(t, e.store, "isee_declare", "success"); n != 1 {
+		t.Fatalf("the ISEE declared with the request: %d audit rows, want 1", n)
+	}
 
 	q.MustExec(`UPDATE accounts SET must_change_password = false WHERE username = 'giulia.bianchi'`)
 	giulia := signedIn(t, e, "giulia.bianchi", "Primo-Accesso-2026")

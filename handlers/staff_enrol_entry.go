@@ -79,6 +79,9 @@ func (h *Handler) staffEnrolEntrySubmit(c *gin.Context) {
 		if ok {
 			h.staffAudit(c, "enrolment_office_entry", "success", map[string]any{"window": w.ID, "request": rc.ID, "protocol": rc.Protocol,
 				"adult": adult.ID, "late": rc.Late, "again": rc.Again})
+			if rc.ISEEDeclaration != 0 {
+				h.staffAudit(c, "isee_declare", "success", map[string]any{"declaration": rc.ISEEDeclaration, "adult": adult.ID, "request": rc.ID})
+			}
 			msg := v.T("staff.enrol.entered", rc.Protocol)
 			if rc.Late {
 				msg = v.T("staff.enrol.entered_late", rc.Protocol)
