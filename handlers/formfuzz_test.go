@@ -210,6 +210,7 @@ func TestHostileFormsEveryEndpoint(t *testing.T) {
 		{"staff", "GET", "/demo/operatori/impostazioni/anno/anteprima", []string{"anno", "rinnova", "dal", "al"}},
 		{"staff", "POST", "/demo/operatori/impostazioni/anno/scuole/{hostile}", []string{"last_class", "exit_age", "next_school"}},
 		{"staff", "POST", "/demo/operatori/presenze/tutti-presenti", []string{"scuola", "servizio", "classe", "giorno"}},
+		{"staff", "POST", "/demo/operatori/bambini/{child}/pasti/{hostile}/periodo", []string{"dal", "al", "stato", "motivo", "chiave"}},
 		{"parent", "POST", "/demo/pagamenti/credito", []string{"kind", "amount", "iban", "holder", "to"}},
 		{"parent", "POST", "/demo/pagamenti/credito/{hostile}/ritira", nil},
 		// enrolment (issue 18)

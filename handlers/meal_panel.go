@@ -45,6 +45,13 @@ type MealChild struct {
 	ServiceID   int64
 	ServiceName string
 	Days        []MealDayView
+	Desk        MealDeskRange // the office's form for several days (staff_meal_range.go)
+}
+
+// MealDeskRange is the desk's form for several days of one child and
+// service, as typed (kept when refused).
+type MealDeskRange struct {
+	Key, From, To, State, Reason string
 }
 
 // MealDayView is one day with its buttons: a real form per action.

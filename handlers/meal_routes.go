@@ -11,6 +11,7 @@ func (h *Handler) mealRoutes(auth *gin.RouterGroup) {
 
 // staffMealRoutes mounts the desk (acting for a family) and the settings.
 func (h *Handler) staffMealRoutes(staff *gin.RouterGroup) {
+	staff.POST("/bambini/:id/pasti/:service/periodo", h.need("presenze"), h.staffMealRange)
 	staff.POST("/bambini/:id/pasti/:service/:day", h.need("presenze"), h.staffMealChange)
 	staff.GET("/pasti/impostazioni", h.staffBookingSettings)
 	staff.POST("/pasti/impostazioni/:service", h.staffBookingSettingsSave)

@@ -323,3 +323,57 @@ func monthName(d time.Time) string {
 	return []string{"", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
 		"ottobre", "novembre", "dicembre"}[d.Month()]
 }
+
+// TestMealDeskRange: the desk cancels several days of a child at once for a
+// family on the phone: bad dates are shown next to their field with the
+// input kept and nothing written; a week is cancelled in one request, shown
+// to the family as done by the office; another Comune's child is 404.
+func TestMealDeskRange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	f := demoFamily(t, e)
+	day := nextSchoolDay(t, e)
+	staff := staffSignedIn(t, e, "operatore", "Ufficio-Scuola-2026")
+	card := staff.get(fmt.Sprintf("/demo/operatori/bambini/%d", f.luca))
+	mustContain(t, card, "Più giorni di Mensa scolastica", fmt.Sprintf(`id="dr-from-%d"`, f.mensa))
+	action := fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/periodo", f.luca, f.mensa)
+	week := day.AddDate(0, 0, 6)
+	p := staff.post(action, url.Values{"dal": {week.Format(time.DateOnly)}, "al": {day.Format(time.DateOnly)}, "stato": {"cancelled"},
+		"motivo": {"Influenza"}, "chiave": {"test-desk-range-01"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, fmt.Sprintf(`id="dr-to-%d-error"`, f.mensa), "Il giorno finale viene prima di quello iniziale.",
+		`value="Influenza"`, `value="`+week.Format(time.DateOnly)+`"`)
+	if n := mealChanges(t, e, f.luca, "office"); n != 0 {
+		t.Fatalf("%d changes after bad dates", n)
+	}
+	p = staff.post(action, url.Values{"dal": {day.Format(time.DateOnly)}, "al": {week.Format(time.DateOnly)}, "stato": {"cancelled"},
+		"chiave": {"test-desk-range-02"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if !strings.HasSuffix(p.loc, "#pasti") {
+		t.Fatalf("after the change: %q", p.loc)
+	}
+	var days, schoolDays int
+	mustGet(t, e.store.DB(), &days, `SELECT count(DISTINCT day) FROM meal_changes WHERE child_id = $1 AND service_id = $2 AND state = 'cancelled'
+		AND channel = 'office' AND day BETWEEN $3 AND $4`, f.luca, f.mensa, day, week)
+	for d := day; !d.After(week); d = d.AddDate(0, 0, 1) {
+		var closed bool
+		mustGet(t, e.store.DB(), &closed, `SELECT EXISTS (SELECT 1 FROM closures WHERE day = $1)`, d)
+		if calendar.ServiceWeekday(d) && !closed {
+			schoolDays++
+		}
+	}
+	if days != schoolDays || days == 0 {
+		t.Fatalf("%d days cancelled by the office, want the %d school days of the week", days, schoolDays)
+	}
+	if schoolDays > 1 { // the flash message, in the plural
+		mustContain(t, staff.get(fmt.Sprintf("/demo/operatori/bambini/%d", f.luca)), fmt.Sprintf("Disdetti %d pasti (Luca)", schoolDays))
+	}
+	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
+	mustContain(t, mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly))), "dall&#39;ufficio")
+	// another Comune's child: not found, nothing written
+	var valleChild, valleService int64
+	mustGet(t, e.store.DB(), &valleChild, `SELECT c.id FROM children c JOIN installations i ON i.id = c.installation_id WHERE i.code = 'valle' LIMIT 1`)
+	mustGet(t, e.store.DB(), &valleService, `SELECT s.id FROM services s JOIN installations i ON i.id = s.installation_id WHERE i.code = 'valle' AND s.kind = 'mensa'`)
+	wantStatus(t, staff.post(fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/periodo", valleChild, valleService),
+		url.Values{"dal": {day.Format(time.DateOnly)}, "stato": {"cancelled"}, "chiave": {"test-desk-range-03"}}), http.StatusNotFound)
+}

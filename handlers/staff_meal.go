@@ -37,7 +37,8 @@ func (h *Handler) staffMeals(c *gin.Context, child *db.Child, enrollments []db.E
 		if err != nil {
 			return nil, err
 		}
-		mc := MealChild{ChildID: child.ID, FirstName: child.FirstName, ServiceID: e.ServiceID, ServiceName: e.ServiceName}
+		mc := MealChild{ChildID: child.ID, FirstName: child.FirstName, ServiceID: e.ServiceID, ServiceName: e.ServiceName,
+			Desk: MealDeskRange{Key: key + "-" + strconv.FormatInt(e.ServiceID, 10), State: "cancelled"}}
 		for i, d := range days {
 			if i == upcomingSchoolDays {
 				break
