@@ -63,42 +63,25 @@ func (h *Handler) staffMealDayView(c *gin.Context, b Base, d db.MealDay, name st
 // done by the office.
 func (h *Handler) staffMealChange(c *gin.Context) {
 	inst := installation(c)
-	acc := currentAccount(c)
 	ctx := c.Request.Context()
-	childID, ok1 := idParam(c, "id")
-	serviceID, ok2 := idParam(c, "service")
 	day, err := calendar.ParseDay(c.Param("day"))
-	if !ok1 || !ok2 || err != nil {
+	if err != nil {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
-	child, err := h.store.ChildByID(ctx, inst.ID, childID)
-	if err != nil {
-		h.notFoundOr(c, err)
+	child, serviceID, target, ok := h.deskRequest(c)
+	if !ok {
 		return
 	}
+	childID := child.ID
 	if _, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, day); err != nil {
 		h.notFoundOr(c, err)
 		return
 	}
-	target, ok := mealTarget(c)
-	if !ok {
-		h.renderError(c, http.StatusBadRequest, nil)
-		return
-	}
 	reason := truncate(formText(c, "motivo"), 200)
-	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: day, To: day,
-		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: reason,
-		RequestKey: formKey(c), Receipt: h.mealReceipt(inst.ID)}
-	req.Audit = h.mealAudit(c, req) // written in the change's transaction
-	res, err := h.store.ChangeMeals(ctx, req)
-	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	msg, refused, ok := h.deskChange(c, child, serviceID, day, day, target, reason, formKey(c))
+	if !ok {
 		return
-	}
-	if refused && reason == "" {
-		msg += " " + tr(c, "meal.office.reason_needed")
 	}
 	if !wantsFragment(c.Request) {
 		h.flashRedirect(c, msg, "/"+inst.Code+"/operatori/bambini/"+strconv.FormatInt(childID, 10)+"#pasti")
@@ -117,4 +100,47 @@ func (h *Handler) staffMealChange(c *gin.Context) {
 	v := h.staffMealDayView(c, h.base(c), days[0], child.FirstName, set, rand.Text(), time.Now().In(calendar.Rome))
 	v.Message, v.Refused = msg, refused
 	h.renderPart(c, http.StatusOK, "staff_child", "meal-day-swap", v)
+}
+
+// deskRequest reads what the desk's actions share: the installation's
+// child (404 otherwise), the service and the state asked for; false when
+// it has answered.
+func (h *Handler) deskRequest(c *gin.Context) (child *db.Child, serviceID int64, target string, ok bool) {
+	childID, ok1 := idParam(c, "id")
+	serviceID, ok2 := idParam(c, "service")
+	if !ok1 || !ok2 {
+		h.renderError(c, http.StatusNotFound, nil)
+		return nil, 0, "", false
+	}
+	child, err := h.store.ChildByID(c.Request.Context(), installation(c).ID, childID)
+	if err != nil {
+		h.notFoundOr(c, err)
+		return nil, 0, "", false
+	}
+	if target, ok = mealTarget(c); !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
+	}
+	return child, serviceID, target, ok
+}
+
+// deskChange makes the office's request for the child's days from..to, in
+// the change's transaction with its audit row, and words its outcome (after
+// the cut-off without a reason: what the office must add); false when it
+// has answered with an error.
+func (h *Handler) deskChange(c *gin.Context, child *db.Child, serviceID int64, from, to time.Time, target, reason, key string) (msg string, refused, ok bool) {
+	inst, acc := installation(c), currentAccount(c)
+	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{child.ID}, ServiceID: serviceID, From: from, To: to,
+		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: reason,
+		RequestKey: key, Receipt: h.mealReceipt(inst.ID)}
+	req.Audit = h.mealAudit(c, req) // written in the change's transaction
+	res, err := h.store.ChangeMeals(c.Request.Context(), req)
+	msg, refused, err = h.mealOutcome(c, req, []string{child.FirstName}, res, err)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return "", false, false
+	}
+	if refused && reason == "" {
+		msg += " " + tr(c, "meal.office.reason_needed")
+	}
+	return msg, refused, true
 }

@@ -1,12 +1,9 @@
 package handlers
 
 import (
-	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"portalegenitori/db"
 )
 
 // DeskField is a field of the desk's form for several days of a service
@@ -27,26 +24,13 @@ func (v StaffChildView) DeskField(service int64, name, labelKey, value, typ stri
 // are shown next to their fields on the child's card, the input kept.
 func (h *Handler) staffMealRange(c *gin.Context) {
 	inst := installation(c)
-	acc := currentAccount(c)
-	ctx := c.Request.Context()
-	childID, ok1 := idParam(c, "id")
-	serviceID, ok2 := idParam(c, "service")
-	if !ok1 || !ok2 {
-		h.renderError(c, http.StatusNotFound, nil)
-		return
-	}
-	child, err := h.store.ChildByID(ctx, inst.ID, childID)
-	if err != nil {
-		h.notFoundOr(c, err)
-		return
-	}
-	target, ok := mealTarget(c)
+	child, serviceID, target, ok := h.deskRequest(c)
 	if !ok {
-		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
+	childID := child.ID
 	f := MealDeskRange{Key: formKey(c), From: truncate(formText(c, "dal"), 20), To: truncate(formText(c, "al"), 20),
-		State: string(target), Reason: truncate(formText(c, "motivo"), 200)}
+		State: target, Reason: truncate(formText(c, "motivo"), 200)}
 	if f.To == "" {
 		f.To = f.From
 	}
@@ -75,18 +59,9 @@ func (h *Handler) staffMealRange(c *gin.Context) {
 		})
 		return
 	}
-	req := db.MealRequest{InstallationID: inst.ID, ChildIDs: []int64{childID}, ServiceID: serviceID, From: from, To: to,
-		Target: target, AccountID: acc.ID, ActorName: staffName(acc), Channel: db.ChannelOffice, Reason: f.Reason,
-		RequestKey: f.Key, Receipt: h.mealReceipt(inst.ID)}
-	req.Audit = h.mealAudit(c, req) // written in the change's transaction
-	res, err := h.store.ChangeMeals(ctx, req)
-	msg, refused, err := h.mealOutcome(c, req, []string{child.FirstName}, res, err)
-	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+	msg, _, ok := h.deskChange(c, child, serviceID, from, to, target, f.Reason, f.Key)
+	if !ok {
 		return
-	}
-	if refused && f.Reason == "" {
-		msg += " " + tr(c, "meal.office.reason_needed")
 	}
 	h.flashRedirect(c, msg, "/"+inst.Code+"/operatori/bambini/"+strconv.FormatInt(childID, 10)+"#pasti")
 }
