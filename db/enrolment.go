@@ -654,7 +654,8 @@ func (s *Store) AcceptEnrolment(ctx context.Context, d EnrolmentDecision) (int64
 			if errors.Is(err, sql.ErrNoRows) {
 				newChild = true
 				// two requests for the same new child, by two adults, accepted
-				// at once: the second finds the child the first registered
+				// at once: the second is refused as if accepted after the first
+				// (the child is then another family's)
 				err = tx.GetContext(ctx, &childID, `INSERT INTO children (installation_id, fiscal_code, first_name, last_name, birth_date, school_id, class_name)
 					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (installation_id, fiscal_code) DO NOTHING RETURNING id`,
 					d.InstallationID, r.FiscalCode, r.First, r.Last, r.Birth, r.SchoolID, r.ClassName)

@@ -370,6 +370,29 @@ func TestMealDeskRange(t *testing.T) {
 	}
 	mario := signedIn(t, e, "mario.rossi", "Mensa-Scuola-2026")
 	mustContain(t, mario.get(fmt.Sprintf("/demo/presenze/%d/%d?giorno=%s", f.luca, f.mensa, day.Format(time.DateOnly))), "dall&#39;ufficio")
+	// past the cut-off without a reason: refused next to the reason, the
+	// dates kept, nothing written; with the reason, done as late corrections
+	e.store.DB().MustExec(`UPDATE booking_settings SET cutoff_day = 'previous', cutoff_time = '00:00' WHERE service_id = $1`, f.mensa)
+	before := mealChanges(t, e, f.luca, "office")
+	late := url.Values{"dal": {day.Format(time.DateOnly)}, "al": {day.Format(time.DateOnly)}, "stato": {"booked"}, "chiave": {"test-desk-range-04"}}
+	p = staff.post(action, late)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, fmt.Sprintf(`id="dr-reason-%d-error"`, f.mensa), "solo indicando il motivo", `value="`+day.Format(time.DateOnly)+`"`)
+	if n := mealChanges(t, e, f.luca, "office"); n != before {
+		t.Fatalf("a refused range wrote %d changes", n-before)
+	}
+	late.Set("motivo", "Telefonata del padre")
+	late.Set("chiave", "test-desk-range-05")
+	wantStatus(t, staff.post(action, late), http.StatusSeeOther)
+	var isLate bool
+	mustGet(t, e.store.DB(), &isLate, `SELECT late FROM meal_changes WHERE child_id = $1 ORDER BY id DESC LIMIT 1`, f.luca)
+	if !isLate {
+		t.Fatal("the day booked again past the cut-off is not a late correction")
+	}
+	// a service the child is not enrolled in, another Comune's service: not found
+	var other int64
+	mustGet(t, e.store.DB(), &other, `SELECT s.id FROM services s JOIN installations i ON i.id = s.installation_id WHERE i.code = 'valle' AND s.kind = 'mensa'`)
+	wantStatus(t, staff.post(fmt.Sprintf("/demo/operatori/bambini/%d/pasti/%d/periodo", f.luca, other), late), http.StatusNotFound)
 	// another Comune's child: not found, nothing written
 	var valleChild, valleService int64
 	mustGet(t, e.store.DB(), &valleChild, `SELECT c.id FROM children c JOIN installations i ON i.id = c.installation_id WHERE i.code = 'valle' LIMIT 1`)

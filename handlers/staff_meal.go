@@ -69,13 +69,18 @@ func (h *Handler) staffMealChange(c *gin.Context) {
 		h.renderError(c, http.StatusNotFound, nil)
 		return
 	}
-	child, serviceID, target, ok := h.deskRequest(c)
+	child, serviceID, ok := h.deskChild(c)
 	if !ok {
 		return
 	}
 	childID := child.ID
 	if _, err := h.store.EnrollmentForDay(ctx, inst.ID, childID, serviceID, day); err != nil {
 		h.notFoundOr(c, err)
+		return
+	}
+	target, ok := mealTarget(c)
+	if !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
 		return
 	}
 	reason := truncate(formText(c, "motivo"), 200)
@@ -102,25 +107,21 @@ func (h *Handler) staffMealChange(c *gin.Context) {
 	h.renderPart(c, http.StatusOK, "staff_child", "meal-day-swap", v)
 }
 
-// deskRequest reads what the desk's actions share: the installation's
-// child (404 otherwise), the service and the state asked for; false when
-// it has answered.
-func (h *Handler) deskRequest(c *gin.Context) (child *db.Child, serviceID int64, target string, ok bool) {
+// deskChild reads what the desk's actions share: the installation's child
+// (404 otherwise) and the service; false when it has answered.
+func (h *Handler) deskChild(c *gin.Context) (child *db.Child, serviceID int64, ok bool) {
 	childID, ok1 := idParam(c, "id")
 	serviceID, ok2 := idParam(c, "service")
 	if !ok1 || !ok2 {
 		h.renderError(c, http.StatusNotFound, nil)
-		return nil, 0, "", false
+		return nil, 0, false
 	}
 	child, err := h.store.ChildByID(c.Request.Context(), installation(c).ID, childID)
 	if err != nil {
 		h.notFoundOr(c, err)
-		return nil, 0, "", false
+		return nil, 0, false
 	}
-	if target, ok = mealTarget(c); !ok {
-		h.renderError(c, http.StatusBadRequest, nil)
-	}
-	return child, serviceID, target, ok
+	return child, serviceID, true
 }
 
 // deskChange makes the office's request for the child's days from..to, in
@@ -136,7 +137,7 @@ func (h *Handler) deskChange(c *gin.Context, child *db.Child, serviceID int64, f
 	res, err := h.store.ChangeMeals(c.Request.Context(), req)
 	msg, refused, err = h.mealOutcome(c, req, []string{child.FirstName}, res, err)
 	if err != nil {
-		h.renderError(c, http.StatusInternalServerError, err)
+		h.notFoundOr(c, err) // the service's rules gone meanwhile: 404
 		return "", false, false
 	}
 	if refused && reason == "" {

@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"net/http"
+	"portalegenitori/db"
+	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -21,14 +24,30 @@ func (v StaffChildView) DeskField(service int64, name, labelKey, value, typ stri
 // at one service, for a family on the phone (a week of illness), under the
 // parents' rules and in one transaction: all of it or nothing; days past
 // the cut-off only with a reason, recorded as late corrections. Bad dates
-// are shown next to their fields on the child's card, the input kept.
+// and refusals are shown next to their fields on the child's card, the
+// input kept.
 func (h *Handler) staffMealRange(c *gin.Context) {
-	inst := installation(c)
-	child, serviceID, target, ok := h.deskRequest(c)
+	inst, ctx := installation(c), c.Request.Context()
+	child, serviceID, ok := h.deskChild(c)
 	if !ok {
 		return
 	}
 	childID := child.ID
+	// a service of the child's enrollments, as on the card: 404 otherwise
+	enrollments, err := h.store.EnrollmentsOfChild(ctx, inst.ID, childID)
+	if err != nil {
+		h.renderError(c, http.StatusInternalServerError, err)
+		return
+	}
+	if !slices.ContainsFunc(enrollments, func(e db.Enrollment) bool { return e.ServiceID == serviceID }) {
+		h.renderError(c, http.StatusNotFound, nil)
+		return
+	}
+	target, ok := mealTarget(c)
+	if !ok {
+		h.renderError(c, http.StatusBadRequest, nil)
+		return
+	}
 	f := MealDeskRange{Key: formKey(c), From: truncate(formText(c, "dal"), 20), To: truncate(formText(c, "al"), 20),
 		State: target, Reason: truncate(formText(c, "motivo"), 200)}
 	if f.To == "" {
@@ -49,19 +68,28 @@ func (h *Handler) staffMealRange(c *gin.Context) {
 	case to.Sub(from).Hours() > 24*92:
 		errs["dr-to-"+sid] = b.T("meal.range.too_long")
 	}
-	if len(errs) > 0 {
-		h.staffChildInvalid(c, h.staffBase(c, "search"), childID, errs, func(v *StaffChildView) {
-			for i := range v.Meals {
-				if v.Meals[i].ServiceID == serviceID {
-					v.Meals[i].Desk = f
-				}
+	if len(errs) == 0 {
+		msg, refused, ok := h.deskChange(c, child, serviceID, from, to, target, f.Reason, f.Key)
+		if !ok {
+			return
+		}
+		if !refused {
+			h.flashRedirect(c, msg, "/"+inst.Code+"/operatori/bambini/"+strconv.FormatInt(childID, 10)+"#pasti")
+			return
+		}
+		// refused, nothing written: said next to the reason when there is
+		// none (past the cut-off), else next to the dates; the input kept
+		if f.Reason == "" {
+			errs["dr-reason-"+sid] = msg
+		} else {
+			errs["dr-from-"+sid] = msg
+		}
+	}
+	h.staffChildInvalid(c, h.staffBase(c, "search"), childID, errs, func(v *StaffChildView) {
+		for i := range v.Meals {
+			if v.Meals[i].ServiceID == serviceID {
+				v.Meals[i].Desk = f
 			}
-		})
-		return
-	}
-	msg, _, ok := h.deskChange(c, child, serviceID, from, to, target, f.Reason, f.Key)
-	if !ok {
-		return
-	}
-	h.flashRedirect(c, msg, "/"+inst.Code+"/operatori/bambini/"+strconv.FormatInt(childID, 10)+"#pasti")
+		}
+	})
 }

@@ -79,7 +79,7 @@ func (c Config) SealingKeys(web bool) error {
 	}
 	if web && c.TOTPKey == "" {
 		errs = append(errs, errors.New("GENITORI_TOTP_KEY is not set: it seals the staff's second-factor secrets, which would otherwise be stored in clear. "+
-			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every server and worker, and keep it"))
+			"Set it to at least 32 random characters (e.g. openssl rand -hex 32), the same on every app server, and keep it"))
 	}
 	return errors.Join(errs...)
 }
