@@ -38,7 +38,7 @@ func (h *Handler) staffMeals(c *gin.Context, child *db.Child, enrollments []db.E
 			return nil, err
 		}
 		mc := MealChild{ChildID: child.ID, FirstName: child.FirstName, ServiceID: e.ServiceID, ServiceName: e.ServiceName,
-			Desk: MealDeskRange{Key: key + "-" + strconv.FormatInt(e.ServiceID, 10), State: "cancelled"}}
+			Desk: MealDeskRange{Key: key + "-" + strconv.FormatInt(e.ServiceID, 10)}} // the form ticks "cancel" unless State is "booked"
 		for i, d := range days {
 			if i == upcomingSchoolDays {
 				break
